@@ -6,7 +6,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/rego-wasm/runtime/'],
   transform: {
     // Type checking is done once by `npm run typecheck`; jest only transpiles.
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testTimeout: 30000,
 };

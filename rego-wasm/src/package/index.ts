@@ -1,0 +1,131 @@
+/**
+ * Packaging: an IR plan (`Policy`) → a `policy.wasm` with OPA's Wasm ABI.
+ *
+ * The engine (rego-wasm/runtime, AssemblyScript) is compiled once. Building a
+ * policy copies that binary and embeds the plan as an active data segment
+ * just above the engine's static data, then rewrites three exported globals
+ * so the engine finds it at start-up:
+ *
+ *   opa_plan_addr   where the plan bytes start
+ *   opa_plan_len    how many bytes
+ *   opa_heap_start  first free byte after the plan (the allocator starts here)
+ *
+ * No compiler runs per policy, so a build takes milliseconds. The output is a
+ * pure function of (engine bytes, plan): byte-identical for identical input.
+ */
+import type { Policy } from '../ir/plan';
+import { hostBuiltins } from '../builtins/host';
+import { embed, importedMemoryMinPages, PAGE_SIZE } from './wasm-binary';
+import { engineHeapBase, instantiateForInspection, loadEngineSync } from './engine';
+
+export { WasmFormatError, importedMemoryMinPages } from './wasm-binary';
+
+/** Builtins the unmodified OPA SDK implements itself (they take priority over ours). */
+export const SDK_BUILTINS: readonly string[] = [
+  'json.is_valid',
+  'sprintf',
+  'regex.split',
+  'yaml.is_valid',
+  'yaml.marshal',
+  'yaml.unmarshal',
+];
+
+export class PackageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PackageError';
+  }
+}
+
+/** The plan calls builtins that neither the runtime nor the host table implements. */
+export class UnsupportedBuiltinError extends PackageError {
+  constructor(readonly builtins: readonly string[]) {
+    super(`unsupported builtin${builtins.length > 1 ? 's' : ''}: ${builtins.join(', ')}`);
+    this.name = 'UnsupportedBuiltinError';
+  }
+}
+
+/** The engine refused the embedded plan at start-up (opa_abort during init). */
+export class PlanRejectedError extends PackageError {
+  constructor(message: string) {
+    super(`the runtime rejected the plan: ${message}`);
+    this.name = 'PlanRejectedError';
+  }
+}
+
+export interface BuildOptions {
+  /** Engine binary; defaults to the cached build of rego-wasm/runtime. */
+  engine?: Uint8Array;
+  /**
+   * Instantiate the result once to check that the runtime accepts the plan and
+   * that every builtin it delegates to the host is implemented. Default true.
+   */
+  verify?: boolean;
+  /** Extra host builtin names the caller will supply at load time. */
+  extraHostBuiltins?: readonly string[];
+}
+
+const align16 = (n: number): number => (n + 15) & ~15;
+
+/**
+ * Drops what the runtime does not read (builtin type declarations except the
+ * result type, which decides set conversion of host results) to keep the
+ * embedded plan small. Locations stay: runtime errors cite them.
+ */
+export function compactPlan(policy: Policy): Policy {
+  const stat = policy.static ?? {};
+  return {
+    static: {
+      strings: stat.strings ?? [],
+      builtin_funcs: (stat.builtin_funcs ?? []).map((b) => {
+        const result = b.decl?.result as { type?: unknown } | undefined;
+        return {
+          name: b.name,
+          decl: result && typeof result.type === 'string' ? { result: { type: result.type } } : {},
+        };
+      }),
+      files: stat.files ?? [],
+    },
+    plans: { plans: policy.plans?.plans ?? [] },
+    funcs: { funcs: policy.funcs?.funcs ?? [] },
+  };
+}
+
+export function encodePlan(policy: Policy): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(compactPlan(policy)));
+}
+
+/** Builds `policy.wasm` bytes for a plan. */
+export function buildPolicyWasm(policy: Policy, opts: BuildOptions = {}): Uint8Array {
+  const engine = opts.engine ?? loadEngineSync();
+  const plan = encodePlan(policy);
+  const address = align16(engineHeapBase(engine));
+  const heapStart = align16(address + plan.length);
+  const pages = Math.max(importedMemoryMinPages(engine), Math.ceil(heapStart / PAGE_SIZE));
+  const wasm = embed(engine, {
+    globals: { opa_plan_addr: address, opa_plan_len: plan.length, opa_heap_start: heapStart },
+    data: plan,
+    address,
+    minMemoryPages: pages,
+  });
+  if (opts.verify ?? true) verifyPolicyWasm(wasm, opts.extraHostBuiltins ?? []);
+  return wasm;
+}
+
+/** Host builtins a policy module needs (the names its `builtins()` export lists). */
+export function requiredHostBuiltins(wasm: Uint8Array): string[] {
+  const inst = instantiateForInspection(wasm);
+  return Object.keys(inst.dumpJson(inst.exports.builtins()) as Record<string, number>).sort();
+}
+
+function verifyPolicyWasm(wasm: Uint8Array, extra: readonly string[]): void {
+  let needed: string[];
+  try {
+    needed = requiredHostBuiltins(wasm);
+  } catch (e) {
+    throw new PlanRejectedError(e instanceof Error ? e.message : String(e));
+  }
+  const known = new Set([...Object.keys(hostBuiltins), ...SDK_BUILTINS, ...extra]);
+  const missing = needed.filter((n) => !known.has(n));
+  if (missing.length > 0) throw new UnsupportedBuiltinError(missing);
+}
