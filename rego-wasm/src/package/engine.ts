@@ -54,7 +54,7 @@ export function instantiateForInspection(wasm: Uint8Array): InspectionInstance {
     opa_builtin3: refuse,
     opa_builtin4: refuse,
   };
-  const module = new WebAssembly.Module(wasm);
+  const module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
   const instance = new WebAssembly.Instance(module, { env });
   const exports = instance.exports as unknown as InspectionInstance['exports'];
   return {
