@@ -1,0 +1,59 @@
+/**
+ * The one error hierarchy of the Rego toolchain. Every stage (parse, compile, plan, CLI)
+ * throws a RegoError (one problem) or RegoErrors (several); callers branch on `code`.
+ * Message format (as OPA prints): `file:row:col: code: message`.
+ */
+import type { Location } from './parse/ast';
+
+export type RegoErrorCode =
+  | 'rego_parse_error'
+  | 'rego_compile_error'
+  | 'rego_unsafe_var_error'
+  | 'rego_type_error'
+  | 'rego_recursion_error'
+  | 'rego_invalid_plan'
+  | 'rego_unsupported_error'
+  | 'rego_eval_error'
+  | 'rego_internal_error';
+
+/** Minimal position carried by an error (an AST Location fits). */
+export type ErrorLocation = Pick<Location, 'file' | 'row' | 'col'>;
+
+function formatError(code: RegoErrorCode, message: string, location?: ErrorLocation): string {
+  if (!location) return `${code}: ${message}`;
+  return `${location.file}:${location.row}:${location.col}: ${code}: ${message}`;
+}
+
+export class RegoError extends Error {
+  readonly code: RegoErrorCode;
+  readonly location?: ErrorLocation;
+  /** The message without the `file:row:col: code:` prefix. */
+  readonly detail: string;
+
+  constructor(code: RegoErrorCode, message: string, location?: ErrorLocation) {
+    super(formatError(code, message, location));
+    this.name = 'RegoError';
+    this.code = code;
+    this.detail = message;
+    if (location) this.location = { file: location.file, row: location.row, col: location.col };
+  }
+}
+
+/** Several errors from one stage; `message` lists them one per line (OPA: "N errors occurred:"). */
+export class RegoErrors extends Error {
+  readonly errors: RegoError[];
+
+  constructor(errors: RegoError[]) {
+    const head = errors.length === 1 ? '1 error occurred' : `${errors.length} errors occurred`;
+    super(`${head}:\n${errors.map((e) => e.message).join('\n')}`);
+    this.name = 'RegoErrors';
+    this.errors = errors;
+  }
+}
+
+/** Flattens a thrown value into RegoError[] (non-Rego errors are re-thrown). */
+export function toRegoErrors(err: unknown): RegoError[] {
+  if (err instanceof RegoErrors) return err.errors;
+  if (err instanceof RegoError) return [err];
+  throw err;
+}
