@@ -2,12 +2,37 @@
  * Builtins implemented in JavaScript on the host side. The runtime calls them
  * through `opa_builtinN` for every builtin it does not implement natively.
  * Arguments arrive JSON-decoded (sets as arrays, object keys as strings).
- * Return `undefined` for "undefined in Rego" (OPA's non-strict builtin error).
- *
- * Owned by the host-builtins work; this placeholder only fixes the types.
+ * A builtin returns `undefined` for "undefined in Rego" (OPA's non-strict
+ * builtin error): `hostBuiltins` maps every error to `undefined`, while
+ * `strictHostBuiltins` lets `HostBuiltinError`s through.
  */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+import { globBuiltins } from './glob';
+import { globsBuiltins } from './globs-intersect';
+import { regexBuiltins } from './regex';
+import type { HostBuiltin } from './types';
 
-export type HostBuiltin = (...args: JsonValue[]) => JsonValue | undefined;
+export type { HostBuiltin, JsonValue, JsonObject } from './types';
+export { HostBuiltinError, OperandTypeError, BuiltinEvalError, InputLimitError } from './errors';
 
-export const hostBuiltins: Readonly<Record<string, HostBuiltin>> = {};
+/** Every host builtin; errors propagate (strict builtin errors). */
+export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.freeze({
+  ...regexBuiltins,
+  ...globBuiltins,
+  ...globsBuiltins,
+});
+
+function nonStrict(fn: HostBuiltin): HostBuiltin {
+  return (...args) => {
+    try {
+      return fn(...args);
+    } catch {
+      // OPA non-strict semantics: any builtin error makes the call undefined.
+      return undefined;
+    }
+  };
+}
+
+/** The table the policy loader hands to the OPA SDK: a builtin error is `undefined`. */
+export const hostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.freeze(
+  Object.fromEntries(Object.entries(strictHostBuiltins).map(([name, fn]) => [name, nonStrict(fn)])),
+);
