@@ -62,6 +62,7 @@ export class Planner {
   private ltarget: Operand = local(0);
   private lnext: Local = 2;
   private loc: Loc | null = null;
+  private everyKeys = 0;
 
   constructor(
     private readonly modules: PModule[],
@@ -466,7 +467,7 @@ export class Planner {
     const cond0 = this.newLocal();
     const cond1 = this.newLocal();
     this.emit('ResetLocalStmt', { target: cond0 });
-    const key = ev.key ?? term({ t: 'var', name: '$every_key' });
+    const key = ev.key ?? term({ t: 'var', name: `$every_key${this.everyKeys++}` });
     this.planTerm(ev.domain, () => {
       this.planScan(key, () => {
         this.emit('ResetLocalStmt', { target: cond1 });
