@@ -9,6 +9,8 @@
 import { globBuiltins } from './glob';
 import { globsBuiltins } from './globs-intersect';
 import { regexBuiltins } from './regex';
+import { stringBuiltins } from './strings';
+import { timeBuiltins } from './time';
 import type { HostBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject } from './types';
@@ -19,6 +21,8 @@ export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.
   ...regexBuiltins,
   ...globBuiltins,
   ...globsBuiltins,
+  ...stringBuiltins,
+  ...timeBuiltins,
 });
 
 function nonStrict(fn: HostBuiltin): HostBuiltin {
