@@ -149,6 +149,15 @@ describe('planner (model level)', () => {
     expect(types(plan(mods, [call('eq', ref('data', 't'), v('x'))]))).toContain('ObjectMergeStmt');
   });
 
+  test('entrypoints plan result = data.<path>, one plan per entrypoint sharing functions', () => {
+    const mods: PModule[] = [{ packagePath: [v('data'), s('t')], rules: [rule(['t', 'p'], n('1'), []), rule(['t', 'q'], n('2'), [])] }];
+    const eq = (path: string[]): PExpr[] => [call('eq', v('result'), ref('data', ...path))];
+    const p = new Planner(mods, lookup).run([{ name: 't/p', body: eq(['t', 'p']) }, { name: 't/q', body: eq(['t', 'q']) }]);
+    expect(p.plans!.plans!.map((x) => x.name)).toEqual(['t/p', 't/q']);
+    expect(p.funcs!.funcs!.map((f) => f.name)).toEqual(['g0.data.t.p', 'g0.data.t.q']);
+    expect(p.static!.strings!.map((x) => x.value)).toContain('result');
+  });
+
   test('unsupported constructs fail with their location', () => {
     const bad: PExpr = { loc: { file: 'a.rego', row: 3, col: 5 }, negated: false, with: [], body: { kind: 'term', term: { value: { t: 'call', terms: [ref('count'), v('x')] }, loc: { file: 'a.rego', row: 3, col: 5 } } } };
     expect(() => plan([], [bad])).toThrow(/a\.rego:3:5: rego_unsupported_error/);

@@ -77,7 +77,15 @@ export function convertExpr(e: Expr): PExpr {
     };
   }
   if (isSomeDecl(e)) throw planError('`some` declaration was not rewritten by the compiler', loc(e.location));
-  if (isTermExpr(e)) return { ...base, body: { kind: 'term', term: convertTerm(e.terms) } };
+  if (isTermExpr(e)) {
+    const t = e.terms;
+    // A call written as a plain term expression is the same as a call expression.
+    if (t.value.type === 'call') {
+      const [op, ...args] = t.value.value;
+      if (op) return { ...base, body: { kind: 'call', operator: convertTerm(op), operands: args.map(convertTerm) } };
+    }
+    return { ...base, body: { kind: 'term', term: convertTerm(t) } };
+  }
   throw planError('unknown expression form', loc(e.location));
 }
 

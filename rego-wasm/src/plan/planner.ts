@@ -95,18 +95,17 @@ export class Planner {
         continue;
       }
       for (const rule of m.rules) {
-        let r = rule.ref;
-        if (r[r.length - 1]!.value.t !== 'string') r = r.slice(0, -1);
-        const node = this.rules.lookupOrInsert(refKeys(r));
-        (node.rules ??= []).push(rule);
+        const node = this.rules.lookupOrInsert(refKeys(stringPrefix(rule.ref)));
+        node.rules = [...node.descendantRules(), rule];
+        node.clearChildren();
       }
     }
   }
 
   // ---- emission helpers ------------------------------------------------------
 
-  private fail(message: string, loc: Loc | null = this.loc): never {
-    throw planError(message, loc);
+  private fail(message: string, loc: Loc | null = this.loc, code: 'rego_unsupported_error' | 'rego_internal_error' = 'rego_unsupported_error'): never {
+    throw planError(message, loc, code);
   }
 
   private newLocal(): Local {
@@ -197,26 +196,30 @@ export class Planner {
 
   // ---- rules -------------------------------------------------------------------
 
-  private planRules(rules: PRule[]): string {
-    const pathRef = rules[0]!.ref;
+  private planRules(input: PRule[]): string {
+    const pathRef = input[0]!.ref;
     let pieces = pathRef.length;
-    for (const r of rules) {
-      if (r.ref[r.ref.length - 1]!.value.t !== 'string') pieces = r.ref.length - 1;
+    for (const r of input) {
+      r.ref.forEach((t, j) => {
+        if (t.value.t !== 'string' && j > 0 && j < pieces) pieces = j;
+      });
     }
     const buildObject = pieces !== pathRef.length;
     const pathPieces: string[] = [];
     for (let i = 1; i < pieces; i++) {
       const v = pathRef[i]!.value;
-      if (v.t !== 'string') this.fail(`rule path ${refString(pathRef)} has a variable before its last term (not supported by the planner)`, rules[0]!.headLoc);
+      if (v.t !== 'string') this.fail(`rule path ${refString(pathRef)} cannot be planned`, input[0]!.headLoc, 'rego_internal_error');
       pathPieces.push(v.v);
     }
     const path = refString(pathRef.slice(0, pieces));
     const known = this.funcs.get(path);
     if (known !== undefined) return known;
+    // Longer refs first, so conflicts between deep and shallow rules are detected (stable sort).
+    const rules = [...input].sort((a, b) => b.ref.length - a.ref.length);
 
     const saved = { vars: this.vars, curr: this.curr, ltarget: this.ltarget, lnext: this.lnext, loc: this.loc };
     this.lnext = 0;
-    this.loc = rules[0]!.headLoc;
+    this.loc = input[0]!.headLoc;
     const gen = this.funcs.gen();
     const fn: Func = {
       name: `g${gen}.${path}`,
@@ -228,8 +231,8 @@ export class Planner {
     for (let i = 0; i < rules[0]!.args.length; i++) fn.params.push(this.newLocal());
     const params = fn.params.slice(2);
     const multi = rules[0]!.multiValue;
-    if (!multi && buildObject) fn.blocks.push(this.blockWith('MakeObjectStmt', { target: fn.return }));
-    if (multi) fn.blocks.push(this.blockWith('MakeSetStmt', { target: fn.return }));
+    if (buildObject) fn.blocks.push(this.blockWith('MakeObjectStmt', { target: fn.return }));
+    else if (multi) fn.blocks.push(this.blockWith('MakeSetStmt', { target: fn.return }));
 
     const lresult = this.newLocal();
     const lnext = this.lnext;
@@ -264,24 +267,43 @@ export class Planner {
 
         this.planFuncParams(params, r.args, 0, () => {
           this.planBody(r.body, 0, () => {
+            const ref = r.ref;
             if (!r.multiValue) {
+              const value = r.value ?? term({ t: 'boolean', v: true });
               if (buildObject) {
-                const last = r.ref[r.ref.length - 1]!;
-                this.planTerm(last, () => {
-                  const key = this.ltarget;
-                  this.planTerm(r.value ?? term({ t: 'boolean', v: true }), () => {
-                    this.emit('ObjectInsertOnceStmt', { object: fn.return, key, value: this.ltarget });
+                this.planTerm(value, () => {
+                  const v = this.ltarget;
+                  this.planNestedObjects(fn.return, ref.slice(pieces, ref.length - 1), (obj) => {
+                    this.planTerm(ref[ref.length - 1]!, () => {
+                      this.emit('ObjectInsertOnceStmt', { object: obj, key: this.ltarget, value: v });
+                    });
                   });
                 });
                 return;
               }
-              this.planTerm(r.value ?? term({ t: 'boolean', v: true }), () => {
+              this.planTerm(value, () => {
                 this.emit('AssignVarOnceStmt', { target: lresult, source: this.ltarget });
               });
               return;
             }
-            if (!r.key) this.fail('multi-value rule without a key', r.headLoc);
-            this.planTerm(r.key, () => {
+            const key = r.key;
+            if (!key) this.fail('multi-value rule without a key', r.headLoc, 'rego_internal_error');
+            if (buildObject) {
+              this.planNestedObjects(fn.return, ref.slice(pieces, ref.length - 1), (obj) => {
+                this.planTerm(ref[ref.length - 1]!, () => {
+                  const k = this.ltarget;
+                  this.planTerm(key, () => {
+                    const v = this.ltarget;
+                    this.planDotOr(obj, k, (l) => this.mk('MakeSetStmt', { target: l }), (set) => {
+                      this.emit('SetAddStmt', { set, value: v });
+                      this.emit('ObjectInsertStmt', { key: k, value: local(set), object: obj });
+                    });
+                  });
+                });
+              });
+              return;
+            }
+            this.planTerm(key, () => {
               this.emit('SetAddStmt', { set: fn.return, value: this.ltarget });
             });
           });
@@ -328,6 +350,34 @@ export class Planner {
       return;
     }
     this.planUnifyLocal(local(params[idx]!), args[idx]!, () => this.planFuncParams(params, args, idx + 1, iter));
+  }
+
+  /** `obj[key]`, or a new value made by `or` when absent; `iter` may update it; then stored back. */
+  private planDotOr(obj: Local, key: Operand, or: (l: Local) => Stmt, iter: (val: Local) => void): void {
+    const prev = this.curr;
+    const dotBlock: Block = { stmts: [] };
+    this.curr = dotBlock;
+    const val = this.newLocal();
+    this.emit('DotStmt', { source: local(obj), key, target: val });
+    this.emit('BreakStmt', { index: 1 });
+    const outer: Block = { stmts: [this.mk('BlockStmt', { blocks: [dotBlock] }), or(val)] };
+    this.curr = prev;
+    this.emit('BlockStmt', { blocks: [outer] });
+    iter(val);
+    this.emit('ObjectInsertStmt', { key, value: local(val), object: obj });
+  }
+
+  private planNestedObjects(obj: Local, ref: PTerm[], iter: (obj: Local) => void): void {
+    if (ref.length === 0) {
+      iter(obj);
+      return;
+    }
+    this.planTerm(ref[0]!, () => {
+      const key = this.ltarget;
+      this.planDotOr(obj, key, (l) => this.mk('MakeObjectStmt', { target: l }), (child) => {
+        this.planNestedObjects(child, ref.slice(1), iter);
+      });
+    });
   }
 
   // ---- expressions ---------------------------------------------------------------
@@ -457,10 +507,22 @@ export class Planner {
   }
 
   private planExprTerm(t: PTerm, iter: Iter): void {
-    this.planTerm(t, () => {
-      this.emit('NotEqualStmt', { a: this.ltarget, b: bool(false) });
+    const v = t.value;
+    if (v.t === 'boolean' && !v.v) {
+      this.emit('BreakStmt', { index: 0 });
       iter();
-    });
+      return;
+    }
+    if (v.t === 'ref' || v.t === 'var') {
+      this.planTerm(t, () => {
+        this.emit('NotEqualStmt', { a: this.ltarget, b: bool(false) });
+        iter();
+      });
+      return;
+    }
+    if (v.t === 'call') this.fail('nested call terms must be rewritten by the compiler before planning', t.loc ?? this.loc);
+    // Any other term (true, a number, a string, a collection…) is truthy.
+    iter();
   }
 
   private planExprEvery(ev: { key: PTerm | null; value: PTerm; domain: PTerm; body: PBody }, iter: Iter): void {
@@ -469,6 +531,18 @@ export class Planner {
     this.emit('ResetLocalStmt', { target: cond0 });
     const key = ev.key ?? term({ t: 'var', name: `$every_key${this.everyKeys++}` });
     this.planTerm(ev.domain, () => {
+      const dom = this.ltarget;
+      const guard = (type: 'IsArrayStmt' | 'IsObjectStmt' | 'IsSetStmt'): Block => ({
+        stmts: [this.mk(type, { source: dom }), this.mk('BreakStmt', { index: 1 })],
+      });
+      this.emit('BlockStmt', {
+        blocks: [{
+          stmts: [
+            this.mk('BlockStmt', { blocks: [guard('IsArrayStmt'), guard('IsObjectStmt'), guard('IsSetStmt')] }),
+            this.mk('BreakStmt', { index: 1 }),
+          ],
+        }],
+      });
       this.planScan(key, () => {
         this.emit('ResetLocalStmt', { target: cond1 });
         const nestedBlock: Block = { stmts: [] };
@@ -691,6 +765,17 @@ export class Planner {
 
   private planUnifyLocal(a: Operand, b: PTerm, iter: Iter): void {
     const vb = b.value;
+    // Constant against constant: decided at plan time.
+    if (a.type === 'string_index' && vb.t === 'string') {
+      if (a.value !== this.str(vb.v)) this.emit('BreakStmt', { index: 0 });
+      iter();
+      return;
+    }
+    if (a.type === 'bool' && vb.t === 'boolean') {
+      if (a.value !== vb.v) this.emit('BreakStmt', { index: 0 });
+      iter();
+      return;
+    }
     switch (vb.t) {
       case 'null': case 'boolean': case 'number': case 'string': case 'ref': case 'set':
       case 'setcomp': case 'arraycomp': case 'objectcomp':
@@ -1267,6 +1352,7 @@ export class Planner {
         if (this.vars.get(r.name) === undefined) return null;
         opt = true;
         for (const node of nodes) {
+          if (node.collectRules().length > 0) return null;
           for (const k of node.childKeys()) {
             const c = node.get(k.id);
             if (c) next.push(c);
@@ -1274,6 +1360,7 @@ export class Planner {
         }
       } else if (r.t === 'string') {
         for (const node of nodes) {
+          if (node.collectRules().length > 0) return null;
           const c = node.get(trieKey(r).id);
           if (c) next.push(c);
         }
@@ -1282,10 +1369,18 @@ export class Planner {
       }
       nodes = next;
       let all = 0;
-      for (const n of nodes) all += n.childrenCount();
-      if (all === 0) break;
       for (const n of nodes) {
-        if (n.collectRules().length > 0) break outer;
+        if (i < ref.length - 1) {
+          const ahead = ref[i + 1]!.value;
+          if (ahead.t === 'var') all += n.childrenCount();
+          else if (n.get(trieKey(ahead).id)) all++;
+        }
+      }
+      if (all === 0) break;
+      if (index === ref.length - 2) {
+        for (const n of nodes) {
+          if (n.collectRules().some((rule) => !rule.ref.every((x) => isGround(x)))) break outer;
+        }
       }
     }
     if (!opt) return null;
@@ -1309,6 +1404,14 @@ export class Planner {
     }
     return { rulesets, path, index };
   }
+}
+
+/** The ref up to (not including) its first non-string term after the head (OPA's StringPrefix). */
+function stringPrefix(ref: PTerm[]): PTerm[] {
+  for (let i = 1; i < ref.length; i++) {
+    if (ref[i]!.value.t !== 'string') return ref.slice(0, i);
+  }
+  return ref;
 }
 
 /** Vars of a query body, sorted, skipping ref heads / call operators and closures (OPA's q.Vars). */

@@ -112,6 +112,20 @@ export class RuleTrie<R extends { argCount: number }, V> {
     return this.lookupShallowest(path) ?? this.insert(path);
   }
 
+  /** All rules at or below this node (OPA's DescendantRules). */
+  descendantRules(): R[] {
+    const out: R[] = [...(this.rules ?? [])];
+    for (const c of this.children.values()) {
+      for (const n of c.stack) if (n) out.push(...n.descendantRules());
+    }
+    return out;
+  }
+
+  /** Drop all children (their rules were merged into this node). */
+  clearChildren(): void {
+    this.children.clear();
+  }
+
   /** Shadow the subtree at `path` (for `with data.… as …`). */
   push(path: TrieKey<V>[]): void {
     const parent = this.lookup(path.slice(0, -1));
