@@ -11,6 +11,8 @@ import { globsBuiltins } from './globs-intersect';
 import { regexBuiltins } from './regex';
 import { stringBuiltins } from './strings';
 import { timeBuiltins } from './time';
+import { unitsBuiltins } from './units';
+import { semverBuiltins } from './semver';
 import type { HostBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject } from './types';
@@ -23,6 +25,8 @@ export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.
   ...globsBuiltins,
   ...stringBuiltins,
   ...timeBuiltins,
+  ...unitsBuiltins,
+  ...semverBuiltins,
 });
 
 function nonStrict(fn: HostBuiltin): HostBuiltin {
