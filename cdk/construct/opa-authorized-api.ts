@@ -1,0 +1,258 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  ApiKey,
+  ApiKeySourceType,
+  AuthorizationType,
+  EndpointType,
+  IdentitySource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RequestAuthorizer,
+  RequestValidator,
+  RestApi,
+  UsagePlan,
+} from 'aws-cdk-lib/aws-apigateway';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { accessLogFormat } from './access-log';
+import { addGatewayResponses } from './gateway-responses';
+import { PolicyFunction } from './policy-function';
+import type { OpaAuthorizedApiProps } from './props';
+import { resolveProps, ResolvedApiConfig } from './validate-props';
+
+/** API Gateway's only API-key header for `apiKeySourceType: HEADER`; also the contract's API_KEY_HEADER. */
+export const API_KEY_HEADER = 'x-api-key';
+
+/**
+ * Authorizer memory: RS256 verification and Wasm instantiation are CPU-bound
+ * and Lambda's CPU share grows with memory; 512 MB keeps the cold start
+ * (Wasm compile + JWKS fetch) short while the working set stays < 100 MB.
+ */
+const AUTHORIZER_MEMORY_MB = 512;
+/**
+ * Authorizer timeout: a warm decision takes milliseconds; the worst case is a
+ * JWKS refetch bounded by JWKS_FETCH_TIMEOUT_MS (2 s). 5 s leaves room for
+ * that and still fails closed (API Gateway answers 5xx) long before clients time out.
+ */
+const AUTHORIZER_TIMEOUT = Duration.seconds(5);
+/** Claims proxy memory: holds one backend response (≤ MAX_RESPONSE_BYTES, 1 MiB) a few times over while filtering. */
+const CLAIMS_PROXY_MEMORY_MB = 512;
+/** Claims proxy timeout = backend timeout + this margin for policy evaluation and the response (stays < 29 s). */
+const CLAIMS_PROXY_TIMEOUT_MARGIN = Duration.seconds(2);
+
+/**
+ * A REST API protected by an Okta-JWT + OPA (Wasm) REQUEST authorizer whose
+ * integration is the claims proxy (forward to the backend, filter the
+ * response with a second policy). See cdk/README.md for the design.
+ */
+export class OpaAuthorizedApi extends Construct {
+  readonly api: RestApi;
+  readonly authorizer: RequestAuthorizer;
+  readonly authorizerFunction: PolicyFunction;
+  readonly claimsProxyFunction: PolicyFunction;
+  readonly accessLogGroup: LogGroup;
+  readonly executionLogGroup: LogGroup;
+  readonly usagePlan?: UsagePlan;
+  readonly apiKey?: ApiKey;
+  /** First 12 hex digits of the policy wasm's sha256 (POLICY_REVISION). */
+  readonly policyRevision: string;
+  /** The configuration in force, defaults applied. */
+  readonly config: ResolvedApiConfig;
+
+  constructor(scope: Construct, id: string, props: OpaAuthorizedApiProps) {
+    super(scope, id);
+    const config = resolveProps(props);
+    this.config = config;
+    this.policyRevision = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(config.policyBundle.wasmFile))
+      .digest('hex')
+      .slice(0, 12);
+
+    const shared: Record<string, string> = {
+      POLICY_REVISION: this.policyRevision,
+      API_KEY_HEADER,
+      LOG_LEVEL: config.logLevel,
+    };
+
+    this.authorizerFunction = new PolicyFunction(this, 'Authorizer', {
+      entry: config.handlerEntries.authorizer,
+      description: 'Okta JWT + OPA request policy REQUEST authorizer',
+      memorySize: AUTHORIZER_MEMORY_MB,
+      timeout: AUTHORIZER_TIMEOUT,
+      logRetention: config.logRetention,
+      tracingEnabled: config.tracingEnabled,
+      policyBundle: config.policyBundle,
+      environment: {
+        ...shared,
+        OKTA_ISSUER: config.oktaIssuer,
+        OKTA_AUDIENCE: config.oktaAudiences.join(','),
+        OKTA_JWKS_URI: config.oktaJwksUri,
+        POLICY_REQUEST_ENTRYPOINT: config.requestEntrypoint,
+      },
+    });
+
+    this.claimsProxyFunction = new PolicyFunction(this, 'ClaimsProxy', {
+      entry: config.handlerEntries.claimsProxy,
+      description: 'Claims proxy: forwards to the backend and filters the response with the OPA response policy',
+      memorySize: CLAIMS_PROXY_MEMORY_MB,
+      timeout: config.backendTimeout.plus(CLAIMS_PROXY_TIMEOUT_MARGIN),
+      logRetention: config.logRetention,
+      tracingEnabled: config.tracingEnabled,
+      policyBundle: config.policyBundle,
+      environment: {
+        ...shared,
+        BACKEND_URL: config.backendUrl,
+        BACKEND_TIMEOUT_MS: String(config.backendTimeout.toMilliseconds()),
+        POLICY_RESPONSE_ENTRYPOINT: config.responseEntrypoint,
+      },
+    });
+
+    // Cache key = token + method + concrete path (+ API key): a cached Allow for
+    // one route can never answer another (the authorizer allows only the exact
+    // methodArn it decided). context.httpMethod / context.path are REST API
+    // context variables accepted as REQUEST-authorizer identity sources.
+    const identitySources = [
+      IdentitySource.header('Authorization'),
+      IdentitySource.context('httpMethod'),
+      IdentitySource.context('path'),
+    ];
+    if (config.apiKeyRequired) identitySources.push(IdentitySource.header(API_KEY_HEADER));
+    this.authorizer = new RequestAuthorizer(this, 'RequestAuthorizer', {
+      handler: this.authorizerFunction.function,
+      identitySources,
+      resultsCacheTtl: config.authorizerCacheTtl,
+    });
+
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.api = new RestApi(this, 'Api', {
+      restApiName: `${Stack.of(this).stackName}-${id}`,
+      description: 'REST API protected by an Okta JWT + OPA policy authorizer',
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      apiKeySourceType: ApiKeySourceType.HEADER,
+      cloudWatchRole: config.cloudWatchRole,
+      policy: sourceIpPolicy(config.allowedSourceIpRanges),
+      // On the API (not only the proxy resource) so the root ANY method is protected too.
+      defaultMethodOptions: {
+        authorizationType: AuthorizationType.CUSTOM,
+        authorizer: this.authorizer,
+        apiKeyRequired: config.apiKeyRequired,
+      },
+      deployOptions: {
+        stageName: config.stageName,
+        tracingEnabled: config.tracingEnabled,
+        metricsEnabled: true,
+        loggingLevel: MethodLoggingLevel.INFO,
+        // Never log request/response bodies or headers (tokens, claims).
+        dataTraceEnabled: false,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: accessLogFormat(),
+        throttlingRateLimit: config.throttlingRateLimit,
+        throttlingBurstLimit: config.throttlingBurstLimit,
+      },
+    });
+
+    // API Gateway writes execution logs to this fixed name; creating it here
+    // gives it a retention (API Gateway would create it with none).
+    this.executionLogGroup = new LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${config.stageName}`,
+      retention: config.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.api.deploymentStage.node.addDependency(this.executionLogGroup);
+
+    // Body validation has no models to check yet (request bodies are the
+    // backend's contract); declare models on the methods to have the gateway
+    // reject malformed bodies before they reach the Lambdas.
+    const requestValidator = new RequestValidator(this, 'RequestValidator', {
+      restApi: this.api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    const integration = new LambdaIntegration(this.claimsProxyFunction.function, { proxy: true });
+    this.api.root.addMethod('ANY', integration, { requestValidator });
+    const proxy = this.api.root.addProxy({ anyMethod: false });
+    proxy.addMethod('ANY', integration, { requestValidator });
+
+    addGatewayResponses(this.api, 'api');
+
+    if (config.apiKeyRequired) {
+      const apiKey = new ApiKey(this, 'ApiKey', {
+        description: 'API key for the OPA-protected API (value generated by AWS; read it with `aws apigateway get-api-key --include-value`)',
+      });
+      this.apiKey = apiKey;
+      this.usagePlan = this.api.addUsagePlan('UsagePlan', {
+        description: 'Quota and throttling for API-key holders',
+        quota: { limit: config.apiKeyQuota.limit, period: config.apiKeyQuota.period },
+        throttle: { rateLimit: config.throttlingRateLimit, burstLimit: config.throttlingBurstLimit },
+        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      });
+      this.usagePlan.addApiKey(apiKey);
+      new CfnOutput(this, 'ApiKeyId', { value: apiKey.keyId, description: 'Id of the API key (not its value)' });
+    }
+
+    if (config.webAclArn !== undefined) {
+      new CfnWebACLAssociation(this, 'WebAclAssociation', {
+        resourceArn: this.api.deploymentStage.stageArn,
+        webAclArn: config.webAclArn,
+      });
+    } else {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'No WAF web ACL is passed (prop webAclArn): WAF rules and their cost are owned per environment by the platform team. ' +
+          'Stage throttling, the optional source-IP resource policy and the Lambda authorizer still apply to every request.',
+      });
+    }
+
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Callers authenticate with Okta access tokens, verified (signature, issuer, audience, expiry) by the Lambda REQUEST ' +
+        'authorizer before the OPA policy runs; Cognito user pools are not used.',
+    });
+    if (config.cloudWatchRole) {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level API Gateway CloudWatch role needs exactly the AWS-managed AmazonAPIGatewayPushToCloudWatchLogs policy; ' +
+          'it is the role AWS documents for execution logging and is assumable only by apigateway.amazonaws.com.',
+      });
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Invoke URL of the stage' });
+    new CfnOutput(this, 'PolicyRevision', { value: this.policyRevision, description: 'sha256 prefix of the deployed policy.wasm' });
+  }
+}
+
+/** Resource policy for `allowedSourceIpRanges`: allow invoke, deny anyone outside the ranges. */
+function sourceIpPolicy(ranges: readonly string[] | undefined): PolicyDocument | undefined {
+  if (ranges === undefined) return undefined;
+  return new PolicyDocument({
+    statements: [
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        principals: [new AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+      }),
+      new PolicyStatement({
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+        conditions: { NotIpAddress: { 'aws:SourceIp': [...ranges] } },
+      }),
+    ],
+  });
+}

@@ -1,0 +1,273 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { Duration, Token } from 'aws-cdk-lib';
+import { Period } from 'aws-cdk-lib/aws-apigateway';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { InvalidPropError } from '../errors';
+import {
+  DEFAULT_AUTHORIZER_ENTRY,
+  DEFAULT_CLAIMS_PROXY_ENTRY,
+  DEFAULT_POLICY_DATA,
+  DEFAULT_POLICY_WASM,
+} from './paths';
+import type { ApiKeyQuota, HandlerEntries, LogLevel, OpaAuthorizedApiProps, PolicyBundleLocation } from './props';
+
+/** Props with every default applied; produced only by `resolveProps`. */
+export interface ResolvedApiConfig {
+  readonly oktaIssuer: string;
+  readonly oktaAudiences: readonly string[];
+  readonly oktaJwksUri: string;
+  readonly backendUrl: string;
+  readonly backendTimeout: Duration;
+  readonly authorizerCacheTtl: Duration;
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly apiKeyRequired: boolean;
+  readonly apiKeyQuota: ApiKeyQuota;
+  readonly allowedSourceIpRanges: readonly string[] | undefined;
+  readonly logRetention: RetentionDays;
+  readonly policyBundle: PolicyBundleLocation;
+  readonly requestEntrypoint: string;
+  readonly responseEntrypoint: string;
+  readonly stageName: string;
+  readonly logLevel: LogLevel;
+  readonly tracingEnabled: boolean;
+  readonly webAclArn: string | undefined;
+  readonly cloudWatchRole: boolean;
+  readonly handlerEntries: HandlerEntries;
+}
+
+export const DEFAULTS = {
+  backendTimeout: Duration.seconds(3),
+  authorizerCacheTtl: Duration.minutes(5),
+  throttlingRateLimit: 100,
+  throttlingBurstLimit: 200,
+  apiKeyQuota: { limit: 10_000, period: Period.DAY } as ApiKeyQuota,
+  logRetention: RetentionDays.THREE_MONTHS,
+  requestEntrypoint: 'acme/authz/decision',
+  responseEntrypoint: 'acme/filter/response',
+  stageName: 'prod',
+  logLevel: 'info' as LogLevel,
+} as const;
+
+/** API Gateway ends any integration after 29 s; keep the backend call well inside it. */
+export const MAX_BACKEND_TIMEOUT_MS = 25_000;
+export const MIN_BACKEND_TIMEOUT_MS = 100;
+/** API Gateway's maximum authorizer result TTL. */
+export const MAX_CACHE_TTL_SECONDS = 3600;
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const ENTRYPOINT = /^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/;
+const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+const WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[^/]+\/[^/]+$/;
+const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
+
+/** Validate `props` and apply the documented defaults. Throws `InvalidPropError`. */
+export function resolveProps(props: OpaAuthorizedApiProps): ResolvedApiConfig {
+  const oktaIssuer = checkUrl('oktaIssuer', props.oktaIssuer, { httpsOnly: true });
+  if (!isToken(oktaIssuer) && oktaIssuer.endsWith('/')) {
+    throw new InvalidPropError('oktaIssuer', `must not end with "/" (it is compared verbatim with the token's iss claim): ${oktaIssuer}`);
+  }
+  const oktaAudiences = checkAudiences(props.oktaAudience);
+  const oktaJwksUri =
+    props.oktaJwksUri === undefined
+      ? `${oktaIssuer}/v1/keys`
+      : checkUrl('oktaJwksUri', props.oktaJwksUri, { httpsOnly: true });
+  const backendUrl = checkUrl('backendUrl', props.backendUrl, { httpsOnly: !props.allowInsecureBackend });
+
+  const backendTimeout = props.backendTimeout ?? DEFAULTS.backendTimeout;
+  const backendMs = backendTimeout.toMilliseconds();
+  if (backendMs < MIN_BACKEND_TIMEOUT_MS || backendMs > MAX_BACKEND_TIMEOUT_MS) {
+    throw new InvalidPropError(
+      'backendTimeout',
+      `must be between ${MIN_BACKEND_TIMEOUT_MS} ms and ${MAX_BACKEND_TIMEOUT_MS} ms (API Gateway's integration limit is 29 s), got ${backendMs} ms`,
+    );
+  }
+
+  const authorizerCacheTtl = props.authorizerCacheTtl ?? DEFAULTS.authorizerCacheTtl;
+  const ttlMs = authorizerCacheTtl.toMilliseconds();
+  if (ttlMs % 1000 !== 0 || ttlMs < 0 || ttlMs > MAX_CACHE_TTL_SECONDS * 1000) {
+    throw new InvalidPropError(
+      'authorizerCacheTtl',
+      `must be a whole number of seconds between 0 (no caching) and ${MAX_CACHE_TTL_SECONDS}, got ${ttlMs / 1000} s`,
+    );
+  }
+
+  const throttlingRateLimit = props.throttlingRateLimit ?? DEFAULTS.throttlingRateLimit;
+  if (!Number.isFinite(throttlingRateLimit) || throttlingRateLimit <= 0) {
+    throw new InvalidPropError('throttlingRateLimit', `must be a positive number of requests per second, got ${throttlingRateLimit}`);
+  }
+  const throttlingBurstLimit = props.throttlingBurstLimit ?? DEFAULTS.throttlingBurstLimit;
+  if (!Number.isInteger(throttlingBurstLimit) || throttlingBurstLimit < 1) {
+    throw new InvalidPropError('throttlingBurstLimit', `must be a positive integer, got ${throttlingBurstLimit}`);
+  }
+
+  const apiKeyRequired = props.apiKeyRequired ?? false;
+  if (props.apiKeyQuota !== undefined && !apiKeyRequired) {
+    throw new InvalidPropError('apiKeyQuota', 'is set but apiKeyRequired is false; set apiKeyRequired: true or drop the quota');
+  }
+  const apiKeyQuota = props.apiKeyQuota ?? DEFAULTS.apiKeyQuota;
+  if (!Number.isInteger(apiKeyQuota.limit) || apiKeyQuota.limit < 1) {
+    throw new InvalidPropError('apiKeyQuota', `limit must be a positive integer, got ${apiKeyQuota.limit}`);
+  }
+
+  const allowedSourceIpRanges = checkCidrs(props.allowedSourceIpRanges);
+
+  const policyBundle = checkPolicyBundle(props.policyBundle);
+
+  const requestEntrypoint = checkPattern('requestEntrypoint', props.requestEntrypoint ?? DEFAULTS.requestEntrypoint, ENTRYPOINT, 'a policy path like "acme/authz/decision"');
+  const responseEntrypoint = checkPattern('responseEntrypoint', props.responseEntrypoint ?? DEFAULTS.responseEntrypoint, ENTRYPOINT, 'a policy path like "acme/filter/response"');
+  const stageName = checkPattern('stageName', props.stageName ?? DEFAULTS.stageName, STAGE_NAME, 'letters, digits, "-" or "_" (1-128 characters)');
+
+  const logLevel = props.logLevel ?? DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new InvalidPropError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}, got ${String(logLevel)}`);
+  }
+
+  const webAclArn =
+    props.webAclArn === undefined
+      ? undefined
+      : checkPattern('webAclArn', props.webAclArn, WEB_ACL_ARN, 'a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)');
+
+  const handlerEntries = props.handlerEntries ?? {
+    authorizer: DEFAULT_AUTHORIZER_ENTRY,
+    claimsProxy: DEFAULT_CLAIMS_PROXY_ENTRY,
+  };
+  for (const [name, file] of Object.entries(handlerEntries) as [keyof HandlerEntries, string][]) {
+    if (!fs.existsSync(file)) {
+      throw new InvalidPropError(`handlerEntries.${name}`, `handler entry file not found: ${file}`);
+    }
+  }
+
+  return {
+    oktaIssuer,
+    oktaAudiences,
+    oktaJwksUri,
+    backendUrl,
+    backendTimeout,
+    authorizerCacheTtl,
+    throttlingRateLimit,
+    throttlingBurstLimit,
+    apiKeyRequired,
+    apiKeyQuota,
+    allowedSourceIpRanges,
+    logRetention: props.logRetention ?? DEFAULTS.logRetention,
+    policyBundle,
+    requestEntrypoint,
+    responseEntrypoint,
+    stageName,
+    logLevel,
+    tracingEnabled: props.tracingEnabled ?? true,
+    webAclArn,
+    cloudWatchRole: props.cloudWatchRole ?? true,
+    handlerEntries,
+  };
+}
+
+function isToken(value: string): boolean {
+  return Token.isUnresolved(value);
+}
+
+function checkUrl(prop: string, value: string, opts: { httpsOnly: boolean }): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidPropError(prop, 'is required (an absolute URL)');
+  }
+  if (isToken(value)) return value;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidPropError(prop, `is not an absolute URL: ${value}`);
+  }
+  const allowed = opts.httpsOnly ? ['https:'] : ['https:', 'http:'];
+  if (!allowed.includes(url.protocol)) {
+    throw new InvalidPropError(prop, `must use ${allowed.join(' or ')}, got ${url.protocol}//`);
+  }
+  if (url.username || url.password) {
+    throw new InvalidPropError(prop, 'must not embed credentials');
+  }
+  if (url.search || url.hash) {
+    throw new InvalidPropError(prop, 'must not carry a query string or fragment');
+  }
+  return value;
+}
+
+function checkAudiences(value: string | readonly string[]): readonly string[] {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new InvalidPropError('oktaAudience', 'is required (one or more audiences, e.g. "api://default")');
+  }
+  for (const aud of list) {
+    if (typeof aud !== 'string' || aud.trim() === '' || (!isToken(aud) && aud.includes(','))) {
+      throw new InvalidPropError('oktaAudience', `each audience must be a non-empty string without commas, got ${JSON.stringify(aud)}`);
+    }
+  }
+  return list;
+}
+
+function checkCidrs(ranges: readonly string[] | undefined): readonly string[] | undefined {
+  if (ranges === undefined) return undefined;
+  if (ranges.length === 0) {
+    throw new InvalidPropError('allowedSourceIpRanges', 'is empty, which would block every caller; omit it to allow all sources');
+  }
+  for (const cidr of ranges) {
+    if (!isCidr(cidr)) {
+      throw new InvalidPropError('allowedSourceIpRanges', `not a CIDR range: ${JSON.stringify(cidr)} (expected e.g. 203.0.113.0/24 or 2001:db8::/32)`);
+    }
+  }
+  return ranges;
+}
+
+export function isCidr(value: string): boolean {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (!match) return false;
+  const family = net.isIP(match[1]);
+  const bits = Number(match[2]);
+  if (family === 4) return bits <= 32;
+  if (family === 6) return bits <= 128;
+  return false;
+}
+
+function checkPattern(prop: string, value: string, pattern: RegExp, expected: string): string {
+  if (typeof value !== 'string' || (!isToken(value) && !pattern.test(value))) {
+    throw new InvalidPropError(prop, `must be ${expected}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function checkPolicyBundle(bundle: PolicyBundleLocation | undefined): PolicyBundleLocation {
+  const wasmFile = bundle?.wasmFile ?? DEFAULT_POLICY_WASM;
+  const dataFile = bundle === undefined ? (fs.existsSync(DEFAULT_POLICY_DATA) ? DEFAULT_POLICY_DATA : undefined) : bundle.dataFile;
+
+  let head: Buffer;
+  try {
+    const fd = fs.openSync(wasmFile, 'r');
+    try {
+      head = Buffer.alloc(4);
+      fs.readSync(fd, head, 0, 4, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    throw new InvalidPropError(
+      'policyBundle.wasmFile',
+      `policy wasm not found or unreadable: ${wasmFile} (build it with \`npm run policy:build\`)`,
+    );
+  }
+  if (!head.equals(WASM_MAGIC)) {
+    throw new InvalidPropError('policyBundle.wasmFile', `not a WebAssembly module (bad magic bytes): ${wasmFile}`);
+  }
+
+  if (dataFile !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(dataFile, 'utf8'));
+    } catch (err) {
+      throw new InvalidPropError('policyBundle.dataFile', `not a readable JSON file: ${dataFile} (${(err as Error).message})`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new InvalidPropError('policyBundle.dataFile', `must hold a JSON object (the policy data document): ${dataFile}`);
+    }
+  }
+  return { wasmFile, dataFile };
+}

@@ -1,0 +1,19 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { OpaAuthorizedApi } from './construct/opa-authorized-api';
+import type { OpaAuthorizedApiProps } from './construct/props';
+
+export interface OpaApiStackProps extends StackProps {
+  /** Everything about the API; see `OpaAuthorizedApiProps`. */
+  readonly api: OpaAuthorizedApiProps;
+}
+
+/** Thin stack: one `OpaAuthorizedApi`, configured from context by cdk/app.ts. */
+export class OpaApiStack extends Stack {
+  readonly protectedApi: OpaAuthorizedApi;
+
+  constructor(scope: Construct, id: string, props: OpaApiStackProps) {
+    super(scope, id, props);
+    this.protectedApi = new OpaAuthorizedApi(this, 'ProtectedApi', props.api);
+  }
+}
