@@ -17,15 +17,16 @@
  *  6. Package paths start with `data` (`package a.b` → ref data.a.b). Rule head refs are NOT
  *     prefixed (`p.q[x]` → [var p, string q, var x]); the compiler resolves them.
  *  7. `_` wildcards are renamed by the parser to unique vars `$0`, `$1`, ... (OPA's convention).
- *  8. `p if {..}` / `f(x) if {..}` get a generated `value` term `true`; `p contains x` has `key`
- *     and no `value`; `p[k] := v` has reference [p, k] and `value` v (OPA 1.x ref heads).
+ *  8. Heads exactly as OPA 1.x builds them: `p if` / `f(x) if` get a generated `value` `true`;
+ *     `p contains x` has `key` x and no `value`; `p[k] := v if` has reference [p, k], `key` k
+ *     (non-ground) and `value` v; `p.q.r := 1` has reference [p, q, r]. Kind: value → single-value.
  *  9. `some k, v in xs` is a SomeDecl whose single symbol is the call term internal.member_3(k, v, xs)
  *     (internal.member_2(x, xs) for one var); `some x, y` has var symbols. Same as OPA.
  * 10. Template strings `$"a{x}b"` are a `templatestring` value whose parts are string Terms and
  *     Exprs, like OPA's TemplateString; the compiler lowers them to internal.template_string.
  */
 
-/** Source position, 1-based row and column (column counts UTF-16 code units from the line start). */
+/** Source position, 1-based row and column (column counts code points from the line start, as OPA). */
 export interface Location {
   file: string;
   row: number;
