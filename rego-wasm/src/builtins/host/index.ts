@@ -13,6 +13,7 @@ import { stringBuiltins } from './strings';
 import { timeBuiltins } from './time';
 import { unitsBuiltins } from './units';
 import { semverBuiltins } from './semver';
+import { netBuiltins } from './net-cidr';
 import type { HostBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject } from './types';
@@ -27,6 +28,7 @@ export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.
   ...timeBuiltins,
   ...unitsBuiltins,
   ...semverBuiltins,
+  ...netBuiltins,
 });
 
 function nonStrict(fn: HostBuiltin): HostBuiltin {
