@@ -1,0 +1,100 @@
+import { Duration } from 'aws-cdk-lib';
+import { Period } from 'aws-cdk-lib/aws-apigateway';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { configFromContext, DEFAULT_STACK_NAME } from '../../cdk/context-config';
+import { ContextValueError } from '../../cdk/errors';
+
+const REQUIRED = {
+  oktaIssuer: 'https://acme.okta.com/oauth2/default',
+  oktaAudience: 'api://default',
+  backendUrl: 'https://claims.acme.example',
+};
+
+const reader = (values: Record<string, unknown>) => (key: string) => values[key];
+
+function expectContextError(values: Record<string, unknown>, key: string, reason: RegExp): void {
+  let caught: unknown;
+  try {
+    configFromContext(reader(values));
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(ContextValueError);
+  expect((caught as ContextValueError).key).toBe(key);
+  expect((caught as ContextValueError).message).toMatch(reason);
+  expect((caught as ContextValueError).message).toContain(`-c ${key}=`);
+}
+
+describe('context values (-c key=value) become construct props', () => {
+  test('only the tenant and backend are required; everything else keeps the construct defaults', () => {
+    const config = configFromContext(reader(REQUIRED));
+    expect(config.stackName).toBe(DEFAULT_STACK_NAME);
+    expect(config.defaultPolicyLocation).toBe(true);
+    expect(config.props.oktaIssuer).toBe(REQUIRED.oktaIssuer);
+    expect(config.props.oktaAudience).toEqual(['api://default']);
+    expect(config.props.backendUrl).toBe(REQUIRED.backendUrl);
+    const unset = Object.entries(config.props).filter(([, v]) => v !== undefined).map(([k]) => k).sort();
+    expect(unset).toEqual(['backendUrl', 'oktaAudience', 'oktaIssuer']);
+  });
+
+  test.each(['oktaIssuer', 'oktaAudience', 'backendUrl'])('a missing %s is an error that shows the -c flag', (key) => {
+    const values: Record<string, unknown> = { ...REQUIRED };
+    delete values[key];
+    expectContextError(values, key, /is required/);
+  });
+
+  test('command-line strings are parsed into typed props', () => {
+    const config = configFromContext(
+      reader({
+        ...REQUIRED,
+        oktaAudience: 'api://claims, api://default',
+        backendTimeoutMs: '8000',
+        authorizerCacheTtlSeconds: '0',
+        throttlingRateLimit: '12.5',
+        throttlingBurstLimit: '40',
+        apiKeyRequired: 'true',
+        apiKeyQuotaLimit: '500',
+        apiKeyQuotaPeriod: 'week',
+        allowedSourceIpRanges: '203.0.113.0/24,198.51.100.0/24',
+        logRetentionDays: '365',
+        policyWasmFile: '/tmp/p.wasm',
+        policyDataFile: '/tmp/d.json',
+        tracingEnabled: 'false',
+        stackName: 'AcmeClaimsApi',
+        logLevel: 'debug',
+      }),
+    );
+    const p = config.props;
+    expect(config.stackName).toBe('AcmeClaimsApi');
+    expect(config.defaultPolicyLocation).toBe(false);
+    expect(p.oktaAudience).toEqual(['api://claims', 'api://default']);
+    expect((p.backendTimeout as Duration).toMilliseconds()).toBe(8000);
+    expect((p.authorizerCacheTtl as Duration).toSeconds()).toBe(0);
+    expect(p.throttlingRateLimit).toBe(12.5);
+    expect(p.throttlingBurstLimit).toBe(40);
+    expect(p.apiKeyRequired).toBe(true);
+    expect(p.apiKeyQuota).toEqual({ limit: 500, period: Period.WEEK });
+    expect(p.allowedSourceIpRanges).toEqual(['203.0.113.0/24', '198.51.100.0/24']);
+    expect(p.logRetention).toBe(RetentionDays.ONE_YEAR);
+    expect(p.policyBundle).toEqual({ wasmFile: '/tmp/p.wasm', dataFile: '/tmp/d.json' });
+    expect(p.tracingEnabled).toBe(false);
+    expect(p.logLevel).toBe('debug');
+  });
+
+  test('cdk.json may use JSON numbers and booleans', () => {
+    const config = configFromContext(reader({ ...REQUIRED, apiKeyRequired: true, backendTimeoutMs: 5000 }));
+    expect(config.props.apiKeyRequired).toBe(true);
+    expect((config.props.backendTimeout as Duration).toMilliseconds()).toBe(5000);
+  });
+
+  test.each<[string, Record<string, unknown>, string, RegExp]>([
+    ['non-numeric timeout', { backendTimeoutMs: '3s' }, 'backendTimeoutMs', /non-negative integer/],
+    ['boolean typo', { apiKeyRequired: 'yes' }, 'apiKeyRequired', /true or false/],
+    ['unknown quota period', { apiKeyQuotaPeriod: 'YEAR' }, 'apiKeyQuotaPeriod', /DAY, WEEK or MONTH/],
+    ['retention CloudWatch does not offer', { logRetentionDays: '42' }, 'logRetentionDays', /not a CloudWatch Logs retention value/],
+    ['data file without wasm', { policyDataFile: '/tmp/d.json' }, 'policyWasmFile', /required when policyDataFile/],
+    ['object where a string belongs', { stageName: { name: 'prod' } }, 'stageName', /expected a string/],
+  ])('%s is rejected naming the key', (_name, extra, key, reason) => {
+    expectContextError({ ...REQUIRED, ...extra }, key, reason);
+  });
+});

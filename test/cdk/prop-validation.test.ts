@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Period } from 'aws-cdk-lib/aws-apigateway';
+import { OpaAuthorizedApi } from '../../cdk/construct/opa-authorized-api';
+import type { OpaAuthorizedApiProps } from '../../cdk/construct/props';
+import { InvalidPropError } from '../../cdk/errors';
+import { makeTempPolicyBundle, testProps, TempPolicyBundle } from './helpers';
+
+let bundle: TempPolicyBundle;
+beforeAll(() => {
+  bundle = makeTempPolicyBundle();
+});
+
+function construct(overrides: Partial<OpaAuthorizedApiProps>): void {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  new OpaAuthorizedApi(new Stack(app, 'S'), 'Api', testProps(bundle, overrides));
+}
+
+/** The constructor throws InvalidPropError naming `prop`, with a message matching `reason`. */
+function expectRejected(overrides: Partial<OpaAuthorizedApiProps>, prop: string, reason: RegExp): void {
+  let caught: unknown;
+  try {
+    construct(overrides);
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(InvalidPropError);
+  const error = caught as InvalidPropError;
+  expect(error.prop).toBe(prop);
+  expect(error.message).toContain(`"${prop}"`);
+  expect(error.message).toMatch(reason);
+}
+
+describe('prop validation names the offending prop', () => {
+  test('valid props construct without error', () => {
+    expect(() => construct({})).not.toThrow();
+  });
+
+  test.each<[string, Partial<OpaAuthorizedApiProps>, string, RegExp]>([
+    ['issuer over http', { oktaIssuer: 'http://acme.okta.com/oauth2/default' }, 'oktaIssuer', /https/],
+    ['issuer with trailing slash', { oktaIssuer: 'https://acme.okta.com/oauth2/default/' }, 'oktaIssuer', /must not end with "\/"/],
+    ['issuer not a URL', { oktaIssuer: 'acme.okta.com' }, 'oktaIssuer', /not an absolute URL/],
+    ['empty issuer', { oktaIssuer: '' }, 'oktaIssuer', /required/],
+    ['no audience', { oktaAudience: [] }, 'oktaAudience', /required/],
+    ['audience with a comma', { oktaAudience: 'api://a,api://b' }, 'oktaAudience', /without commas/],
+    ['JWKS over http', { oktaJwksUri: 'http://acme.okta.com/keys' }, 'oktaJwksUri', /https/],
+    ['backend over http', { backendUrl: 'http://backend.internal' }, 'backendUrl', /https/],
+    ['backend with credentials', { backendUrl: 'https://user:pw@backend.example' }, 'backendUrl', /credentials/],
+    ['backend with a query', { backendUrl: 'https://backend.example/?x=1' }, 'backendUrl', /query string/],
+    ['backend timeout above 25 s', { backendTimeout: Duration.seconds(30) }, 'backendTimeout', /29 s/],
+    ['backend timeout below 100 ms', { backendTimeout: Duration.millis(50) }, 'backendTimeout', /between/],
+    ['cache TTL above 1 h', { authorizerCacheTtl: Duration.hours(2) }, 'authorizerCacheTtl', /3600/],
+    ['cache TTL with milliseconds', { authorizerCacheTtl: Duration.millis(1500) }, 'authorizerCacheTtl', /whole number of seconds/],
+    ['zero rate limit', { throttlingRateLimit: 0 }, 'throttlingRateLimit', /positive/],
+    ['fractional burst', { throttlingBurstLimit: 2.5 }, 'throttlingBurstLimit', /positive integer/],
+    ['quota without API key', { apiKeyQuota: { limit: 10, period: Period.DAY } }, 'apiKeyQuota', /apiKeyRequired is false/],
+    ['zero quota', { apiKeyRequired: true, apiKeyQuota: { limit: 0, period: Period.DAY } }, 'apiKeyQuota', /positive integer/],
+    ['empty source IP list', { allowedSourceIpRanges: [] }, 'allowedSourceIpRanges', /block every caller/],
+    ['bare IP without prefix', { allowedSourceIpRanges: ['203.0.113.7'] }, 'allowedSourceIpRanges', /not a CIDR/],
+    ['IPv4 prefix too long', { allowedSourceIpRanges: ['203.0.113.0/33'] }, 'allowedSourceIpRanges', /not a CIDR/],
+    ['bad request entrypoint', { requestEntrypoint: 'data.acme.authz' }, 'requestEntrypoint', /policy path/],
+    ['bad response entrypoint', { responseEntrypoint: '/acme/filter' }, 'responseEntrypoint', /policy path/],
+    ['bad stage name', { stageName: 'prod stage' }, 'stageName', /letters, digits/],
+    ['unknown log level', { logLevel: 'trace' as never }, 'logLevel', /debug, info, warn, error/],
+    ['global (CloudFront) web ACL', { webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1' }, 'webAclArn', /regional/],
+    ['missing handler entry', { handlerEntries: { authorizer: '/nonexistent/handler.ts', claimsProxy: '/nonexistent/handler.ts' } }, 'handlerEntries.authorizer', /not found/],
+  ])('%s', (_name, overrides, prop, reason) => {
+    expectRejected(overrides, prop, reason);
+  });
+
+  test('an http backend is accepted only with allowInsecureBackend', () => {
+    expect(() => construct({ backendUrl: 'http://backend.internal:8080', allowInsecureBackend: true })).not.toThrow();
+  });
+
+  test('a missing policy wasm is rejected and the message says how to build it', () => {
+    expectRejected({ policyBundle: { wasmFile: path.join(bundle.dir, 'missing.wasm') } }, 'policyBundle.wasmFile', /npm run policy:build/);
+  });
+
+  test('a policy file that is not WebAssembly is rejected', () => {
+    const notWasm = path.join(bundle.dir, 'not.wasm');
+    fs.writeFileSync(notWasm, 'package acme.authz\n');
+    expectRejected({ policyBundle: { wasmFile: notWasm } }, 'policyBundle.wasmFile', /not a WebAssembly module/);
+  });
+
+  test('a data file that is not a JSON object is rejected', () => {
+    const badJson = path.join(bundle.dir, 'bad.json');
+    fs.writeFileSync(badJson, '{"routes": [');
+    expectRejected({ policyBundle: { wasmFile: bundle.wasmFile, dataFile: badJson } }, 'policyBundle.dataFile', /not a readable JSON file/);
+    const array = path.join(bundle.dir, 'array.json');
+    fs.writeFileSync(array, '[1, 2]');
+    expectRejected({ policyBundle: { wasmFile: bundle.wasmFile, dataFile: array } }, 'policyBundle.dataFile', /JSON object/);
+  });
+});
