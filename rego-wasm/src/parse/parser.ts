@@ -755,24 +755,29 @@ export class Parser {
           );
         }
         this.scan();
+        const before = this.s.errors.length;
         const key = this.parseTermInfixCall();
-        if (!key) this.illegal(`expected rule key term (e.g., ${name} contains <VALUE> { ... })`);
-        else head.key = key;
+        if (!key && this.s.errors.length === before) this.illegal(`expected rule key term (e.g., ${name} contains <VALUE> { ... })`);
+        else if (key) head.key = key;
         finish();
         return { head, usesContains: true, generatedValue: false };
       }
       case 'eq': {
         this.scan();
+        const before = this.s.errors.length;
         const val = this.parseTermInfixCall();
-        if (!val) this.illegal(`expected rule value term (e.g., ${name}[${head.key ? termToString(head.key) : '<nil>'}] = <VALUE> { ... })`);
-        else head.value = val;
+        if (!val && this.s.errors.length === before) this.illegal(`expected rule value term (e.g., ${name}[${head.key ? termToString(head.key) : '<nil>'}] = <VALUE> { ... })`);
+        else if (val) head.value = val;
         break;
       }
       case 'assign': {
         this.scan();
         head.assign = true;
+        const before = this.s.errors.length;
         const val = this.parseTermInfixCall();
-        if (!val) {
+        if (!val && this.s.errors.length > before) {
+          // the value's own error says it all
+        } else if (!val) {
           if (head.args && head.args.length > 0) this.illegal(`expected function value term (e.g., ${name}(...) := <VALUE> { ... })`);
           else if (head.key) this.illegal(`expected partial rule value term (e.g., ${name}[...] := <VALUE> { ... })`);
           else if (isDefault) this.illegal(`expected default rule value term (e.g., default ${name} := <VALUE>)`);
