@@ -1,9 +1,18 @@
 #!/usr/bin/env node
-// Entry point of the CDK CLI (cdk.json "app"): `npx cdk deploy -c oktaIssuer=... -c oktaAudience=... -c backendUrl=...`.
-// Deploys need the policy built first (`npm run policy:build`, or `npm run synth` which builds it).
+// Entry point of the CDK CLI (cdk.json "app"):
+//   npx cdk deploy -c oktaIssuer=... -c oktaAudience=... -c backendUrl=...
+// Deploys need the policy built first (`npm run policy:build`, or `npm run synth`, which builds it).
 import { App } from 'aws-cdk-lib';
 import { buildApp } from './build-app';
+import { CdkAppError } from './errors';
 
-const app = new App();
-buildApp(app);
-app.synth();
+try {
+  const app = new App();
+  buildApp(app);
+  app.synth();
+} catch (err) {
+  if (!(err instanceof CdkAppError)) throw err;
+  // Configuration problems: one clear line, no stack trace.
+  process.stderr.write(`${err.name}: ${err.message}\n`);
+  process.exitCode = 1;
+}
