@@ -18,6 +18,7 @@ import {
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { APIGATEWAY_AUTHORIZER_CHANGE_DEPLOYMENT_LOGICAL_ID } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { accessLogFormat } from './access-log';
 import { addGatewayResponses } from './gateway-responses';
@@ -66,6 +67,10 @@ export class OpaAuthorizedApi extends Construct {
 
   constructor(scope: Construct, id: string, props: OpaAuthorizedApiProps) {
     super(scope, id);
+    // A changed authorizer (TTL, identity sources, function) must create a new
+    // stage deployment, or the stage keeps serving the old settings. Set here
+    // (before any child exists) so it holds whatever the app's cdk.json says.
+    this.node.setContext(APIGATEWAY_AUTHORIZER_CHANGE_DEPLOYMENT_LOGICAL_ID, true);
     const config = resolveProps(props);
     this.config = config;
     this.policyRevision = crypto

@@ -313,3 +313,16 @@ describe('OpaAuthorizedApi locked down: API key, source IPs, no cache, WAF, no t
     synth.template.resourceCountIs('AWS::ApiGateway::Account', 0);
   });
 });
+
+describe('redeployment', () => {
+  test('changing the authorizer cache TTL creates a new stage deployment', () => {
+    const bundle = makeTempPolicyBundle();
+    const deploymentIds = [300, 60].map((ttl) => {
+      const synth = synthWithoutBundling(testProps(bundle, { authorizerCacheTtl: Duration.seconds(ttl) }));
+      const deployments = resourcesOfType(synth.template, 'AWS::ApiGateway::Deployment');
+      expect(deployments).toHaveLength(1);
+      return deployments[0].id;
+    });
+    expect(deploymentIds[0]).not.toBe(deploymentIds[1]);
+  });
+});
