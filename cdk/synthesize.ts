@@ -4,6 +4,7 @@ import { buildApp } from './build-app';
 import { AUTHORIZER_BUNDLE_BUDGET_BYTES, FunctionBundleSize, measureFunctionBundles } from './bundle-sizes';
 import { configFromContext, EXAMPLE_CONTEXT } from './context-config';
 import { REPO_ROOT } from './construct/paths';
+import type { HandlerEntries } from './construct/props';
 import { buildPolicy } from './policy-build';
 
 export interface SynthesizeOptions {
@@ -15,6 +16,8 @@ export interface SynthesizeOptions {
   readonly buildPolicy?: boolean;
   /** Fill missing oktaIssuer/oktaAudience/backendUrl with example values. @default true */
   readonly allowExampleTenant?: boolean;
+  /** Handler entry files. @default functions/authorizer/handler.ts, functions/claims-proxy/handler.ts */
+  readonly handlerEntries?: HandlerEntries;
 }
 
 export interface SynthesizeResult {
@@ -54,7 +57,7 @@ export function synthesize(options: SynthesizeOptions): SynthesizeResult {
 
   const outdir = path.resolve(options.outdir ?? path.join(REPO_ROOT, 'cdk.out'));
   const app = new App({ outdir, context: { ...context, 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } });
-  const stack = buildApp(app);
+  const stack = buildApp(app, options.handlerEntries ? { handlerEntries: options.handlerEntries } : {});
   const assembly = app.synth();
   const artifact = assembly.getStackArtifact(stack.artifactId);
   const bundles = measureFunctionBundles(assembly.directory, artifact.template);
