@@ -14,6 +14,9 @@ import { timeBuiltins } from './time';
 import { unitsBuiltins } from './units';
 import { semverBuiltins } from './semver';
 import { netBuiltins } from './net-cidr';
+import { encodingBuiltins } from './encoding';
+import { cryptoBuiltins } from './crypto';
+import { jwtBuiltins } from './jwt';
 import type { HostBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject } from './types';
@@ -29,6 +32,9 @@ export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.
   ...unitsBuiltins,
   ...semverBuiltins,
   ...netBuiltins,
+  ...encodingBuiltins,
+  ...cryptoBuiltins,
+  ...jwtBuiltins,
 });
 
 function nonStrict(fn: HostBuiltin): HostBuiltin {
