@@ -56,6 +56,11 @@ export interface CompiledQuery {
   body: Body;
   /** User-visible query variables in first-occurrence order (no generated `__local…` / wildcard vars). */
   vars: string[];
+  /**
+   * Generated var → user's name for vars of nested scopes (OPA's RewrittenVars). Top-level
+   * query vars are NOT renamed (they keep the user's names), so they never appear here.
+   */
+  rewrittenVars: Map<string, string>;
 }
 
 export interface CompileOptions {

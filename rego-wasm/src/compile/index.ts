@@ -1,0 +1,299 @@
+/**
+ * The Rego compiler: parsed modules → compiled modules the planner consumes, running OPA's
+ * compiler stages in OPA's order (see README.md). Public API: `compileModules`, `compileQuery`.
+ */
+import type { Body, Module, Ref, Rule } from '../parse/ast';
+import { isCallExpr, isEvery } from '../parse/ast';
+import { parseModules, parseQuery } from '../parse';
+import { BUILTINS } from '../builtins/signatures';
+import type { BuiltinTable } from '../builtins/signatures';
+import { RegoErrors } from '../errors';
+import { Diagnostics } from './diagnostics';
+import { LocalVarGenerator } from './vargen';
+import { checkDuplicateImports, checkKeywordOverrides, resolveModuleRefs } from './resolve-refs';
+import { buildCompiledRules, checkRuleConflicts } from './rule-tree';
+import { DeclaredVarStack, LocalVarRewriter, replaceVarsInBody } from './local-vars';
+import {
+  DynamicTermRewriter,
+  ExprTermRewriter,
+  lowerTemplateStringsInExpr,
+  lowerTemplateStringsInRule,
+  rewriteComprehensionTermsInBody,
+  rewriteComprehensionTermsInRule,
+  rewriteEqualsInBody,
+  rewritePrintCalls,
+  rewriteRefsInHead,
+  rewriteRuleHeadRefs,
+} from './rewrite-terms';
+import { arityOf, checkRecursion, checkUndefinedFuncs, checkVoidCalls, rewriteWithValues } from './checks';
+import type { Callables } from './checks';
+import { reorderBodyForSafety, UnsafeVars } from './safety';
+import type { ArityFn } from './safety';
+import { SAFETY_PARAMS, VarCollector, bodyVars, forEachRule, groundPrefix, refString, termVars } from './terms';
+import type { CompiledPolicy, CompiledQuery, CompiledRule, CompileOptions } from './types';
+import { isGeneratedVar } from './types';
+
+export type { CompiledPolicy, CompiledQuery, CompiledRule, CompileOptions, RuleKind } from './types';
+export { isGeneratedVar, GENERATED_VAR_PREFIX } from './types';
+
+const RESERVED = new Set(['input', 'data']);
+
+export type ModuleSource = { file: string; text: string };
+
+function isSourceList(x: readonly ModuleSource[] | readonly Module[]): x is readonly ModuleSource[] {
+  return x.length > 0 && typeof (x[0] as ModuleSource).text === 'string';
+}
+
+function allVarNames(modules: Module[]): Set<string> {
+  const c = new VarCollector();
+  for (const m of modules) {
+    forEachRule(m.rules, (r) => {
+      r.head.reference.forEach((t) => c.term(t));
+      (r.head.args ?? []).forEach((t) => c.term(t));
+      if (r.head.key) c.term(r.head.key);
+      if (r.head.value) c.term(r.head.value);
+      c.body(r.body);
+    });
+  }
+  return c.vars;
+}
+
+/** Dotted name of a rule path whose ground prefix is all strings (`data.a.f`), for call lookup. */
+function callableName(ref: Ref): string | undefined {
+  const names: string[] = [];
+  for (const [i, t] of groundPrefix(ref).entries()) {
+    if (i === 0 && t.value.type === 'var') names.push(t.value.value);
+    else if (t.value.type === 'string') names.push(t.value.value);
+    else return undefined;
+  }
+  return names.join('.');
+}
+
+function unsafeErrors(unsafe: UnsafeVars, rewritten: ReadonlyMap<string, string>, diag: Diagnostics): void {
+  const pairs: { loc: { file: string; row: number; col: number }; v: string }[] = [];
+  const generatedExprs: { loc: { file: string; row: number; col: number }; vars: string[] }[] = [];
+  for (const [e, vs] of unsafe.byExpr) {
+    const gen: string[] = [];
+    for (const v of vs) {
+      const name = rewritten.get(v) ?? v;
+      if (isGeneratedVar(name)) gen.push(name);
+      else pairs.push({ loc: e.location, v: name.startsWith('$') ? '_' : name });
+    }
+    if (gen.length > 0) generatedExprs.push({ loc: e.location, vars: gen });
+  }
+  const byLoc = (a: { loc: { row: number; col: number } }, b: { loc: { row: number; col: number } }): number =>
+    a.loc.row - b.loc.row || a.loc.col - b.loc.col;
+  if (pairs.length > 0) {
+    const seen = new Set<string>();
+    for (const p of pairs.sort((a, b) => byLoc(a, b) || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0))) {
+      const k = `${p.loc.file}:${p.loc.row}:${p.loc.col}:${p.v}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      diag.add('rego_unsafe_var_error', `var ${p.v} is unsafe`, p.loc);
+    }
+    return;
+  }
+  const seen = new Set<string>();
+  for (const g of generatedExprs.sort(byLoc)) {
+    const before = seen.size;
+    g.vars.forEach((v) => seen.add(v));
+    if (seen.size > before) diag.add('rego_unsafe_var_error', 'expression is unsafe', g.loc);
+  }
+}
+
+function headVars(r: Rule): Set<string> {
+  const c = new VarCollector();
+  (r.head.args ?? []).forEach((t) => c.term(t));
+  r.head.reference.slice(1).forEach((t) => c.term(t));
+  if (r.head.key) c.term(r.head.key);
+  if (r.head.value) c.term(r.head.value);
+  return c.vars;
+}
+
+class ModuleCompiler {
+  readonly diag = new Diagnostics();
+  readonly gen: LocalVarGenerator;
+  readonly rewritten = new Map<string, string>();
+  rules: CompiledRule[] = [];
+  callables!: Callables;
+  arity!: ArityFn;
+
+  constructor(
+    readonly modules: Module[],
+    readonly builtins: BuiltinTable,
+  ) {
+    this.gen = new LocalVarGenerator(allVarNames(modules));
+  }
+
+  private stage(f: () => void): void {
+    f();
+    this.diag.throwIfAny();
+  }
+
+  private eachRule(f: (r: Rule, m: Module) => void): void {
+    for (const m of this.modules) forEachRule(m.rules, (r) => f(r, m));
+  }
+
+  run(): CompiledPolicy {
+    this.stage(() => this.eachRule((r) => lowerTemplateStringsInRule(r, this.gen)));
+    this.stage(() => this.modules.forEach((m) => checkKeywordOverrides(m, this.diag)));
+    this.stage(() => this.modules.forEach((m) => checkDuplicateImports(m, this.diag)));
+    this.stage(() => resolveModuleRefs(this.modules, this.diag));
+    this.stage(() => this.eachRule((r) => rewriteRuleHeadRefs(r, this.gen)));
+    this.stage(() => {
+      this.rules = buildCompiledRules(this.modules);
+      const rulesByName = new Map<string, CompiledRule[]>();
+      for (const r of this.rules) {
+        const n = callableName(r.ref);
+        if (n !== undefined && groundPrefix(r.ref).length === r.ref.length) rulesByName.set(n, [...(rulesByName.get(n) ?? []), r]);
+      }
+      this.callables = { builtins: this.builtins, rulesByName };
+      this.arity = (name) => arityOf(this.callables, name);
+      checkRuleConflicts(this.modules, this.rules, this.diag);
+    });
+    this.stage(() => this.rewriteLocalVars());
+    this.stage(() =>
+      this.eachRule((r) => {
+        const h = r.head;
+        checkVoidCalls(r.body, this.builtins, this.diag, [...h.reference.slice(1), ...(h.args ?? []), ...(h.key ? [h.key] : []), ...(h.value ? [h.value] : [])]);
+      }),
+    );
+    this.stage(() =>
+      this.eachRule((r) => {
+        const safe = new Set([...RESERVED, ...(r.head.args ?? []).flatMap((a) => [...termVars(a)])]);
+        rewritePrintCalls(r.body, safe, this.arity, this.gen, this.diag);
+      }),
+    );
+    this.stage(() => this.eachRule((r) => new ExprTermRewriter(this.gen).rule(r)));
+    this.stage(() => this.eachRule((r) => rewriteComprehensionTermsInRule(r, this.gen)));
+    this.stage(() => this.eachRule((r) => rewriteRefsInHead(r, this.gen)));
+    this.stage(() => this.eachRule((r) => (r.body = rewriteWithValues(r.body, this.callables, this.gen, this.diag))));
+    this.stage(() => this.eachRule((r) => checkUndefinedFuncs(r.body, this.callables, this.diag)));
+    this.stage(() => this.checkSafetyRuleHeads());
+    this.stage(() => this.checkSafetyRuleBodies());
+    this.stage(() => this.eachRule((r) => rewriteEqualsInBody(r.body)));
+    this.stage(() => this.eachRule((r) => (r.body = new DynamicTermRewriter(this.gen).body(r.body))));
+    this.stage(() => checkRecursion(this.rules, this.diag));
+    return this.result();
+  }
+
+  private rewriteLocalVars(): void {
+    const rw = new LocalVarRewriter(this.gen, this.diag);
+    for (const m of this.modules) {
+      for (const rule of m.rules) {
+        const argsStack = new DeclaredVarStack(this.rewritten);
+        rw.args(argsStack, rule);
+        for (let e = rule.else; e; e = e.else) rw.args(argsStack, e);
+        rw.rule(rule, argsStack);
+        for (let e = rule.else; e; e = e.else) rw.rule(e, argsStack);
+      }
+    }
+  }
+
+  private checkSafetyRuleHeads(): void {
+    this.eachRule((r) => {
+      const safe = bodyVars(r.body, SAFETY_PARAMS);
+      (r.head.args ?? []).forEach((a) => termVars(a).forEach((v) => safe.add(v)));
+      for (const v of [...headVars(r)].sort()) {
+        if (safe.has(v)) continue;
+        const name = this.rewritten.get(v) ?? v;
+        if (!isGeneratedVar(name)) this.diag.add('rego_unsafe_var_error', `var ${name.startsWith('$') ? '_' : name} is unsafe`, r.location);
+      }
+    });
+  }
+
+  private checkSafetyRuleBodies(): void {
+    this.eachRule((r) => {
+      const safe = new Set([...RESERVED, ...(r.head.args ?? []).flatMap((a) => [...termVars(a)])]);
+      const { body, unsafe } = reorderBodyForSafety(this.arity, safe, r.body);
+      if (unsafe.size > 0) unsafeErrors(unsafe, this.rewritten, this.diag);
+      else r.body = body;
+    });
+  }
+
+  private result(): CompiledPolicy {
+    const rulesByPath = new Map<string, CompiledRule[]>();
+    for (const r of this.rules) rulesByPath.set(r.path, [...(rulesByPath.get(r.path) ?? []), r]);
+    const packages = new Map<string, Ref>();
+    for (const m of this.modules) packages.set(refString(m.package.path), m.package.path);
+    const functions = new Map<string, number>();
+    for (const r of this.rules) if (r.kind === 'function') functions.set(r.path, r.argCount);
+    return { modules: this.modules, rules: this.rules, rulesByPath, packages, functions, builtins: this.builtins };
+  }
+}
+
+/**
+ * Compiles Rego modules (sources are parsed first). Throws `RegoErrors` (each a located
+ * `RegoError`) on any parse, compile, safety, type or recursion error.
+ */
+export function compileModules(input: readonly ModuleSource[] | readonly Module[], opts: CompileOptions = {}): CompiledPolicy {
+  const modules: Module[] = isSourceList(input) ? parseModules(input) : structuredClone(input as Module[]);
+  const builtins: BuiltinTable = opts.extraBuiltins ? { ...BUILTINS, ...opts.extraBuiltins } : BUILTINS;
+  return new ModuleCompiler(modules, builtins).run();
+}
+
+function policyCallables(policy: CompiledPolicy): Callables {
+  const rulesByName = new Map<string, CompiledRule[]>();
+  for (const r of policy.rules) {
+    const n = callableName(r.ref);
+    if (n !== undefined && groundPrefix(r.ref).length === r.ref.length) rulesByName.set(n, [...(rulesByName.get(n) ?? []), r]);
+  }
+  return { builtins: policy.builtins, rulesByName };
+}
+
+/**
+ * Compiles a query against a compiled policy (OPA's query compiler stages). Top-level query
+ * vars keep the user's names (`x := 1` → `x = 1`) so result rows are keyed by them; vars of
+ * nested scopes are generated (`__localqN__`).
+ */
+export function compileQuery(policy: CompiledPolicy, query: Body | string): CompiledQuery {
+  const original: Body = typeof query === 'string' ? parseQuery(query) : structuredClone(query);
+  const diag = new Diagnostics();
+  const gen = new LocalVarGenerator(bodyVars(original), '__localq');
+  const callables = policyCallables(policy);
+  const arity: ArityFn = (name) => arityOf(callables, name);
+  const stage = (f: () => void): void => {
+    f();
+    diag.throwIfAny();
+  };
+  let body = original;
+  stage(() => body.forEach((e) => lowerTemplateStringsInExpr(e, gen)));
+  const order = [...new VarCollector({ skipClosures: true, skipRefCallHead: true, skipWithTarget: true }).body(body).vars];
+  const rewritten = new Map<string, string>();
+  stage(() => {
+    const stack = new DeclaredVarStack(rewritten);
+    body = new LocalVarRewriter(gen, diag).bodyIn(stack, new Set(), body);
+    // Top-level declared vars keep the user's names.
+    const top = stack.peek();
+    const back = new Map<string, string>();
+    top.vs.forEach((gv, orig) => {
+      if (gv !== orig && !orig.startsWith('$') && !isGeneratedVar(orig)) back.set(gv, orig);
+    });
+    if (back.size > 0) {
+      replaceVarsInBody(body, back);
+      back.forEach((_, gv) => rewritten.delete(gv));
+    }
+  });
+  stage(() => checkVoidCalls(body, policy.builtins, diag));
+  stage(() => rewritePrintCalls(body, new Set(RESERVED), arity, gen, diag));
+  stage(() => (body = new ExprTermRewriter(gen).body(body)));
+  stage(() => rewriteComprehensionTermsInBody(body, gen));
+  stage(() => (body = rewriteWithValues(body, callables, gen, diag)));
+  stage(() => checkUndefinedFuncs(body, callables, diag));
+  stage(() => {
+    const r = reorderBodyForSafety(arity, new Set(RESERVED), body);
+    if (r.unsafe.size > 0) unsafeErrors(r.unsafe, rewritten, diag);
+    else body = r.body;
+  });
+  stage(() => rewriteEqualsInBody(body));
+  stage(() => (body = new DynamicTermRewriter(gen).body(body)));
+  const vars = order.filter((v) => !RESERVED.has(v) && !v.startsWith('$') && !isGeneratedVar(v));
+  return { body, vars, rewrittenVars: rewritten };
+}
+
+/** True when an error thrown by the compiler is a Rego compile-time error list. */
+export function isCompileErrors(e: unknown): e is RegoErrors {
+  return e instanceof RegoErrors;
+}
+
+export { isCallExpr, isEvery };

@@ -1,0 +1,363 @@
+/**
+ * Small helpers over the AST used by every compiler pass: var collection (OPA's VarVisitor
+ * with its skip params), canonical keys, OPA-style ref printing, term walking and equality
+ * factories for generated `__localN__ = term` expressions.
+ */
+import type { Body, Every, Expr, Location, Ref, Rule, Term, Value, With } from '../parse/ast';
+import { isCallExpr, isEvery, isSomeDecl, isTermExpr, varTerm, refTerm } from '../parse/ast';
+
+export interface VarVisitorParams {
+  skipRefHead?: boolean;
+  skipRefCallHead?: boolean;
+  skipClosures?: boolean;
+  skipObjectKeys?: boolean;
+  skipSets?: boolean;
+  skipWithTarget?: boolean;
+}
+
+/** OPA's SafetyCheckVisitorParams. */
+export const SAFETY_PARAMS: VarVisitorParams = { skipRefCallHead: true, skipClosures: true, skipWithTarget: true };
+
+/** Vars of a term, expression or body, honouring OPA's VarVisitor params. */
+export class VarCollector {
+  readonly vars = new Set<string>();
+  constructor(private readonly p: VarVisitorParams = {}) {}
+
+  term(t: Term): this {
+    const v = t.value;
+    switch (v.type) {
+      case 'var':
+        this.vars.add(v.value);
+        break;
+      case 'ref': {
+        const [head, ...rest] = v.value;
+        if (head && !(this.p.skipRefHead && head.value.type === 'var')) this.term(head);
+        for (const x of rest) this.term(x);
+        break;
+      }
+      case 'array':
+        v.value.forEach((x) => this.term(x));
+        break;
+      case 'set':
+        if (!this.p.skipSets) v.value.forEach((x) => this.term(x));
+        break;
+      case 'object':
+        for (const [k, x] of v.value) {
+          if (!this.p.skipObjectKeys) this.term(k);
+          this.term(x);
+        }
+        break;
+      case 'call': {
+        const [op, ...args] = v.value;
+        if (op) this.operator(op);
+        args.forEach((x) => this.term(x));
+        break;
+      }
+      case 'arraycomprehension':
+      case 'setcomprehension':
+        if (!this.p.skipClosures) {
+          this.term(v.term);
+          this.body(v.body);
+        }
+        break;
+      case 'objectcomprehension':
+        if (!this.p.skipClosures) {
+          this.term(v.key);
+          this.term(v.value);
+          this.body(v.body);
+        }
+        break;
+      case 'templatestring':
+        for (const part of v.parts) {
+          if ('terms' in part) this.expr(part);
+          else this.term(part);
+        }
+        break;
+      default:
+        break;
+    }
+    return this;
+  }
+
+  private operator(op: Term): void {
+    if (this.p.skipRefCallHead && op.value.type === 'ref') {
+      op.value.value.slice(1).forEach((x) => this.term(x));
+    } else if (this.p.skipRefCallHead && op.value.type === 'var') {
+      // operator var skipped
+    } else {
+      this.term(op);
+    }
+  }
+
+  expr(e: Expr): this {
+    if (isCallExpr(e)) {
+      const [op, ...args] = e.terms;
+      if (op) this.operator(op);
+      args.forEach((x) => this.term(x));
+    } else if (isTermExpr(e)) {
+      this.term(e.terms);
+    } else if (isSomeDecl(e)) {
+      e.terms.symbols.forEach((x) => this.term(x));
+    } else if (isEvery(e)) {
+      const ev = e.terms;
+      if (this.p.skipClosures) {
+        this.term(ev.domain);
+        return this;
+      }
+      if (ev.key) this.term(ev.key);
+      this.term(ev.value);
+      this.term(ev.domain);
+      this.body(ev.body);
+    }
+    for (const w of e.with) this.with(w);
+    return this;
+  }
+
+  with(w: With): this {
+    if (!this.p.skipWithTarget) this.term(w.target);
+    this.term(w.value);
+    return this;
+  }
+
+  body(b: Body): this {
+    b.forEach((e) => this.expr(e));
+    return this;
+  }
+}
+
+export function termVars(t: Term, p: VarVisitorParams = {}): Set<string> {
+  return new VarCollector(p).term(t).vars;
+}
+export function exprVars(e: Expr, p: VarVisitorParams = {}): Set<string> {
+  return new VarCollector(p).expr(e).vars;
+}
+export function bodyVars(b: Body, p: VarVisitorParams = {}): Set<string> {
+  return new VarCollector(p).body(b).vars;
+}
+
+/** Canonical text of a value, ignoring locations (for equality and map keys). */
+export function valueKey(v: Value): string {
+  switch (v.type) {
+    case 'null':
+      return 'null';
+    case 'boolean':
+      return String(v.value);
+    case 'number':
+      return `n:${v.value}`;
+    case 'string':
+      return JSON.stringify(v.value);
+    case 'var':
+      return `v:${v.value}`;
+    case 'ref':
+      return `r(${v.value.map((t) => valueKey(t.value)).join(',')})`;
+    case 'call':
+      return `c(${v.value.map((t) => valueKey(t.value)).join(',')})`;
+    case 'array':
+      return `[${v.value.map((t) => valueKey(t.value)).join(',')}]`;
+    case 'set':
+      return `s{${v.value.map((t) => valueKey(t.value)).sort().join(',')}}`;
+    case 'object':
+      return `o{${v.value.map(([k, x]) => `${valueKey(k.value)}:${valueKey(x.value)}`).sort().join(',')}}`;
+    default:
+      return `${v.type}:${JSON.stringify(stripLocations(v))}`;
+  }
+}
+
+export function termKey(t: Term): string {
+  return valueKey(t.value);
+}
+
+function stripLocations(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(stripLocations);
+  if (x && typeof x === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) if (k !== 'location') out[k] = stripLocations(v);
+    return out;
+  }
+  return x;
+}
+
+const IDENT = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const KEYWORDS = new Set([
+  'not', 'package', 'import', 'as', 'default', 'else', 'with', 'null', 'true', 'false',
+  'some', 'in', 'contains', 'if', 'every',
+]);
+
+/** Rego text of a term (OPA's Term.String, good enough for names and messages). */
+export function termString(t: Term): string {
+  const v = t.value;
+  switch (v.type) {
+    case 'null':
+      return 'null';
+    case 'boolean':
+      return String(v.value);
+    case 'number':
+      return v.value;
+    case 'string':
+      return JSON.stringify(v.value);
+    case 'var':
+      return v.value;
+    case 'ref':
+      return refString(v.value);
+    case 'array':
+      return `[${v.value.map(termString).join(', ')}]`;
+    case 'set':
+      return v.value.length === 0 ? 'set()' : `{${v.value.map(termString).join(', ')}}`;
+    case 'object':
+      return `{${v.value.map(([k, x]) => `${termString(k)}: ${termString(x)}`).join(', ')}}`;
+    case 'call':
+      return `${termString(v.value[0]!)}(${v.value.slice(1).map(termString).join(', ')})`;
+    case 'arraycomprehension':
+      return `[${termString(v.term)} | ...]`;
+    case 'setcomprehension':
+      return `{${termString(v.term)} | ...}`;
+    case 'objectcomprehension':
+      return `{${termString(v.key)}: ${termString(v.value)} | ...}`;
+    case 'templatestring':
+      return '$"..."';
+  }
+}
+
+/** OPA's Ref.String(): `data.a["b c"][x]`. */
+export function refString(ref: Ref): string {
+  if (ref.length === 0) return '';
+  let s = termString(ref[0]!);
+  for (const t of ref.slice(1)) {
+    const v = t.value;
+    if (v.type === 'string' && IDENT.test(v.value) && !KEYWORDS.has(v.value)) s += `.${v.value}`;
+    else s += `[${termString(t)}]`;
+  }
+  return s;
+}
+
+export function isScalar(v: Value): boolean {
+  return v.type === 'null' || v.type === 'boolean' || v.type === 'number' || v.type === 'string';
+}
+
+export function isGroundTerm(t: Term): boolean {
+  return termVars(t).size === 0 && !containsClosures(t);
+}
+
+/** OPA's Ref.GroundPrefix: terms up to (excluding) the first non-ground one. */
+export function groundPrefix(ref: Ref): Ref {
+  const out: Ref = [];
+  for (let i = 0; i < ref.length; i++) {
+    const t = ref[i]!;
+    if (i > 0 && !isGroundTerm(t)) break;
+    out.push(t);
+  }
+  return out;
+}
+
+export function containsRefsOrClosures(t: Term): boolean {
+  return someTerm(t, (x) => {
+    const ty = x.value.type;
+    return ty === 'ref' || ty === 'arraycomprehension' || ty === 'setcomprehension' || ty === 'objectcomprehension';
+  });
+}
+
+export function containsClosures(t: Term): boolean {
+  return someTerm(t, (x) => {
+    const ty = x.value.type;
+    return ty === 'arraycomprehension' || ty === 'setcomprehension' || ty === 'objectcomprehension';
+  });
+}
+
+/** True if `f` holds for `t` or any nested term (not descending into closures' bodies). */
+export function someTerm(t: Term, f: (t: Term) => boolean): boolean {
+  if (f(t)) return true;
+  const v = t.value;
+  switch (v.type) {
+    case 'ref':
+    case 'call':
+    case 'array':
+    case 'set':
+      return v.value.some((x) => someTerm(x, f));
+    case 'object':
+      return v.value.some(([k, x]) => someTerm(k, f) || someTerm(x, f));
+    default:
+      return false;
+  }
+}
+
+/** OPA's OPA `OPA RequiresEval`: contains refs or comprehensions. */
+export function requiresEval(t: Term | undefined): boolean {
+  return t !== undefined && containsRefsOrClosures(t);
+}
+
+export const EQ = 'eq';
+
+export function operatorTermFor(name: string, loc: Location): Term {
+  const [head, ...rest] = name.split('.');
+  return refTerm([varTerm(head!, loc), ...rest.map((s) => ({ value: { type: 'string' as const, value: s }, location: loc }))], loc);
+}
+
+/** Builds `lhs = rhs` as a generated expression. */
+export function eqExpr(lhs: Term, rhs: Term, loc: Location, generated = true): Expr {
+  return { index: 0, negated: false, terms: [operatorTermFor(EQ, loc), lhs, rhs], with: [], generated, location: loc };
+}
+
+export function exprOperatorName(e: Expr): string | undefined {
+  if (!isCallExpr(e)) return undefined;
+  const op = e.terms[0];
+  return op ? operatorNameOf(op) : undefined;
+}
+
+/** Dotted name of an operator term (var or ref of var + strings), as `ast.operatorName`; resolves full refs too (`data.a.f`). */
+export function operatorNameOf(t: Term): string | undefined {
+  if (t.value.type === 'var') return t.value.value;
+  if (t.value.type !== 'ref') return undefined;
+  const [head, ...rest] = t.value.value;
+  if (!head || head.value.type !== 'var') return undefined;
+  const names = [head.value.value];
+  for (const p of rest) {
+    if (p.value.type !== 'string') return undefined;
+    names.push(p.value.value);
+  }
+  return names.join('.');
+}
+
+export function isEquality(e: Expr): boolean {
+  return isCallExpr(e) && exprOperatorName(e) === EQ && e.terms.length === 3;
+}
+export function isAssignment(e: Expr): boolean {
+  return isCallExpr(e) && exprOperatorName(e) === 'assign';
+}
+
+/** Visit every rule of a module including else branches (OPA's WalkRules). */
+export function forEachRule(rules: Rule[], f: (r: Rule, top: Rule) => void): void {
+  for (const r of rules) {
+    f(r, r);
+    for (let e = r.else; e; e = e.else) f(e, r);
+  }
+}
+
+/** Visit every body reachable from a term (comprehension bodies), recursively. */
+export function closuresOfTerm(t: Term, f: (c: Term) => void): void {
+  someTerm(t, (x) => {
+    const ty = x.value.type;
+    if (ty === 'arraycomprehension' || ty === 'setcomprehension' || ty === 'objectcomprehension') f(x);
+    return false;
+  });
+}
+
+/** Terms directly held by an expression (operands, plain term, every domain), not its with-values. */
+export function exprTerms(e: Expr): Term[] {
+  if (isCallExpr(e)) return e.terms;
+  if (isTermExpr(e)) return [e.terms];
+  if (isEvery(e)) {
+    const ev: Every = e.terms;
+    return ev.key ? [ev.key, ev.value, ev.domain] : [ev.value, ev.domain];
+  }
+  if (isSomeDecl(e)) return e.terms.symbols;
+  return [];
+}
+
+export function rootName(t: Term): string | undefined {
+  if (t.value.type === 'var') return t.value.value;
+  if (t.value.type === 'ref') {
+    const h = t.value.value[0];
+    if (h && h.value.type === 'var') return h.value.value;
+  }
+  return undefined;
+}
