@@ -1,0 +1,108 @@
+/**
+ * `eval <query> [-d data.json|file.rego|dir]... [-i input.json] [--format json|pretty]`, like
+ * `opa eval`: the query is compiled against the given modules, planned, packaged and run on
+ * the Wasm runtime through the unmodified OPA SDK.
+ *
+ * A query expression that is a plain term (`data.acme.authz.decision`) is evaluated as
+ * `__exprN__ = <term>` so its value can be reported; like OPA, the row is dropped when that
+ * value is `false` (a false expression fails the query).
+ */
+import { statSync } from 'node:fs';
+import { type Body, type Expr, isTermExpr, operatorTerm, parseQuery, varTerm } from '../parse';
+import { compileSources, evaluate, loadPlan, planForQuery } from './pipeline';
+import { type JsonValue, type SourceFile, findRegoFiles, loadDataDir, mergeAt, readJsonFile } from './sources';
+
+export interface EvalCommandOptions {
+  query: string;
+  /** `-d` paths: JSON files, .rego files or directories. */
+  data: string[];
+  input?: string;
+  format: 'json' | 'pretty';
+}
+
+export interface ExpressionValue {
+  value: JsonValue;
+  text: string;
+}
+
+export interface EvalRow {
+  expressions: ExpressionValue[];
+  bindings?: Record<string, JsonValue>;
+}
+
+export interface EvalOutput {
+  result?: EvalRow[];
+}
+
+const EXPR_VAR = (i: number): string => `__expr${i}__`;
+
+/** Rewrites plain-term expressions to `__exprN__ = term`; returns which expressions were wrapped. */
+export function wrapTermExpressions(body: Body): { body: Body; wrapped: Map<number, string> } {
+  const wrapped = new Map<number, string>();
+  const out = body.map((e, i): Expr => {
+    if (!isTermExpr(e) || e.negated) return e;
+    const name = EXPR_VAR(i);
+    wrapped.set(i, name);
+    return { ...e, terms: [operatorTerm('eq', e.location), varTerm(name, e.location), e.terms] };
+  });
+  return { body: out, wrapped };
+}
+
+export function loadEvalSources(paths: readonly string[]): { sources: SourceFile[]; data: { [k: string]: JsonValue } } {
+  const sources: SourceFile[] = [];
+  const data: { [k: string]: JsonValue } = {};
+  for (const p of paths) {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) throw new Error(`${p}: no such file or directory`);
+    if (st.isDirectory()) {
+      sources.push(...findRegoFiles(p, { includeTests: true }).map((s) => ({ ...s, file: s.path })));
+      mergeAt(data, [], loadDataDir(p), p);
+    } else if (p.endsWith('.rego')) {
+      sources.push(...findRegoFiles(p).map((s) => ({ ...s, file: s.path })));
+    } else {
+      mergeAt(data, [], readJsonFile(p), p);
+    }
+  }
+  return { sources, data };
+}
+
+export function runEval(opts: EvalCommandOptions): EvalOutput {
+  const { sources, data } = loadEvalSources(opts.data);
+  const input = opts.input !== undefined ? readJsonFile(opts.input) : undefined;
+  const parsed = parseQuery(opts.query);
+  const { body, wrapped } = wrapTermExpressions(parsed);
+  const policy = compileSources(sources);
+  const { plan } = planForQuery(policy, body);
+  const loaded = loadPlan(plan);
+  const rows = evaluate(loaded, 0, input, data) as Record<string, JsonValue>[];
+  const wrappedNames = new Set(wrapped.values());
+  const result: EvalRow[] = [];
+  for (const row of rows) {
+    if ([...wrapped.values()].some((n) => row[n] === false)) continue;
+    const expressions = parsed.map((e, i): ExpressionValue => {
+      const name = wrapped.get(i);
+      return { value: name !== undefined ? row[name] : true, text: e.location.text ?? '' };
+    });
+    const bindings: Record<string, JsonValue> = {};
+    for (const [k, v] of Object.entries(row)) if (!wrappedNames.has(k)) bindings[k] = v;
+    result.push(Object.keys(bindings).length > 0 ? { expressions, bindings } : { expressions });
+  }
+  return result.length > 0 ? { result } : {};
+}
+
+export function formatEval(out: EvalOutput, format: 'json' | 'pretty'): string {
+  if (format === 'json') return JSON.stringify(out, null, 2);
+  if (!out.result) return 'undefined';
+  if (out.result.length === 1 && !out.result[0].bindings && out.result[0].expressions.length === 1) {
+    return JSON.stringify(out.result[0].expressions[0].value, null, 2);
+  }
+  return out.result
+    .map((r) => {
+      const shown: Record<string, JsonValue> = { ...(r.bindings ?? {}) };
+      r.expressions.forEach((e) => {
+        if (e.value !== true) shown[e.text] = e.value;
+      });
+      return JSON.stringify(shown, null, 2);
+    })
+    .join('\n');
+}
