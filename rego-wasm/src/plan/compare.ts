@@ -52,6 +52,11 @@ function normStmt(s: Stmt, strings: string[]): Json {
       out.blocks = ((v as Block[] | null) ?? []).map((b) => normBlock(b, strings));
       continue;
     }
+    // Go marshals an empty argument list as null.
+    if (k === 'args' && (v === null || (Array.isArray(v) && v.length === 0))) {
+      out.args = [];
+      continue;
+    }
     out[k] = normValue(v, strings);
   }
   return out;

@@ -1066,7 +1066,15 @@ export class Planner {
 
   private planRef(ref: PTerm[], loc: Loc | null, iter: Iter): void {
     const head = ref[0]!.value;
-    if (head.t !== 'var') this.fail('illegal ref: non-var head', loc ?? this.loc);
+    if (head.t !== 'var') {
+      // e.g. [1, 2][i] or {"a": 1}[k]: evaluate the collection, then walk the rest of the ref.
+      if (head.t === 'ref' || head.t === 'call') this.fail('illegal ref: non-var head', loc ?? this.loc);
+      this.planTerm(ref[0]!, () => {
+        if (this.ltarget.type !== 'local') this.fail('illegal ref: scalar head', loc ?? this.loc);
+        this.planRefRec(ref, 1, iter);
+      });
+      return;
+    }
     if (head.name === 'data') {
       this.planRefData(this.rules.get(trieKey(head).id), { local: this.vars.getOrEmpty('data'), path: [] }, ref, 1, iter);
       return;
@@ -1379,7 +1387,7 @@ export class Planner {
       if (all === 0) break;
       if (index === ref.length - 2) {
         for (const n of nodes) {
-          if (n.collectRules().some((rule) => !rule.ref.every((x) => isGround(x)))) break outer;
+          if (n.collectRules().some((rule) => !rule.ref.slice(1).every((x) => isGround(x)))) break outer;
         }
       }
     }
