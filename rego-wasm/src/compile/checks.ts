@@ -235,27 +235,34 @@ function rewriteWithInClosures(t: Term, c: Callables, gen: LocalVarGenerator, di
 
 // ---- recursion -----------------------------------------------------------------------------
 
-/** Rule paths a data ref may reach: rules on the ref's path and, past its end or a var, the whole subtree. */
+/** Rules a data ref may reach (OPA's GetRulesDynamic): exact children for constant terms, all children for vars, the whole subtree past the ref's end. */
 function reachableRulePaths(ref: Term[], tree: ReturnType<typeof buildRuleTree>): Set<string> {
   const out = new Set<string>();
-  let node = tree;
   const addSubtree = (n: typeof tree): void => {
     for (const r of n.rules) out.add(r.path);
     for (const ch of n.children.values()) addSubtree(ch);
   };
-  for (let i = 0; i < ref.length; i++) {
-    const t = ref[i]!;
-    const isGround = t.value.type === 'string' || t.value.type === 'number' || t.value.type === 'boolean' || t.value.type === 'null' || i === 0;
-    if (!isGround) {
+  const walk = (node: typeof tree, i: number): void => {
+    if (i >= ref.length) {
       addSubtree(node);
-      return out;
+      return;
     }
-    const child = node.children.get(termKeyOf(t));
-    if (!child) return out;
-    node = child;
-    for (const r of node.rules) out.add(r.path);
-  }
-  addSubtree(node);
+    const t = ref[i]!;
+    const ty = t.value.type;
+    const constant = i === 0 || ty === 'string' || ty === 'number' || ty === 'boolean' || ty === 'null';
+    if (constant) {
+      const child = node.children.get(termKeyOf(t));
+      if (!child) return;
+      for (const r of child.rules) out.add(r.path);
+      walk(child, i + 1);
+    } else {
+      for (const child of node.children.values()) {
+        for (const r of child.rules) out.add(r.path);
+        walk(child, i + 1);
+      }
+    }
+  };
+  walk(tree, 0);
   return out;
 }
 

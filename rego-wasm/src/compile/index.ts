@@ -16,6 +16,7 @@ import { DeclaredVarStack, LocalVarRewriter, replaceVarsInBody } from './local-v
 import {
   DynamicTermRewriter,
   ExprTermRewriter,
+  lowerTemplateStringsInArgs,
   lowerTemplateStringsInExpr,
   lowerTemplateStringsInRule,
   rewriteComprehensionTermsInBody,
@@ -152,6 +153,7 @@ class ModuleCompiler {
       checkRuleConflicts(this.modules, this.rules, this.diag);
     });
     this.stage(() => this.rewriteLocalVars());
+    this.stage(() => this.eachRule((r) => lowerTemplateStringsInArgs(r, this.gen)));
     this.stage(() =>
       this.eachRule((r) => {
         const h = r.head;

@@ -405,12 +405,24 @@ export class LocalVarRewriter {
         case 'object':
           v.value.forEach(([, x]) => visit(x));
           return;
-        case 'ref':
+        case 'ref': {
+          const head = v.value[0];
+          const rooted = head !== undefined && head.value.type === 'var' && ROOTS.has(head.value.value);
+          v.value.slice(rooted ? 1 : 0).forEach(visit);
+          return;
+        }
         case 'array':
           v.value.forEach(visit);
           return;
         case 'call':
           this.diag.compile('rule arguments cannot contain calls', t.location);
+          return;
+        case 'templatestring':
+          for (const p of v.parts) {
+            if (!('terms' in p)) continue;
+            if (Array.isArray(p.terms)) p.terms.slice(1).forEach(visit);
+            else visit(p.terms as Term);
+          }
           return;
         default:
           return;

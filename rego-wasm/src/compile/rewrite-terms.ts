@@ -99,10 +99,15 @@ function forEachExprTerm(e: Expr, f: (t: Term) => void): void {
 export function lowerTemplateStringsInRule(rule: Rule, gen: LocalVarGenerator): void {
   const h = rule.head;
   h.reference.forEach((t) => lowerTemplateStringsInTerm(t, gen));
-  (h.args ?? []).forEach((t) => lowerTemplateStringsInTerm(t, gen));
+  // Function args keep template strings until their vars are rewritten (lowerTemplateStringsInArgs).
   if (h.key) lowerTemplateStringsInTerm(h.key, gen);
   if (h.value) lowerTemplateStringsInTerm(h.value, gen);
   rule.body.forEach((e) => lowerTemplateStringsInExpr(e, gen));
+}
+
+/** Lowers template strings in function args (after RewriteLocalVars made their vars arg vars). */
+export function lowerTemplateStringsInArgs(rule: Rule, gen: LocalVarGenerator): void {
+  (rule.head.args ?? []).forEach((t) => lowerTemplateStringsInTerm(t, gen));
 }
 
 // ---- rule head refs ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ export interface VarVisitorParams {
 }
 
 /** OPA's SafetyCheckVisitorParams. */
-export const SAFETY_PARAMS: VarVisitorParams = { skipRefCallHead: true, skipClosures: true, skipWithTarget: true };
+export const SAFETY_PARAMS: VarVisitorParams = { skipRefCallHead: true, skipClosures: true };
 
 /** Vars of a term, expression or body, honouring OPA's VarVisitor params. */
 export class VarCollector {
@@ -114,7 +114,18 @@ export class VarCollector {
   }
 
   with(w: With): this {
-    if (!this.p.skipWithTarget) this.term(w.target);
+    if (this.p.skipWithTarget) {
+      this.term(w.value);
+      return this;
+    }
+    if (this.p.skipRefCallHead) {
+      // OPA: with targets and ref values are function/document names, not variables.
+      if (w.target.value.type === 'ref') w.target.value.value.slice(1).forEach((x) => this.term(x));
+      if (w.value.value.type === 'ref') w.value.value.value.slice(1).forEach((x) => this.term(x));
+      else this.term(w.value);
+      return this;
+    }
+    this.term(w.target);
     this.term(w.value);
     return this;
   }
