@@ -17,9 +17,14 @@ import { netBuiltins } from './net-cidr';
 import { encodingBuiltins } from './encoding';
 import { cryptoBuiltins } from './crypto';
 import { jwtBuiltins } from './jwt';
+import { collectionBuiltins } from './collections';
+import { jsonPatchBuiltins } from './json-patch';
+import { jsonMarshalBuiltins } from './json-marshal';
+import { uuidBuiltins } from './uuid';
 import type { HostBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject } from './types';
+export { beginEvaluation } from './evaluation';
 export { HostBuiltinError, OperandTypeError, BuiltinEvalError, InputLimitError } from './errors';
 
 /** Every host builtin; errors propagate (strict builtin errors). */
@@ -35,6 +40,10 @@ export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.
   ...encodingBuiltins,
   ...cryptoBuiltins,
   ...jwtBuiltins,
+  ...collectionBuiltins,
+  ...jsonPatchBuiltins,
+  ...jsonMarshalBuiltins,
+  ...uuidBuiltins,
 });
 
 function nonStrict(fn: HostBuiltin): HostBuiltin {

@@ -20,6 +20,7 @@ import {
   UTC,
   type Zone,
 } from './go-time';
+import { evaluationCache } from './evaluation';
 import { int, str } from './operands';
 import type { HostBuiltin, JsonValue } from './types';
 
@@ -63,7 +64,7 @@ function tzTime(builtin: string, v: JsonValue | undefined): { ns: bigint; zone: 
   return { ns, zone, layout };
 }
 
-const nowNs: HostBuiltin = () => nsToJson(BigInt(Date.now()) * 1_000_000n);
+const nowNs: HostBuiltin = () => evaluationCache('time.now_ns', '', () => nsToJson(BigInt(Date.now()) * 1_000_000n));
 
 const parseNs: HostBuiltin = (layout, value) => {
   const name = 'time.parse_ns';
