@@ -134,8 +134,9 @@ export class Planner {
     return { stmts: [this.mk(type, fields)] };
   }
 
+  /** Arguments of every rule-function call: input, data and the locals captured by `with` mocks. */
   private defaultOperands(): Operand[] {
-    return [local(this.vars.getOrEmpty('input')), local(this.vars.getOrEmpty('data'))];
+    return this.funcs.vars().map((v) => local(this.vars.getOrEmpty(v)));
   }
 
   private targetLocal(): Local {
@@ -221,15 +222,17 @@ export class Planner {
     this.lnext = 0;
     this.loc = input[0]!.headLoc;
     const gen = this.funcs.gen();
+    const argVars = this.funcs.vars();
     const fn: Func = {
       name: `g${gen}.${path}`,
-      params: [this.newLocal(), this.newLocal()],
+      params: argVars.map(() => this.newLocal()),
       return: this.newLocal(),
       blocks: [],
       path: [`g${gen}`, ...pathPieces],
     };
     for (let i = 0; i < rules[0]!.args.length; i++) fn.params.push(this.newLocal());
-    const params = fn.params.slice(2);
+    const params = fn.params.slice(argVars.length);
+    const frame = (): VarStack => new VarStack(new Map(argVars.map((v, i) => [v, fn.params[i]!] as [string, Local])));
     const multi = rules[0]!.multiValue;
     if (buildObject) fn.blocks.push(this.blockWith('MakeObjectStmt', { target: fn.return }));
     else if (multi) fn.blocks.push(this.blockWith('MakeSetStmt', { target: fn.return }));
@@ -258,7 +261,7 @@ export class Planner {
         const r: PRule = rule;
         this.loc = r.headLoc;
         this.lnext = lnext;
-        this.vars = new VarStack(new Map([['input', fn.params[0]!], ['data', fn.params[1]!]]));
+        this.vars = frame();
         const cur: Block = { stmts: [] };
         blocks.push(cur);
         this.curr = cur;
@@ -453,8 +456,16 @@ export class Planner {
       }
 
       const shadowing = dataRefs.some((r) => this.rules.lookup(refKeys(r)) !== null) || mocks.size > 0;
+      // Locals used by mock values travel into re-planned functions as extra parameters.
+      const captured: string[] = [];
+      for (const value of mocks.values()) {
+        someVar(value, (name) => {
+          if (name !== 'input' && name !== 'data' && this.vars.get(name) !== undefined && !captured.includes(name)) captured.push(name);
+          return false;
+        });
+      }
       const shadow = (): void => {
-        this.funcs.push();
+        this.funcs.push(captured);
         for (const r of dataRefs) this.rules.push(refKeys(r));
       };
       const unshadow = (): void => {
@@ -1349,6 +1360,8 @@ export class Planner {
   }
 
   private optimizeLookup(t: Trie, ref: PTerm[]): { rulesets: PRule[][]; path: Operand[]; index: number } | null {
+    // CallDynamicStmt passes only input and data; functions that capture locals need a direct call.
+    if (this.funcs.vars().length > 2) return null;
     let nodes: Trie[] = [t];
     let opt = false;
     let index = 0;

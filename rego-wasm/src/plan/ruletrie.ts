@@ -145,9 +145,16 @@ export class RuleTrie<R extends { argCount: number }, V> {
   }
 }
 
-/** Planned function names per generation; a `with` that shadows rules pushes a new generation. */
+/**
+ * Planned function names per generation; a `with` that shadows rules pushes a
+ * new generation. A generation may capture local variables (a mock whose
+ * value is a local, `with f as v`): functions planned in it take them as extra
+ * parameters after input and data.
+ */
 export class FuncStack {
-  private readonly stack: { pairs: Map<string, string>; gen: number }[] = [{ pairs: new Map(), gen: 0 }];
+  private readonly stack: { pairs: Map<string, string>; gen: number; vars: string[] }[] = [
+    { pairs: new Map(), gen: 0, vars: ['input', 'data'] },
+  ];
   private next = 1;
 
   get(path: string): string | undefined {
@@ -158,8 +165,8 @@ export class FuncStack {
     this.stack[this.stack.length - 1]!.pairs.set(path, name);
   }
 
-  push(): void {
-    this.stack.push({ pairs: new Map(), gen: this.next++ });
+  push(vars: string[] = []): void {
+    this.stack.push({ pairs: new Map(), gen: this.next++, vars });
   }
 
   pop(): void {
@@ -168,6 +175,11 @@ export class FuncStack {
 
   gen(): number {
     return this.stack[this.stack.length - 1]!.gen;
+  }
+
+  /** Variables passed to every planned function: input, data, then captured locals. */
+  vars(): string[] {
+    return this.stack.flatMap((e) => e.vars);
   }
 }
 
