@@ -110,7 +110,9 @@ export function tokenize(src: string, file: string): LexResult {
     col++;
   };
   const push = (t: Omit<Token, 'ws' | 'nl'>): Token => {
-    const tok: Token = { ...t, ws, nl };
+    const tok = t as Token;
+    tok.ws = ws;
+    tok.nl = nl;
     tokens.push(tok);
     ws = false;
     nl = false;
@@ -294,8 +296,8 @@ export function tokenize(src: string, file: string): LexResult {
       }
       continue;
     }
-    const two = src.slice(i, i + 2);
-    if (OPS2[two]) {
+    const two = src[i + 1] === '=' ? src.slice(i, i + 2) : '';
+    if (two && OPS2[two]) {
       advance();
       advance();
       push({ kind: OPS2[two], lit: two, row: sRow, col: sCol, offset: start, end: i });

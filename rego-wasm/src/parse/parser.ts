@@ -32,13 +32,19 @@ import { KEYWORDS, type Token, type TokenKind, tokenize } from './lexer';
 
 type Kind = TokenKind | 'whitespace';
 
+/** A parse error before it becomes a RegoError (errors are cheap until the parse has failed). */
+interface ParseProblem {
+  message: string;
+  loc: Location;
+}
+
 interface State {
   pos: number;
   /** OPA's scanner would be sitting on a Whitespace token before tokens[pos]. */
   wsPending: boolean;
   /** Index of a keyword token that must be read as an identifier (keywords in refs). */
   identPos: number;
-  errors: readonly RegoError[];
+  errors: readonly ParseProblem[];
   hints: readonly string[];
   wildcard: number;
 }
@@ -156,7 +162,7 @@ export class Parser {
   private readonly toks: Token[];
   readonly comments: Comment[];
   private s: State;
-  private readonly cache = new Map<string, { term: Term | null; post: State; newErrors: readonly RegoError[] }>();
+  private readonly cache = new Map<number, { term: Term | null; post: State; newErrors: readonly ParseProblem[] }>();
   private readonly meta = new WeakMap<Rule, RuleMeta>();
 
   constructor(
@@ -170,8 +176,8 @@ export class Parser {
     this.checkIllegal();
   }
 
-  get errors(): readonly RegoError[] {
-    return this.s.errors;
+  get errors(): RegoError[] {
+    return this.s.errors.map((p) => new RegoError('rego_parse_error', p.message, p.loc));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -205,7 +211,8 @@ export class Parser {
   }
 
   private restore(s: State): void {
-    this.s = s;
+    // copy: the current state is mutated in place, a saved state may be restored again
+    this.s = { ...s };
   }
 
   private checkIllegal(): void {
@@ -216,7 +223,7 @@ export class Parser {
   /** Next token, skipping whitespace (OPA's scan). */
   private scan(): void {
     if (this.s.wsPending) {
-      this.s = { ...this.s, wsPending: false };
+      this.s.wsPending = false;
       return;
     }
     this.advance();
@@ -225,16 +232,16 @@ export class Parser {
   /** Next token, stopping at whitespace (OPA's scanWS). */
   private scanWS(): void {
     if (this.s.wsPending) {
-      this.s = { ...this.s, wsPending: false };
+      this.s.wsPending = false;
       return;
     }
     this.advance();
-    if (this.tok.ws) this.s = { ...this.s, wsPending: true };
+    if (this.tok.ws) this.s.wsPending = true;
   }
 
   private advance(): void {
     if (this.s.pos < this.toks.length - 1) {
-      this.s = { ...this.s, pos: this.s.pos + 1 };
+      this.s.pos++;
       this.checkIllegal();
     }
   }
@@ -249,14 +256,15 @@ export class Parser {
     if (this.s.hints.length === 1) msg += ` (hint: ${this.s.hints[0]})`;
     else if (this.s.hints.length > 1) msg += ` (hints: ${this.s.hints.join(', ')})`;
     // one scanner error per location is enough (OPA would add "illegal token" as well)
-    if (this.s.errors.some((e) => e.location?.row === loc.row && e.location?.col === loc.col && reason === 'illegal token')) {
+    if (reason === 'illegal token' && this.s.errors.some((e) => e.loc.row === loc.row && e.loc.col === loc.col)) {
       return;
     }
-    this.s = { ...this.s, errors: [...this.s.errors, new RegoError('rego_parse_error', msg, loc)], hints: [] };
+    this.s.errors = [...this.s.errors, { message: msg, loc }];
+    this.s.hints = [];
   }
 
   private hint(h: string): void {
-    this.s = { ...this.s, hints: [...this.s.hints, h] };
+    this.s.hints = [...this.s.hints, h];
   }
 
   private illegal(note: string): void {
@@ -286,7 +294,7 @@ export class Parser {
       const k = this.k();
       this.restore(s);
       if (k === '.' || k === '[') {
-        this.s = { ...this.s, identPos: this.s.pos };
+        this.s.identPos = this.s.pos;
         return true;
       }
     }
@@ -296,7 +304,7 @@ export class Parser {
   private isIdentOrAllowedRefKeyword(): boolean {
     if (this.k() === 'ident') return true;
     if (this.isAllowedRefKeyword(this.k())) {
-      this.s = { ...this.s, identPos: this.s.pos };
+      this.s.identPos = this.s.pos;
       return true;
     }
     return false;
@@ -309,7 +317,7 @@ export class Parser {
 
   private genWildcard(): string {
     const name = `$${this.s.wildcard}`;
-    this.s = { ...this.s, wildcard: this.s.wildcard + 1 };
+    this.s.wildcard++;
     return name;
   }
 
@@ -331,6 +339,8 @@ export class Parser {
   parseStatements(skipRules: boolean): Statement[] {
     const stmts: Statement[] = [];
     while (this.k() !== 'eof') {
+      // statements never backtrack into earlier ones: keep the term cache small
+      this.cache.clear();
       let s = this.save();
       if (!skipRules) {
         const pkg = this.parsePackage();
@@ -942,7 +952,7 @@ export class Parser {
       const k = this.k();
       this.restore(s);
       if (k === '.' || k === '[') {
-        this.s = { ...this.s, identPos: this.s.pos };
+        this.s.identPos = this.s.pos;
         return finish(this.parseLiteralExpr(false));
       }
     }
@@ -1235,7 +1245,7 @@ export class Parser {
   // -------------------------------------------------------------------------------------------
 
   parseTerm(): Term | null {
-    const key = `${this.s.pos}:${this.s.wsPending}:${this.s.identPos === this.s.pos}`;
+    const key = this.s.pos * 4 + (this.s.wsPending ? 2 : 0) + (this.s.identPos === this.s.pos ? 1 : 0);
     const hit = this.cache.get(key);
     if (hit) {
       // replay only the errors the cached parse itself produced
@@ -1686,7 +1696,7 @@ export class Parser {
   // -------------------------------------------------------------------------------------------
 
   buildModule(stmts: Statement[]): Module | null {
-    const errors: RegoError[] = [];
+    const errors: ParseProblem[] = [];
     if (stmts.length === 0) {
       this.error({ file: this.file, row: 1, col: 1 }, 'empty module');
       return null;
@@ -1694,7 +1704,7 @@ export class Parser {
     const first = stmts[0];
     let pkg: Package | undefined;
     if (first.kind === 'package') pkg = first.pkg;
-    else errors.push(new RegoError('rego_parse_error', 'package expected', statementLocation(first)));
+    else errors.push({ message: 'package expected', loc: statementLocation(first) });
     const mod: Module = {
       package: pkg ?? { path: [], location: { file: this.file, row: 1, col: 1 } },
       imports: [],
@@ -1712,12 +1722,12 @@ export class Parser {
           break;
         case 'body': {
           const r = this.ruleFromBody(st.body);
-          if (typeof r === 'string') errors.push(new RegoError('rego_parse_error', r, st.body[0].location));
+          if (typeof r === 'string') errors.push({ message: r, loc: st.body[0].location });
           else mod.rules.push(r);
           break;
         }
         case 'package':
-          errors.push(new RegoError('rego_parse_error', 'unexpected package', st.pkg.location));
+          errors.push({ message: 'unexpected package', loc: st.pkg.location });
           break;
       }
     }
@@ -1725,18 +1735,18 @@ export class Parser {
       for (let r: Rule | undefined = rule; r; r = r.else) errors.push(...this.checkRegoV1(r));
     }
     if (errors.length > 0) {
-      this.s = { ...this.s, errors: [...this.s.errors, ...errors] };
+      this.s.errors = [...this.s.errors, ...errors];
       return null;
     }
     return mod;
   }
 
-  private checkRegoV1(rule: Rule): RegoError[] {
+  private checkRegoV1(rule: Rule): ParseProblem[] {
     const m = this.ruleMeta(rule);
     const t = rule.head.args && rule.head.args.length > 0 ? 'function' : 'rule';
-    const errs: RegoError[] = [];
+    const errs: ParseProblem[] = [];
     const err = (msg: string): void => {
-      errs.push(new RegoError('rego_parse_error', msg, rule.location));
+      errs.push({ message: msg, loc: rule.location });
     };
     if (rule.head.name && rule.head.reference.length === 1 && KEYWORDS.has(rule.head.name)) err(`${rule.head.name} keyword cannot be used for ${t} name`);
     if (m.generatedBody && m.generatedValue) err(`${t} must have value assignment and/or body declaration`);
