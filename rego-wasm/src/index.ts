@@ -4,3 +4,6 @@
 export { RegoError, RegoErrors, toRegoErrors, type RegoErrorCode, type ErrorLocation } from './errors';
 export { parseModule, parseModules, parseQuery, parseTerm, termToString, refToString } from './parse';
 export type * as ast from './parse/ast';
+
+// planner (helper "planner")
+export { planQuery, planEntrypoints, comparePolicies, normalizePolicy, type PlanQueryOptions } from './plan';
