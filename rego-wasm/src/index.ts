@@ -4,6 +4,8 @@
 export { RegoError, RegoErrors, toRegoErrors, type RegoErrorCode, type ErrorLocation } from './errors';
 export { parseModule, parseModules, parseQuery, parseTerm, termToString, refToString } from './parse';
 export type * as ast from './parse/ast';
+export { buildPolicyDir, type BuildResult, type BuildTarget } from './cli/build';
+export { runTests, type TestReport, type TestResult } from './cli/test-runner';
 
 // planner (helper "planner")
 export { planQuery, planEntrypoints, comparePolicies, normalizePolicy, type PlanQueryOptions } from './plan';

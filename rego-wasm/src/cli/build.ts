@@ -54,3 +54,15 @@ export function runBuild(opts: BuildCommandOptions): BuildResult {
   writeFileSync(out, result.bytes);
   return { ...result, out };
 }
+
+/**
+ * Programmatic `policy:build`: compiles `<dir>` (entrypoints from `<dir>/manifest.json` unless
+ * given) and writes `<dir>/build/policy.wasm` (or `opts.out`). Throws RegoError/RegoErrors on
+ * compile errors, SourceError on missing files or a bad manifest.
+ */
+export function buildPolicyDir(
+  dir: string,
+  opts: { entrypoints?: string[]; target?: BuildTarget; out?: string } = {},
+): BuildResult {
+  return runBuild({ dir, target: opts.target ?? 'wasm', out: opts.out, entrypoints: opts.entrypoints ?? [], compiler: 'builtin' });
+}
