@@ -153,3 +153,29 @@ describe('uuid.rfc4122 / uuid.parse', () => {
     ['not-a-uuid', undefined],
   ])('uuid.parse(%j)', (input, want) => expect(call('uuid.parse', input)).toEqual(want));
 });
+
+describe('graph.reachable_paths (OPA reachable_paths cases)', () => {
+  const sortPaths = (v: JsonValue | undefined): JsonValue | undefined =>
+    Array.isArray(v) ? [...v].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) : v;
+  test.each<[string, JsonValue, JsonValue, JsonValue | undefined]>([
+    ['empty graph has no paths', {}, ['a'], []],
+    ['a cycle stops at the first revisit', { a: ['b'], b: ['c'], c: ['a'] }, ['a'], [['a', 'b', 'c']]],
+    [
+      'separate components',
+      { a: ['b', 'c'], b: ['d'], c: ['d'], d: [], e: ['f'], f: ['e'], x: ['x'] },
+      ['b', 'e'],
+      [['b', 'd'], ['e', 'f']],
+    ],
+    ['null edges end a path', { a: null }, ['a'], [['a']]],
+    ['multiple paths', { a: ['b', 'c'], b: ['c'], c: [] }, ['a'], [['a', 'b', 'c'], ['a', 'c']]],
+    ['unknown vertices end a path before them', { a: ['b'], b: ['nonexistent'] }, ['a', 'b'], [['a', 'b'], ['b']]],
+    [
+      'revisiting a reached vertex ends the path (issue 1022)',
+      { one: ['two', 'five'], two: ['four'], three: [''], four: ['three'], five: ['seven', 'six'], six: ['nine', 'seven'], seven: ['eight'], eight: ['three'], nine: [''] },
+      ['one'],
+      [['one', 'five', 'seven', 'eight', 'three'], ['one', 'five', 'six'], ['one', 'five', 'six', 'nine'], ['one', 'two', 'four', 'three']],
+    ],
+    ['initial vertices must be a collection', { a: [] }, 'a', undefined],
+    ['the graph must be an object', 1, [1], undefined],
+  ])('%s', (_n, g, initial, want) => expect(sortPaths(call('graph.reachable_paths', g, initial))).toEqual(sortPaths(want)));
+});

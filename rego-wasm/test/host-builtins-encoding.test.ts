@@ -223,3 +223,66 @@ describe('io.jwt.decode_verify', () => {
     expect(call('io.jwt.decode_verify', token, { cert: jwks })).toEqual([true, { alg: 'ES256', kid: 'b' }, { sub: 'x' }]);
   });
 });
+
+describe('io.jwt.encode_sign / encode_sign_raw', () => {
+  const octKey = { kty: 'oct', k: 'AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow' };
+  test('RFC 7515 A.1 (HS256) with sorted-key JSON like Go', () => {
+    expect(
+      call(
+        'io.jwt.encode_sign',
+        { alg: 'HS256', typ: 'JWT' },
+        { aud: ['bob', 'saul'], exp: 1300819380, 'http://example.com/is_root': true, iss: 'joe', privateParams: { private_one: 'one', private_two: 'two' } },
+        octKey,
+      ),
+    ).toBe(
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOlsiYm9iIiwic2F1bCJdLCJleHAiOjEzMDA4MTkzODAsImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlLCJpc3MiOiJqb2UiLCJwcml2YXRlUGFyYW1zIjp7InByaXZhdGVfb25lIjoib25lIiwicHJpdmF0ZV90d28iOiJ0d28ifX0.-Or2eol8bzly-Ztb0v7_7UkcKBkN_aNNpK33HK0MeOY',
+    );
+  });
+
+  test('raw form signs the exact header and payload bytes (RFC 7515 A.1)', () => {
+    expect(
+      call(
+        'io.jwt.encode_sign_raw',
+        '{"typ":"JWT",\r\n "alg":"HS256"}',
+        '{"iss":"joe",\r\n "exp":1300819380,\r\n "http://example.com/is_root":true}',
+        JSON.stringify(octKey),
+      ),
+    ).toBe(
+      'eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+    );
+  });
+
+  test('EdDSA with an OKP JWK is deterministic (OPA vector)', () => {
+    expect(
+      call(
+        'io.jwt.encode_sign_raw',
+        '{"alg":"EdDSA","typ":"JWT"}',
+        '{"iss":"joe","exp":1300819380,"http://example.com/is_root":true}',
+        '{"kty":"OKP","alg":"EdDSA","crv":"Ed25519","x":"wEZFfoAj1rFKTLOOmjJjVZlCHwksuvMb2I5y_hg70E8","d":"9XI34uQzYUJfWhDZf_0nYsLMBRVu8a6dFsy60P8uugk"}',
+      ),
+    ).toBe(
+      'eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJqb2UiLCJleHAiOjEzMDA4MTkzODAsImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.jS1so-rsTaC8DdA8_ZnFXYbi9xOrMVXOviMFrahQ7ez0UKKzjU-2vxrM0ON-Vu3GXKhtBkkO3SUtNMoeYw3zDQ',
+    );
+  });
+
+  test('ES256 and PS256 tokens verify with the matching public key', () => {
+    for (const [alg, kp] of [
+      ['ES256', generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+      ['PS256', generateKeyPairSync('rsa', { modulusLength: 2048 })],
+    ] as const) {
+      const token = call('io.jwt.encode_sign', { alg }, { sub: 'x' }, kp.privateKey.export({ format: 'jwk' }) as JsonValue);
+      expect(typeof token).toBe('string');
+      expect(call(`io.jwt.verify_${alg.toLowerCase()}`, token ?? null, pem(kp.publicKey))).toBe(true);
+    }
+  });
+
+  test.each<[string, string, string]>([
+    ['header is not JSON', '{"typ:"JWT","alg":"HS256"}', '{}'],
+    ['unknown algorithm', '{"alg":"dummy"}', '{}'],
+    ['no alg header', '{}', '{}'],
+    ['typ JWT needs a JSON payload', '{"typ":"JWT","alg":"HS256"}', 'e'],
+    ['missing typ needs a JSON payload', '{"alg":"HS256"}', ''],
+  ])('%s is undefined', (_n, header, payload) =>
+    expect(call('io.jwt.encode_sign_raw', header, payload, JSON.stringify(octKey))).toBeUndefined(),
+  );
+});

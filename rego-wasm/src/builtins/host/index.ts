@@ -21,6 +21,8 @@ import { collectionBuiltins } from './collections';
 import { jsonPatchBuiltins } from './json-patch';
 import { jsonMarshalBuiltins } from './json-marshal';
 import { uuidBuiltins } from './uuid';
+import { graphBuiltins } from './graph';
+import { jwtSignBuiltins } from './jwt-sign';
 import type { HostBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject } from './types';
@@ -44,6 +46,8 @@ export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.
   ...jsonPatchBuiltins,
   ...jsonMarshalBuiltins,
   ...uuidBuiltins,
+  ...graphBuiltins,
+  ...jwtSignBuiltins,
 });
 
 function nonStrict(fn: HostBuiltin): HostBuiltin {
