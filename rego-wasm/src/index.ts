@@ -9,3 +9,4 @@ export { runTests, type TestReport, type TestResult } from './cli/test-runner';
 
 // planner (helper "planner")
 export { planQuery, planEntrypoints, comparePolicies, normalizePolicy, type PlanQueryOptions } from './plan';
+export { planRegoQuery, planRegoEntrypoints } from './plan/pipeline';

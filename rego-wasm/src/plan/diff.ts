@@ -12,6 +12,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Policy } from '../ir/plan';
 import { comparePolicies } from './compare';
+import { planRegoQuery } from './pipeline';
 
 interface Case {
   note: string;
@@ -23,19 +24,7 @@ interface Case {
 type FrontEnd = (modules: string[], query: string) => Policy;
 
 function loadFrontEnd(): FrontEnd {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const parse = require('../parse') as { parseQuery(text: string, file?: string): unknown };
-  const compile = require('../compile') as {
-    compileModules(sources: { file: string; text: string }[]): unknown;
-    compileQuery(policy: unknown, query: unknown): unknown;
-  };
-  const plan = require('./index') as { planQuery(policy: unknown, query: unknown): Policy };
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return (modules, query) => {
-    const policy = compile.compileModules(modules.map((text, i) => ({ file: `module-${i}.rego`, text })));
-    const q = compile.compileQuery(policy, parse.parseQuery(query, '<query>'));
-    return plan.planQuery(policy, q);
-  };
+  return planRegoQuery;
 }
 
 function files(path: string): string[] {
