@@ -26,6 +26,8 @@ const reachablePaths: HostBuiltin = (g, initial) => {
   const add = (path: JsonValue[]): void => {
     if (path.length > 0) out.set(JSON.stringify(path), path);
   };
+  // One `reached` set per first edge of an initial vertex, shared along that depth-first walk
+  // (the behaviour OPA's reachable_paths compliance cases pin down).
   const build = (root: JsonValue, path: JsonValue[], reached: Set<string>): void => {
     if (++steps > MAX_STEPS) throw new InputLimitError(NAME, 'graph too large');
     const edges = edgesOf(graph, root);
@@ -39,15 +41,19 @@ const reachablePaths: HostBuiltin = (g, initial) => {
       add(here);
       return;
     }
+    reached.add(JSON.stringify(root));
     for (const n of neighbors) {
       if (reached.has(JSON.stringify(n))) add(here);
-      else {
-        reached.add(JSON.stringify(root));
-        build(n, here, reached);
-      }
+      else build(n, here, reached);
     }
   };
-  for (const v of initial) build(v, [], new Set());
+  for (const v of initial) {
+    const edges = edgesOf(graph, v);
+    if (edges === undefined) continue;
+    const neighbors = Array.isArray(edges) ? edges : [];
+    if (neighbors.length === 0) add([v]);
+    for (const n of neighbors) build(n, [v], new Set([JSON.stringify(v)]));
+  }
   return [...out.values()];
 };
 
