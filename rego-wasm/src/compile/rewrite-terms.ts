@@ -31,8 +31,12 @@ export function lowerTemplateStringsInTerm(t: Term, gen: LocalVarGenerator): voi
   const v = t.value;
   switch (v.type) {
     case 'templatestring': {
-      const parts: Term[] = v.parts.map((p) => {
+      const source = v.parts.length > 0 ? v.parts : [{ value: { type: 'string' as const, value: '' }, location: t.location }];
+      const parts: Term[] = source.map((p) => {
         if (!('terms' in p)) return p;
+        // Each expression part becomes `{__x | __x = expr}`: an undefined part is an empty set,
+        // never an undefined template. (OPA uses a plain `{x}` set when x is known to be
+        // defined, an optimisation with the same result.)
         lowerTemplateStringsInExpr(p, gen);
         const x = newVar(gen, p.location);
         const rhs: Term = Array.isArray(p.terms)
@@ -78,8 +82,6 @@ export function lowerTemplateStringsInTerm(t: Term, gen: LocalVarGenerator): voi
 export function lowerTemplateStringsInExpr(e: Expr, gen: LocalVarGenerator): void {
   forEachExprTerm(e, (t) => lowerTemplateStringsInTerm(t, gen));
   if (isEvery(e)) e.terms.body.forEach((x) => lowerTemplateStringsInExpr(x, gen));
-  // A plain-term expression that is a call is a call expression.
-  if (isTermExpr(e) && e.terms.value.type === 'call') (e as Expr).terms = e.terms.value.value;
 }
 
 function forEachExprTerm(e: Expr, f: (t: Term) => void): void {
@@ -275,25 +277,21 @@ export class ExprTermRewriter {
     if (isCallExpr(e)) {
       for (let i = 1; i < e.terms.length; i++) {
         const extras = this.term(e.terms[i]!);
-        if (e.with.length > 0) extras.forEach((x) => (x.with = e.with.map((w) => ({ ...w }))));
+        if (e.with.length > 0) extras.forEach((x) => (x.with = e.with));
         result.push(...extras);
       }
       result.push(e);
     } else if (isTermExpr(e)) {
       const extras = this.term(e.terms);
-      if (e.with.length > 0) extras.forEach((x) => (x.with = e.with.map((w) => ({ ...w }))));
+      if (e.with.length > 0) extras.forEach((x) => (x.with = e.with));
       result.push(...extras, e);
     } else if (isEvery(e)) {
       const ev = e.terms;
-      if (ev.domain.value.type === 'call') {
-        result.push(...this.term(ev.domain));
-      } else {
-        const x = newVar(this.gen, ev.domain.location);
-        const eq = eqExpr(cloneTerm(x), ev.domain, ev.domain.location);
-        eq.with = e.with.map((w) => ({ ...w }));
-        result.push(...this.expr(eq));
-        ev.domain = x;
-      }
+      const x = newVar(this.gen, ev.domain.location);
+      const eq = eqExpr(cloneTerm(x), ev.domain, ev.domain.location);
+      eq.with = e.with;
+      result.push(...this.expr(eq));
+      ev.domain = x;
       ev.body = this.body(ev.body);
       result.push(e);
     } else {
@@ -415,13 +413,6 @@ export class DynamicTermRewriter {
   body(b: Body): Body {
     const out: Body = [];
     for (const e of b) {
-      if (e.negated) {
-        // Keep `not f(input.x)` intact: hoisting the ref would make an undefined operand fail
-        // the body instead of making the negation succeed (topdown semantics).
-        this.closuresOnly(e);
-        out.push(e);
-        continue;
-      }
       if (isCallExpr(e)) {
         if (isEquality(e)) {
           e.terms[1] = this.inTerm(e, e.terms[1]!, out);
@@ -438,16 +429,6 @@ export class DynamicTermRewriter {
       out.push(e);
     }
     return out;
-  }
-
-  private closuresOnly(e: Expr): void {
-    forEachExprTerm(e, (t) =>
-      forEachClosureBody(t, (b) => {
-        const nb = this.body(b);
-        b.splice(0, b.length, ...nb);
-      }),
-    );
-    if (isEvery(e)) e.terms.body = this.body(e.terms.body);
   }
 
   private inTerm(orig: Expr, t: Term, out: Body): Term {
@@ -493,7 +474,7 @@ export class DynamicTermRewriter {
   private generate(orig: Expr, t: Term, out: Body): Term {
     const x = newVar(this.gen, t.location);
     const eq = eqExpr(cloneTerm(x), t, t.location);
-    eq.with = orig.with.map((w) => ({ ...w }));
+    eq.with = orig.with;
     out.push(eq);
     return x;
   }
