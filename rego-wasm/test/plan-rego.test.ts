@@ -158,6 +158,44 @@ a.c := 2
     expect(types(p)).toContain('CallDynamicStmt');
   });
 
+  test('an else chain is one BlockStmt whose later branches first check the result is still undefined', () => {
+    const p = plan(`package t
+p := 1 if input.a
+else := 2 if input.b
+else := 3
+`, 'x := data.t.p');
+    const fn = p.funcs!.funcs!.find((f) => f.name === 'g0.data.t.p')!;
+    const chain = fn.blocks[0]!.stmts[0]!;
+    expect(chain.type).toBe('BlockStmt');
+    const branches = (chain.stmt as { blocks: { stmts: Stmt[] }[] }).blocks;
+    expect(branches.map((b) => b.stmts[0]!.type)).toEqual(['ResetLocalStmt', 'IsUndefinedStmt', 'IsUndefinedStmt', 'IsDefinedStmt']);
+  });
+
+  test('a mock whose value is a local variable is passed into the re-planned rule as an extra parameter', () => {
+    const p = plan(`package t
+f(1) := 2
+p if {
+  some v in [1, 2]
+  q with f as v
+}
+q if f(1) == 2
+`, 'x := data.t.p');
+    const q = p.funcs!.funcs!.find((f) => f.name === 'g1.data.t.q')!;
+    expect(q.params).toEqual([0, 1, 2]);
+    const call = stmts(p).find((s) => s.type === 'CallStmt' && (s.stmt as { func: string }).func === 'g1.data.t.q')!;
+    expect((call.stmt as { args: unknown[] }).args).toHaveLength(3);
+  });
+
+  test('a false body expression plans an unconditional break, a constant one nothing', () => {
+    const p = plan(`package t
+p if { false }
+q if { 1 }
+`, 'x := [data.t.p, data.t.q]');
+    const fn = (name: string) => p.funcs!.funcs!.find((f) => f.name === name)!;
+    expect(fn('g0.data.t.p').blocks[0]!.stmts.map((s) => s.type)).toContain('BreakStmt');
+    expect(fn('g0.data.t.q').blocks[0]!.stmts.map((s) => s.type)).toEqual(['ResetLocalStmt', 'AssignVarOnceStmt']);
+  });
+
   test('the same policy and query always plan to identical JSON', () => {
     const a = JSON.stringify(planEntrypoints(compile(AUTHZ), ['acme/authz/decision', 'acme/authz/allow']));
     const b = JSON.stringify(planEntrypoints(compile(AUTHZ), ['acme/authz/decision', 'acme/authz/allow']));
