@@ -87,6 +87,12 @@ export function checkVoidCalls(b: Body, builtins: BuiltinTable, diag: Diagnostic
   extra.forEach((x) => walkTerm(x, () => undefined, check));
 }
 
+/** Calls the compiler cannot lower faithfully: a loud error instead of a different result. */
+const UNSUPPORTED_CALLS: ReadonlyMap<string, string> = new Map([
+  ['rego.metadata.chain', 'METADATA annotations are not parsed'],
+  ['rego.metadata.rule', 'METADATA annotations are not parsed'],
+]);
+
 /** CheckUndefinedFuncs + builtin/function arity. */
 export function checkUndefinedFuncs(b: Body, c: Callables, diag: Diagnostics): void {
   forEachExprDeep(b, (e) => {
@@ -95,6 +101,10 @@ export function checkUndefinedFuncs(b: Body, c: Callables, diag: Diagnostics): v
     const name = operatorNameOf(op);
     const display = name ?? termString(op);
     if (name === 'eq' || name === 'assign') return;
+    if (name !== undefined && UNSUPPORTED_CALLS.has(name)) {
+      diag.add('rego_unsupported_error', `${name} is not supported by this compiler (${UNSUPPORTED_CALLS.get(name)})`, e.location);
+      return;
+    }
     const ar = name === undefined ? -1 : arityOf(c, name);
     if (ar < 0) {
       diag.type(`undefined function ${display}`, e.location);

@@ -13,7 +13,7 @@ import type { Body, Expr, Location, Rule, Term } from '../parse/ast';
 import { isCallExpr, isEvery, isSomeDecl, isTermExpr, varTerm } from '../parse/ast';
 import type { Diagnostics } from './diagnostics';
 import type { LocalVarGenerator } from './vargen';
-import { eqExpr, exprOperatorName, isEquality, operatorTermFor, requiresEval, termVars, SAFETY_PARAMS, VarCollector } from './terms';
+import { compareTerms, eqExpr, exprOperatorName, isEquality, operatorTermFor, requiresEval, termVars, SAFETY_PARAMS, VarCollector } from './terms';
 import { outputVarsForBody } from './safety';
 import type { ArityFn } from './safety';
 
@@ -454,12 +454,16 @@ export class DynamicTermRewriter {
         for (let i = 1; i < v.value.length; i++) v.value[i] = this.one(orig, v.value[i]!, out);
         return this.generate(orig, t, out);
       }
-      case 'array':
       case 'set':
+        v.value.sort(compareTerms);
+        for (let i = 0; i < v.value.length; i++) v.value[i] = this.one(orig, v.value[i]!, out);
+        return t;
+      case 'array':
         for (let i = 0; i < v.value.length; i++) v.value[i] = this.one(orig, v.value[i]!, out);
         return t;
       case 'object':
-        v.value = v.value.map(([k, x]) => [this.one(orig, k, out), this.one(orig, x, out)] as [Term, Term]);
+        // OPA iterates objects in key order.
+        v.value = [...v.value].sort(([a], [b]) => compareTerms(a, b)).map(([k, x]) => [this.one(orig, k, out), this.one(orig, x, out)] as [Term, Term]);
         return t;
       case 'arraycomprehension':
       case 'setcomprehension':

@@ -372,3 +372,35 @@ export function rootName(t: Term): string | undefined {
   }
   return undefined;
 }
+
+const RANK: Record<string, number> = {
+  null: 0, boolean: 1, number: 2, string: 3, var: 4, ref: 5, array: 6, object: 7, set: 8,
+  arraycomprehension: 9, objectcomprehension: 10, setcomprehension: 11, call: 12, templatestring: 13,
+};
+
+/** Rego's total order over (ground-ish) terms, as OPA's ast.Compare (numbers by value). */
+export function compareTerms(a: Term, b: Term): number {
+  const va = a.value;
+  const vb = b.value;
+  if (va.type !== vb.type) return (RANK[va.type] ?? 99) - (RANK[vb.type] ?? 99);
+  switch (va.type) {
+    case 'boolean':
+      return Number(va.value) - Number((vb as typeof va).value);
+    case 'number': {
+      const x = Number(va.value);
+      const y = Number((vb as typeof va).value);
+      if (x !== y) return x < y ? -1 : 1;
+      return 0;
+    }
+    case 'string':
+    case 'var': {
+      const y = (vb as typeof va).value;
+      return va.value < y ? -1 : va.value > y ? 1 : 0;
+    }
+    default: {
+      const x = valueKey(va);
+      const y = valueKey(vb);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+  }
+}
