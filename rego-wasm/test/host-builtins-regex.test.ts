@@ -139,3 +139,42 @@ describe('glob host builtins (gobwas/glob semantics)', () => {
     expect(Date.now() - start).toBeLessThan(2000);
   });
 });
+
+describe('strings.render_template (Go text/template subset)', () => {
+  test.each<[string, string, JsonValue, string | undefined]>([
+    ['a field', '{{.test}}', { test: 'hello world' }, 'hello world'],
+    ['a number prints like Go', '{{.test}}', { test: 2023 }, '2023'],
+    ['range with index and if', '{{range $i, $name := .hellonames}}{{if $i}},{{end}}hello {{$name}}{{end}}', { hellonames: ['rohan', 'john doe'] }, 'hello rohan,hello john doe'],
+    ['a missing key renders <undefined>', 'test {{.foo}} {{.bar}} {{.baz}}', { baz: 1 }, 'test <undefined> <undefined> 1'],
+    ['else if chains', '{{if eq .a 1}}one{{else if eq .a 2}}two{{else}}many{{end}}', { a: 2 }, 'two'],
+    ['trim markers remove whitespace', '{{- range .xs }} [{{ . }}] {{- end }}!', { xs: [1, 2] }, ' [1] [2]!'],
+    ['with, len, index and composite printing', '{{with .o}}{{.k}}{{end}} {{len .xs}} {{index .xs 1}} {{.xs}} {{.o}}', { o: { k: 'v' }, xs: ['a', 'b'] }, 'v 2 b [a b] map[k:v]'],
+    ['an unknown function is undefined', '{{.a | printf "%s"}}', { a: 1 }, undefined],
+    ['an unclosed block is undefined', '{{if .a}}', { a: 1 }, undefined],
+  ])('%s', (_n, tpl, vars, want) => expect(call('strings.render_template', tpl, vars)).toBe(want));
+});
+
+describe('strings.any_prefix_match / any_suffix_match / count', () => {
+  test.each<[string, JsonValue, JsonValue, boolean | undefined]>([
+    ['strings.any_prefix_match', ['a/b/c', 'e/f/g'], ['a/', 'd/'], true],
+    ['strings.any_prefix_match', ['a/b/c', 'e/f/g'], ['f/', 'd/'], false],
+    ['strings.any_prefix_match', 'a/b/c', ['a/'], true],
+    ['strings.any_prefix_match', ['a/b/c'], 'a/', true],
+    ['strings.any_prefix_match', [], [], false],
+    ['strings.any_prefix_match', [1, 2], ['f/'], undefined],
+    ['strings.any_prefix_match', 1, ['f/'], undefined],
+    ['strings.any_suffix_match', ['a/b/c', 'e/f/g'], ['/c'], true],
+    ['strings.any_suffix_match', 'a/b/g', ['/c', '/a'], false],
+  ])('%s(%j, %j) is %j', (fn, a, b, want) => expect(call(fn, a, b)).toBe(want));
+
+  test.each<[string, string, number]>([
+    ['cheese', 'e', 3],
+    ['hello hello hello world', 'hello', 3],
+    ['dummy', 'x', 0],
+    ['dummy', '', 6],
+    ['', '', 1],
+    ['', 'x', 0],
+    ['11111', '11', 2],
+    ['11111', '11111', 1],
+  ])('strings.count(%j, %j) is %j', (s, sub, want) => expect(call('strings.count', s, sub)).toBe(want));
+});

@@ -23,6 +23,7 @@ import { jsonMarshalBuiltins } from './json-marshal';
 import { uuidBuiltins } from './uuid';
 import { graphBuiltins } from './graph';
 import { jwtSignBuiltins } from './jwt-sign';
+import { templateBuiltins } from './template';
 import type { HostBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject } from './types';
@@ -48,6 +49,7 @@ export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.
   ...uuidBuiltins,
   ...graphBuiltins,
   ...jwtSignBuiltins,
+  ...templateBuiltins,
 });
 
 function nonStrict(fn: HostBuiltin): HostBuiltin {
