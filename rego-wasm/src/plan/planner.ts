@@ -1176,6 +1176,7 @@ export class Planner {
         rules = vchild ? vchild.collectRules() : [];
       }
       if (rules.length > 0) {
+        if (rules[0]!.argCount > 0) this.fail(`function ${refString(ref.slice(0, index + 1))} is referenced as a value (call it with arguments)`, cur.loc ?? this.loc);
         const lt = this.newLocal();
         this.ltarget = local(lt);
         const funcName = this.planRules(rules);
