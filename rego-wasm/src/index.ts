@@ -10,3 +10,16 @@ export { runTests, type TestReport, type TestResult } from './cli/test-runner';
 // planner (helper "planner")
 export { planQuery, planEntrypoints, comparePolicies, normalizePolicy, type PlanQueryOptions } from './plan';
 export { planRegoQuery, planRegoEntrypoints } from './plan/pipeline';
+
+// host builtins (helper "host-builtins")
+export {
+  hostBuiltins,
+  strictHostBuiltins,
+  beginEvaluation,
+  HostBuiltinError,
+  OperandTypeError as HostOperandTypeError,
+  BuiltinEvalError as HostBuiltinEvalError,
+  InputLimitError as HostInputLimitError,
+  type HostBuiltin,
+  type JsonValue,
+} from './builtins/host';
