@@ -6,7 +6,6 @@ import {
   ApiKeySourceType,
   AuthorizationType,
   EndpointType,
-  IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
@@ -22,12 +21,11 @@ import { APIGATEWAY_AUTHORIZER_CHANGE_DEPLOYMENT_LOGICAL_ID } from 'aws-cdk-lib/
 import { Construct } from 'constructs';
 import { accessLogFormat } from './access-log';
 import { addGatewayResponses } from './gateway-responses';
+import { API_KEY_HEADER, authorizerIdentitySources } from './identity-sources';
 import { PolicyFunction } from './policy-function';
 import type { OpaAuthorizedApiProps } from './props';
 import { resolveProps, ResolvedApiConfig } from './validate-props';
 
-/** API Gateway's only API-key header for `apiKeySourceType: HEADER`; also the contract's API_KEY_HEADER. */
-export const API_KEY_HEADER = 'x-api-key';
 
 /**
  * Authorizer memory: RS256 verification and Wasm instantiation are CPU-bound
@@ -118,16 +116,7 @@ export class OpaAuthorizedApi extends Construct {
       },
     });
 
-    // Cache key = token + method + concrete path (+ API key): a cached Allow for
-    // one route can never answer another (the authorizer allows only the exact
-    // methodArn it decided). context.httpMethod / context.path are REST API
-    // context variables accepted as REQUEST-authorizer identity sources.
-    const identitySources = [
-      IdentitySource.header('Authorization'),
-      IdentitySource.context('httpMethod'),
-      IdentitySource.context('path'),
-    ];
-    if (config.apiKeyRequired) identitySources.push(IdentitySource.header(API_KEY_HEADER));
+    const identitySources = authorizerIdentitySources(config.apiKeyRequired);
     this.authorizer = new RequestAuthorizer(this, 'RequestAuthorizer', {
       handler: this.authorizerFunction.function,
       identitySources,
