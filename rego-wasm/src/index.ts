@@ -7,6 +7,11 @@ export type * as ast from './parse/ast';
 export { buildPolicyDir, type BuildResult, type BuildTarget } from './cli/build';
 export { runTests, type TestReport, type TestResult } from './cli/test-runner';
 
+// compiler (helper "compiler")
+export { compileModules, compileQuery, isGeneratedVar, type CompiledPolicy, type CompiledQuery, type CompiledRule, type CompileOptions, type RuleKind } from './compile';
+export { ruleText as compiledRuleText, bodyText as compiledBodyText } from './compile/print';
+export { BUILTINS as BUILTIN_SIGNATURES, lookupBuiltin, type BuiltinSignature, type BuiltinTable } from './builtins/signatures';
+
 // planner (helper "planner")
 export { planQuery, planEntrypoints, comparePolicies, normalizePolicy, type PlanQueryOptions } from './plan';
 export { planRegoQuery, planRegoEntrypoints } from './plan/pipeline';
