@@ -24,6 +24,7 @@ import { uuidBuiltins } from './uuid';
 import { graphBuiltins } from './graph';
 import { jwtSignBuiltins } from './jwt-sign';
 import { templateBuiltins } from './template';
+import { fallbackBuiltins } from './fallback';
 import type { HostBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject } from './types';
@@ -32,6 +33,8 @@ export { HostBuiltinError, OperandTypeError, BuiltinEvalError, InputLimitError }
 
 /** Every host builtin; errors propagate (strict builtin errors). */
 export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.freeze({
+  // natively implemented by the runtime; host versions only as a safety net
+  ...fallbackBuiltins,
   ...regexBuiltins,
   ...globBuiltins,
   ...globsBuiltins,
