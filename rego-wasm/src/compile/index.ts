@@ -2,8 +2,8 @@
  * The Rego compiler: parsed modules → compiled modules the planner consumes, running OPA's
  * compiler stages in OPA's order (see README.md). Public API: `compileModules`, `compileQuery`.
  */
-import type { Body, Module, Ref, Rule } from '../parse/ast';
-import { isCallExpr, isEvery } from '../parse/ast';
+import type { Body, Module, Ref, Rule, Term } from '../parse/ast';
+import { isCallExpr, isEvery, isTermExpr } from '../parse/ast';
 import { parseModules, parseQuery } from '../parse';
 import { BUILTINS } from '../builtins/signatures';
 import type { BuiltinTable } from '../builtins/signatures';
@@ -25,12 +25,15 @@ import {
   rewritePrintCalls,
   rewriteRefsInHead,
   rewriteRuleHeadRefs,
+  simplifyTemplateParts,
+  simplifyTemplatePartsInBody,
+  simplifyTemplatePartsInRule,
 } from './rewrite-terms';
 import { arityOf, checkRecursion, checkUndefinedFuncs, checkVoidCalls, rewriteWithValues } from './checks';
 import type { Callables } from './checks';
 import { reorderBodyForSafety, UnsafeVars } from './safety';
 import type { ArityFn } from './safety';
-import { SAFETY_PARAMS, VarCollector, bodyVars, forEachRule, groundPrefix, refString, termVars } from './terms';
+import { SAFETY_PARAMS, VarCollector, bodyVars, containsRefsOrClosures, forEachRule, groundPrefix, refString, rootName, termVars } from './terms';
 import type { CompiledPolicy, CompiledQuery, CompiledRule, CompileOptions } from './types';
 import { isGeneratedVar } from './types';
 
@@ -68,6 +71,25 @@ function callableName(ref: Ref): string | undefined {
     else return undefined;
   }
   return names.join('.');
+}
+
+/** True for a ground data ref naming rules that always produce one constant value (`a := "x"`, `p if { true }`). */
+function constantRefTest(rules: CompiledRule[]): (t: Term) => boolean {
+  const byPath = new Map<string, CompiledRule[]>();
+  for (const r of rules) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
+  return (t) => {
+    if (t.value.type !== 'ref' || rootName(t) !== 'data') return false;
+    const ref = t.value.value;
+    if (groundPrefix(ref).length !== ref.length) return false;
+    const rs = byPath.get(refString(ref));
+    if (!rs || rs.length !== 1) return false;
+    const r = rs[0]!;
+    if (r.kind !== 'single' || r.rule.else || r.rule.default || groundPrefix(r.ref).length !== r.ref.length) return false;
+    const v = r.rule.head.value;
+    if (!v || termVars(v).size > 0 || containsRefsOrClosures(v)) return false;
+    const body = r.rule.body;
+    return body.length === 1 && isTermExpr(body[0]!) && body[0]!.terms.value.type === 'boolean' && body[0]!.terms.value.value === true && !body[0]!.negated;
+  };
 }
 
 function unsafeErrors(unsafe: UnsafeVars, rewritten: ReadonlyMap<string, string>, diag: Diagnostics): void {
@@ -152,8 +174,18 @@ class ModuleCompiler {
       this.arity = (name) => arityOf(this.callables, name);
       checkRuleConflicts(this.modules, this.rules, this.diag);
     });
+    this.stage(() => {
+      const isConstant = constantRefTest(this.rules);
+      this.eachRule((r) => simplifyTemplatePartsInRule(r, isConstant));
+    });
     this.stage(() => this.rewriteLocalVars());
-    this.stage(() => this.eachRule((r) => lowerTemplateStringsInArgs(r, this.gen)));
+    this.stage(() => {
+      const isConstant = constantRefTest(this.rules);
+      this.eachRule((r) => {
+        lowerTemplateStringsInArgs(r, this.gen);
+        (r.head.args ?? []).forEach((a) => simplifyTemplateParts(a, isConstant));
+      });
+    });
     this.stage(() =>
       this.eachRule((r) => {
         const h = r.head;
@@ -260,6 +292,7 @@ export function compileQuery(policy: CompiledPolicy, query: Body | string): Comp
   };
   let body = original;
   stage(() => body.forEach((e) => lowerTemplateStringsInExpr(e, gen)));
+  stage(() => simplifyTemplatePartsInBody(body, constantRefTest(policy.rules)));
   const order = [...new VarCollector({ skipClosures: true, skipRefCallHead: true, skipWithTarget: true }).body(body).vars];
   const rewritten = new Map<string, string>();
   stage(() => {

@@ -26,6 +26,72 @@ function cloneTerm(t: Term): Term {
 
 // ---- template strings ----------------------------------------------------------------------
 
+/** Marks set comprehensions made for template-string parts (survives copies of the value). */
+interface TemplatePartMark {
+  templatePart?: boolean;
+}
+
+/**
+ * OPA builds a plain one-element set `{x}` instead of `{__l | __l = x}` for a template part that
+ * cannot be undefined: a local var, or a ref to rules that are constants. Same result, and
+ * the plan matches OPA's. `isConstantRef` answers for data refs (after ref resolution).
+ */
+export function simplifyTemplateParts(t: Term, isConstantRef: (ref: Term) => boolean): void {
+  const v = t.value;
+  switch (v.type) {
+    case 'setcomprehension': {
+      const e = v.body[0];
+      if ((v as TemplatePartMark).templatePart === true && v.body.length === 1 && e && isCallExpr(e) && e.with.length === 0 && e.terms.length === 3) {
+        const rhs = e.terms[2]!;
+        if (rhs.value.type === 'var' || (rhs.value.type === 'ref' && isConstantRef(rhs))) {
+          t.value = { type: 'set', value: [rhs] };
+          return;
+        }
+      }
+      simplifyTemplateParts(v.term, isConstantRef);
+      v.body.forEach((x) => forEachExprTerm(x, (y) => simplifyTemplateParts(y, isConstantRef)));
+      return;
+    }
+    case 'arraycomprehension':
+      simplifyTemplateParts(v.term, isConstantRef);
+      v.body.forEach((x) => forEachExprTerm(x, (y) => simplifyTemplateParts(y, isConstantRef)));
+      if (v.body.some((x) => isEvery(x))) v.body.forEach((x) => isEvery(x) && x.terms.body.forEach((y) => forEachExprTerm(y, (z) => simplifyTemplateParts(z, isConstantRef))));
+      return;
+    case 'objectcomprehension':
+      simplifyTemplateParts(v.key, isConstantRef);
+      simplifyTemplateParts(v.value, isConstantRef);
+      v.body.forEach((x) => forEachExprTerm(x, (y) => simplifyTemplateParts(y, isConstantRef)));
+      return;
+    case 'ref':
+    case 'array':
+    case 'set':
+    case 'call':
+      v.value.forEach((x) => simplifyTemplateParts(x, isConstantRef));
+      return;
+    case 'object':
+      v.value.forEach(([k, x]) => {
+        simplifyTemplateParts(k, isConstantRef);
+        simplifyTemplateParts(x, isConstantRef);
+      });
+      return;
+    default:
+      return;
+  }
+}
+
+export function simplifyTemplatePartsInBody(b: Body, isConstantRef: (ref: Term) => boolean): void {
+  for (const e of b) {
+    forEachExprTerm(e, (t) => simplifyTemplateParts(t, isConstantRef));
+    if (isEvery(e)) simplifyTemplatePartsInBody(e.terms.body, isConstantRef);
+  }
+}
+
+export function simplifyTemplatePartsInRule(rule: Rule, isConstantRef: (ref: Term) => boolean): void {
+  const h = rule.head;
+  [...h.reference.slice(1), ...(h.key ? [h.key] : []), ...(h.value ? [h.value] : [])].forEach((t) => simplifyTemplateParts(t, isConstantRef));
+  simplifyTemplatePartsInBody(rule.body, isConstantRef);
+}
+
 /** Replaces template strings (anywhere in a term) by `internal.template_string` calls. */
 export function lowerTemplateStringsInTerm(t: Term, gen: LocalVarGenerator): void {
   const v = t.value;
@@ -44,7 +110,9 @@ export function lowerTemplateStringsInTerm(t: Term, gen: LocalVarGenerator): voi
           : (p.terms as Term);
         const capture = eqExpr(cloneTerm(x), rhs, p.location, false);
         capture.with = p.with;
-        return { value: { type: 'setcomprehension', term: x, body: [capture] }, location: p.location };
+        const comp: Term = { value: { type: 'setcomprehension', term: x, body: [capture] }, location: p.location };
+        (comp.value as TemplatePartMark).templatePart = true;
+        return comp;
       });
       t.value = {
         type: 'call',
