@@ -133,6 +133,10 @@ describe('glob host builtins (gobwas/glob semantics)', () => {
     expect(call('glob.quote_meta', '[a]{b}?\\')).toBe('\\[a\\]\\{b\\}\\?\\\\');
   });
   test.each(globs)('regex.globs_match: %s', (_n, args, want) => expect(call('regex.globs_match', ...args)).toBe(want));
+  test('long globs work up to the 16 KiB cap and are undefined beyond it', () => {
+    expect(call('glob.match', `${'a.'.repeat(5000)}*`, ['.'], `${'a.'.repeat(5000)}b`)).toBe(true);
+    expect(call('glob.match', 'x'.repeat(17 * 1024), [], 'x')).toBeUndefined();
+  });
   test('glob matching of a pathological pattern is fast', () => {
     const start = Date.now();
     expect(call('glob.match', '*a*a*a*a*a*a*a*a*b', null, 'a'.repeat(3000))).toBe(false);

@@ -12,12 +12,18 @@ import type { HostBuiltin } from './types';
 
 const BUILTIN = 'glob.match';
 
+/** A code point as RE2 text: letters and digits as is, anything else as \\x{..}. */
 function esc(cp: number): string {
-  return `\\x{${cp.toString(16)}}`;
+  const ch = String.fromCodePoint(cp);
+  return /^[A-Za-z0-9]$/.test(ch) ? ch : `\\x{${cp.toString(16)}}`;
 }
+
+/** Globs longer than this are rejected before translation. */
+export const MAX_GLOB_LENGTH = 16 * 1024;
 
 /** Translate a gobwas glob into an anchored RE2 pattern. */
 export function globToRegex(pattern: string, delimiters: readonly number[]): string {
+  if (pattern.length > MAX_GLOB_LENGTH) throw new BuiltinEvalError(BUILTIN, 'glob pattern too long');
   const cps = Array.from(pattern, (c) => c.codePointAt(0) ?? 0);
   let i = 0;
   let depth = 0;
