@@ -113,11 +113,20 @@ function delimiterOperand(v: unknown): number[] {
   return out.length ? out : ['.'.codePointAt(0) ?? 46];
 }
 
+const translated = new Map<string, string>();
+
 const globMatch: HostBuiltin = (pattern, delimiters, value) => {
   const p = str(BUILTIN, pattern, 1);
   const delims = delimiterOperand(delimiters);
   const s = str(BUILTIN, value, 3);
-  return compileRegex(globToRegex(p, delims)).test(s);
+  const key = `${delims.join(',')}\u0000${p}`;
+  let re = translated.get(key);
+  if (re === undefined) {
+    re = globToRegex(p, delims);
+    if (translated.size >= 100) translated.clear();
+    translated.set(key, re);
+  }
+  return compileRegex(re).test(s);
 };
 
 /** gobwas `QuoteMeta`: escape `* ? \ [ ] { }`. */

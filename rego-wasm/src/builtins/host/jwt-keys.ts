@@ -28,8 +28,23 @@ export const TOKEN_ALGORITHMS: ReadonlySet<string> = new Set([
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?\r?\n-----END \1-----(?:\r?\n)?/;
 
-/** Parse a PEM block or a JWK / JWK set into verification keys. */
+const KEY_CACHE_SIZE = 32;
+const keyCache = new Map<string, VerificationKey[]>();
+
+/** Parse a PEM block or a JWK / JWK set into verification keys (parsed sets are cached, 32 entries). */
 export function keysFromCertOrJwk(certificate: string): VerificationKey[] {
+  const hit = keyCache.get(certificate);
+  if (hit) return hit;
+  const keys = parseKeys(certificate);
+  if (keyCache.size >= KEY_CACHE_SIZE) {
+    const first = keyCache.keys().next();
+    if (!first.done) keyCache.delete(first.value);
+  }
+  keyCache.set(certificate, keys);
+  return keys;
+}
+
+function parseKeys(certificate: string): VerificationKey[] {
   const pem = PEM_BLOCK.exec(certificate);
   if (pem) {
     const rest = certificate.slice((pem.index ?? 0) + pem[0].length);
