@@ -205,4 +205,9 @@ q if { 1 }
   test('an invalid entrypoint is rejected', () => {
     expect(() => planEntrypoints(compile(AUTHZ), ['acme//allow'])).toThrow(/invalid entrypoint/);
   });
+
+  test('an entrypoint that names no rule or package is a compile error, not an always-undefined plan', () => {
+    expect(() => planEntrypoints(compile(AUTHZ), ['acme/authz/alow'])).toThrow(/rego_compile_error: entrypoint "acme\/authz\/alow" does not refer to a rule or package/);
+    expect(planEntrypoints(compile(AUTHZ), ['acme/authz', 'acme']).plans!.plans).toHaveLength(2);
+  });
 });

@@ -13,6 +13,7 @@ import { builtinLookup, convertBody, convertPolicy } from './from-compiled';
 import type { PBody, PTerm } from './model';
 import { Planner } from './planner';
 import { planError } from './errors';
+import { RegoError } from '../errors';
 
 export { comparePolicies, normalizePolicy } from './compare';
 
@@ -62,9 +63,35 @@ function entrypointQuery(entrypoint: string): PBody {
   }];
 }
 
+/** Text of a rule ref's leading string terms: `data.a.b.p[x]` → ["a", "b", "p"]. */
+function stringPath(ref: CompiledPolicy['rules'][number]['ref']): string[] {
+  const out: string[] = [];
+  for (const t of ref.slice(1)) {
+    if (t.value.type !== 'string') break;
+    out.push(t.value.value);
+  }
+  return out;
+}
+
+function isPrefix(a: string[], b: string[]): boolean {
+  return a.length <= b.length && a.every((x, i) => x === b[i]);
+}
+
+/** An entrypoint must name a rule, something inside a rule's value, or a package (as `opa build -e`). */
+function assertEntrypointExists(policy: CompiledPolicy, entrypoint: string): void {
+  const path = entrypoint.split('/');
+  const hit = policy.rules.some((r) => {
+    const rp = stringPath(r.ref);
+    return isPrefix(path, rp) || isPrefix(rp, path);
+  }) || [...policy.packages.values()].some((ref) => isPrefix(path, stringPath(ref)));
+  if (!hit) throw new RegoError('rego_compile_error', `entrypoint ${JSON.stringify(entrypoint)} does not refer to a rule or package`);
+}
+
 /** One plan per entrypoint (`"acme/authz/allow"`), each planned from `result = data.acme.authz.allow`. */
 export function planEntrypoints(policy: CompiledPolicy, entrypoints: string[]): Policy {
   if (entrypoints.length === 0) throw planError('no entrypoints given', null);
+  const queries = entrypoints.map((e) => ({ name: e, body: entrypointQuery(e) }));
+  for (const e of entrypoints) assertEntrypointExists(policy, e);
   const planner = new Planner(convertPolicy(policy), builtinLookup(policy));
-  return planner.run(entrypoints.map((e) => ({ name: e, body: entrypointQuery(e) })));
+  return planner.run(queries);
 }
