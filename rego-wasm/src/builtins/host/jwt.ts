@@ -4,6 +4,7 @@ import { decodeBase64Url, bytesToString } from './encoding';
 import { BuiltinEvalError } from './errors';
 import { JwtKeyError, keysFromCertOrJwk, verifyJws, type VerificationKey } from './jwt-keys';
 import { isObject, obj, str } from './operands';
+import { evaluationNowNs } from './time';
 import type { HostBuiltin, JsonObject, JsonValue } from './types';
 
 interface Token {
@@ -142,7 +143,7 @@ function parseConstraints(builtin: string, o: JsonObject): Constraints {
         throw new BuiltinEvalError(builtin, `unknown token validation constraint: ${k}`);
     }
   }
-  if (c.time === -1) c.time = Date.now() * 1e6;
+  if (c.time === -1) c.time = evaluationNowNs();
   const keyKinds = (c.keys ? 1 : 0) + (c.secret !== '' ? 1 : 0);
   if (keyKinds > 1) throw new BuiltinEvalError(builtin, 'duplicate key constraints');
   if (keyKinds < 1) throw new BuiltinEvalError(builtin, 'no key constraint');

@@ -64,7 +64,12 @@ function tzTime(builtin: string, v: JsonValue | undefined): { ns: bigint; zone: 
   return { ns, zone, layout };
 }
 
-const nowNs: HostBuiltin = () => evaluationCache('time.now_ns', '', () => nsToJson(BigInt(Date.now()) * 1_000_000n));
+/** The evaluation's current time in ns (fixed per evaluation, shared with io.jwt.decode_verify). */
+export function evaluationNowNs(): number {
+  return evaluationCache('time.now_ns', '', () => nsToJson(BigInt(Date.now()) * 1_000_000n));
+}
+
+const nowNs: HostBuiltin = () => evaluationNowNs();
 
 const parseNs: HostBuiltin = (layout, value) => {
   const name = 'time.parse_ns';
