@@ -14,8 +14,10 @@ import { buildRuleTree } from './rule-tree';
 
 export interface Callables {
   builtins: BuiltinTable;
-  /** data.pkg.f → arity (every rule path, functions and 0-arity rules alike). */
+  /** data.pkg.f → rules (every ground rule path, functions and 0-arity rules alike). */
   rulesByName: Map<string, CompiledRule[]>;
+  /** All rules by ground prefix (built once; used for `with` target checks). */
+  tree?: ReturnType<typeof buildRuleTree>;
 }
 
 /** OPA's GetArity: builtin arity, else the arg count of the rules at exactly that path, else -1. */
@@ -132,7 +134,7 @@ function isRootRef(t: Term, root: string): boolean {
 
 /** RewriteWithValues: validates targets; values needing evaluation become generated vars. */
 export function rewriteWithValues(b: Body, c: Callables, gen: LocalVarGenerator, diag: Diagnostics): Body {
-  const tree = buildRuleTree([...c.rulesByName.values()].flat());
+  const tree = (c.tree ??= buildRuleTree([...c.rulesByName.values()].flat()));
   const out: Body = [];
   for (const e of b) {
     // closures first
