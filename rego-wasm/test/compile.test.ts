@@ -186,6 +186,9 @@ describe('rule conflicts, types and recursion', () => {
     ['package a\np if { foo(1) }', '2:8: rego_type_error: undefined function foo'],
     ['package a\np if { x := print(1) }', '2:13: rego_type_error: print(1) used as value'],
     ['package a\np if { true with foo as 1 }', '2:18: rego_type_error: with keyword target must reference existing input, data, or a function'],
+    ['package a\np if { walk(input, x) with walk as 1 }', '2:28: rego_compile_error: with keyword replacing built-in function: target must not be a relation'],
+    ['package a\np if { true with internal.member_2 as 1 }', '2:18: rego_compile_error: with keyword replacing built-in function: replacement of internal function "internal.member_2" invalid'],
+    ['package a\np := 1\nq if { true with data.a.p.x as 1 }', '3:18: rego_compile_error: with keyword cannot partially replace virtual document(s)'],
     ['package a\nf(x) := x\np if { f(1, 2, 3) }', '3:8: rego_type_error: function data.a.f has arity 1, got 3 arguments'],
     ['package a\np if { rego.metadata.chain() }', '2:8: rego_unsupported_error: rego.metadata.chain is not supported by this compiler (METADATA annotations are not parsed)'],
   ])('conflict/type error %#', (src, want) => {

@@ -182,6 +182,14 @@ export function rewriteWithValues(b: Body, c: Callables, gen: LocalVarGenerator,
         // ok
       } else if (builtin) {
         if (target.value.type === 'var') target.value = refTerm([{ ...target, value: { type: 'var', value: target.value.value } }], target.location).value;
+        if (targetName === 'eq' || targetName === 'rego.metadata.chain' || targetName === 'rego.metadata.rule') {
+          diag.compile(`with keyword replacing built-in function: replacement of "${targetName}" invalid`, target.location);
+          continue;
+        }
+        if (targetName!.startsWith('internal.')) {
+          diag.compile(`with keyword replacing built-in function: replacement of internal function "${targetName}" invalid`, target.location);
+          continue;
+        }
         if (builtin.relation) {
           diag.compile('with keyword replacing built-in function: target must not be a relation', target.location);
           continue;
