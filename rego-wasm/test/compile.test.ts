@@ -195,6 +195,21 @@ describe('rule conflicts, types and recursion', () => {
     expect(firstError(src)).toBe(want);
   });
 
+  test('a builtin argument of a known wrong type is rego_type_error (literal)', () => {
+    expect(errorsOf('package a\np if { count(1) }')[0]!.message).toBe(
+      'x.rego:2:8: rego_type_error: count: invalid argument(s)\n\thave: (number)\n\twant: (any<string, array, object, set>)',
+    );
+  });
+
+  test('types flow through vars and builtin results', () => {
+    expect(firstError('package a\np if { x := count([1]); startswith(x, "a") }')).toMatch(/^2:25: rego_type_error: startswith: invalid argument\(s\)/);
+    expect(firstError('package a\np if { x := "a"; y := x + 1 }')).toMatch(/^2:23: rego_type_error: plus: invalid argument\(s\)/);
+  });
+
+  test('arguments from input are not typed at compile time', () => {
+    expect(() => compiled('package a\np if { count(input.x) > 0; upper(input.name) }')).not.toThrow();
+  });
+
   test('builtin arity mismatch names the builtin', () => {
     expect(firstError('package a\np if { count(1, 2, 3) }')).toMatch(/^2:8: rego_type_error: count: arity mismatch/);
   });

@@ -32,6 +32,7 @@ import {
 import { arityOf, checkRecursion, checkUndefinedFuncs, checkVoidCalls, rewriteWithValues } from './checks';
 import type { Callables } from './checks';
 import { reorderBodyForSafety, UnsafeVars } from './safety';
+import { checkBuiltinArgTypes } from './type-check';
 import type { ArityFn } from './safety';
 import { SAFETY_PARAMS, VarCollector, bodyVars, containsRefsOrClosures, forEachRule, groundPrefix, refString, rootName, termVars } from './terms';
 import type { CompiledPolicy, CompiledQuery, CompiledRule, CompileOptions } from './types';
@@ -205,6 +206,7 @@ class ModuleCompiler {
     this.stage(() => this.eachRule((r) => checkUndefinedFuncs(r.body, this.callables, this.diag)));
     this.stage(() => this.checkSafetyRuleHeads());
     this.stage(() => this.checkSafetyRuleBodies());
+    this.stage(() => this.eachRule((r) => checkBuiltinArgTypes(r.body, this.builtins, this.diag)));
     this.stage(() => this.eachRule((r) => rewriteEqualsInBody(r.body)));
     this.stage(() => this.eachRule((r) => (r.body = new DynamicTermRewriter(this.gen).body(r.body))));
     this.stage(() => checkRecursion(this.rules, this.diag));
@@ -320,6 +322,7 @@ export function compileQuery(policy: CompiledPolicy, query: Body | string): Comp
     if (r.unsafe.size > 0) unsafeErrors(r.unsafe, rewritten, diag);
     else body = r.body;
   });
+  stage(() => checkBuiltinArgTypes(body, policy.builtins, diag));
   stage(() => rewriteEqualsInBody(body));
   stage(() => (body = new DynamicTermRewriter(gen).body(body)));
   const vars = order.filter((v) => !RESERVED.has(v) && !v.startsWith('$') && !isGeneratedVar(v));
