@@ -79,6 +79,17 @@ describe('time.date / clock / weekday / add_date / diff / format', () => {
     expect(call('time.format', 1582977600 * 10e12)).toBeUndefined();
   });
 
+  test.each([
+    ['Asia/Kolkata', 'IST'],
+    ['Europe/Paris', 'CET'],
+    ['America/New_York', 'EST'],
+    ['Asia/Tokyo', 'JST'],
+    ['America/Sao_Paulo', '-03'],
+    ['Asia/Kathmandu', '+0545'],
+  ])('the MST layout element prints the tzdata abbreviation in %s (%s)', (tz, abbr) => {
+    expect(call('time.format', [1670006453e9, tz, 'MST'])).toBe(abbr);
+  });
+
   test('time.now_ns is close to the wall clock', () => {
     const now = call('time.now_ns');
     expect(typeof now).toBe('number');

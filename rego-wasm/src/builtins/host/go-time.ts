@@ -134,8 +134,31 @@ export function zoneAt(zone: Zone, sec: bigint): { offset: number; name: string 
     Number(get('second'));
   const offset = local - Math.floor(ms / 1000);
   let name = get('timeZoneName');
-  if (/^GMT[+-]/.test(name) || name === 'GMT' && offset !== 0) name = offsetName(offset);
+  if (/^GMT[+-]/.test(name) || (name === 'GMT' && offset !== 0)) name = abbreviation(zone.iana, offset, ms);
   return { offset, name };
+}
+
+/** ICU only abbreviates a zone in some locales (IST in en-IN, CET in en-GB, JST in ja-JP...). */
+const ABBREVIATION_LOCALES = ['en-GB', 'en-AU', 'en-IN', 'en-ZA', 'en-CA', 'ja-JP-u-ca-gregory'];
+const abbreviations = new Map<string, string>();
+
+function abbreviation(iana: string, offset: number, ms: number): string {
+  const key = `${iana}|${offset}`;
+  const hit = abbreviations.get(key);
+  if (hit !== undefined) return hit;
+  let name = offsetName(offset);
+  for (const locale of ABBREVIATION_LOCALES) {
+    const part = new Intl.DateTimeFormat(locale, { timeZone: iana, timeZoneName: 'short' })
+      .formatToParts(new Date(ms))
+      .find((p) => p.type === 'timeZoneName')?.value;
+    if (part && /^[A-Z]{2,5}$/.test(part) && part !== 'GMT' && part !== 'UTC') {
+      name = part;
+      break;
+    }
+  }
+  if (abbreviations.size > 500) abbreviations.clear();
+  abbreviations.set(key, name);
+  return name;
 }
 
 function offsetName(offset: number): string {
