@@ -1,0 +1,370 @@
+// JSON (RFC 8259) and Rego term text: parse from UTF-8 bytes, dump to UTF-8.
+import {
+  Value, NullV, BoolV, StrV, ArrV, ObjV, SetV, NULL, TRUE, FALSE,
+  T_NULL, T_BOOL, T_NUM, T_STR, T_ARR, T_OBJ, T_SET, objPut, setAdd,
+} from "./value";
+import { NumV, numParse, numFormat } from "./num";
+
+// ---- output buffer ----------------------------------------------------------------
+export class Buf {
+  ptr: usize;
+  len: i32 = 0;
+  cap: i32;
+  constructor(cap: i32 = 64) { this.cap = cap; this.ptr = heap.alloc(<usize>cap); }
+  @inline ensure(n: i32): void {
+    if (this.len + n > this.cap) this.grow(n);
+  }
+  grow(n: i32): void {
+    let nc = this.cap * 2;
+    while (nc < this.len + n) nc *= 2;
+    this.ptr = heap.realloc(this.ptr, <usize>nc);
+    this.cap = nc;
+  }
+  byte(b: i32): void { this.ensure(1); store<u8>(this.ptr + <usize>this.len, <u8>b); this.len++; }
+  ascii(s: string): void {
+    let n = s.length;
+    this.ensure(n);
+    for (let i = 0; i < n; i++) store<u8>(this.ptr + <usize>(this.len + i), <u8>s.charCodeAt(i));
+    this.len += n;
+  }
+  /** Appends a string as UTF-8 (lone surrogates → U+FFFD). */
+  utf8(s: string): void {
+    let n = s.length;
+    this.ensure(n * 3);
+    for (let i = 0; i < n; i++) {
+      let c = <u32>s.charCodeAt(i);
+      if (c >= 0xD800 && c < 0xDC00 && i + 1 < n) {
+        let d = <u32>s.charCodeAt(i + 1);
+        if (d >= 0xDC00 && d < 0xE000) {
+          i++;
+          this.cp(0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00));
+          continue;
+        }
+      }
+      if (c >= 0xD800 && c < 0xE000) c = 0xFFFD;
+      this.cp(c);
+    }
+  }
+  cp(c: u32): void {
+    this.ensure(4);
+    let p = this.ptr + <usize>this.len;
+    if (c < 0x80) { store<u8>(p, <u8>c); this.len += 1; }
+    else if (c < 0x800) { store<u8>(p, <u8>(0xC0 | (c >> 6))); store<u8>(p + 1, <u8>(0x80 | (c & 63))); this.len += 2; }
+    else if (c < 0x10000) {
+      store<u8>(p, <u8>(0xE0 | (c >> 12))); store<u8>(p + 1, <u8>(0x80 | ((c >> 6) & 63))); store<u8>(p + 2, <u8>(0x80 | (c & 63))); this.len += 3;
+    } else {
+      store<u8>(p, <u8>(0xF0 | (c >> 18))); store<u8>(p + 1, <u8>(0x80 | ((c >> 12) & 63)));
+      store<u8>(p + 2, <u8>(0x80 | ((c >> 6) & 63))); store<u8>(p + 3, <u8>(0x80 | (c & 63))); this.len += 4;
+    }
+  }
+  cstr(): usize { this.byte(0); return this.ptr; }
+  toString(): string { return String.UTF8.decodeUnsafe(this.ptr, <usize>this.len); }
+}
+
+const HEX = "0123456789abcdef";
+
+export function writeJsonString(b: Buf, s: string): void {
+  b.byte(34);
+  let n = s.length;
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x20 || c == 34 || c == 92) {
+      if (i > start) b.utf8(s.substring(start, i));
+      start = i + 1;
+      b.byte(92);
+      if (c == 34) b.byte(34);
+      else if (c == 92) b.byte(92);
+      else if (c == 10) b.byte(110);
+      else if (c == 13) b.byte(114);
+      else if (c == 9) b.byte(116);
+      else if (c == 8) b.byte(98);
+      else if (c == 12) b.byte(102);
+      else { b.ascii("u00"); b.byte(HEX.charCodeAt(c >> 4)); b.byte(HEX.charCodeAt(c & 15)); }
+    }
+  }
+  if (start == 0) b.utf8(s); else if (start < n) b.utf8(s.substring(start));
+  b.byte(34);
+}
+
+/** rego = true: Rego term syntax (sets as {..}/set(), non-string keys kept). */
+export function writeValue(b: Buf, v: Value, rego: bool): void {
+  switch (v.kind) {
+    case T_NULL: b.ascii("null"); return;
+    case T_BOOL: b.ascii(changetype<BoolV>(v).b ? "true" : "false"); return;
+    case T_NUM: b.ascii(numFormat(changetype<NumV>(v))); return;
+    case T_STR: writeJsonString(b, changetype<StrV>(v).s); return;
+    case T_ARR: {
+      let items = changetype<ArrV>(v).items;
+      b.byte(91);
+      for (let i = 0; i < items.length; i++) { if (i > 0) b.byte(44); writeValue(b, unchecked(items[i]), rego); }
+      b.byte(93);
+      return;
+    }
+    case T_SET: {
+      let items = changetype<SetV>(v).items;
+      if (rego && items.length == 0) { b.ascii("set()"); return; }
+      b.byte(rego ? 123 : 91);
+      for (let i = 0; i < items.length; i++) { if (i > 0) b.byte(44); writeValue(b, unchecked(items[i]), rego); }
+      b.byte(rego ? 125 : 93);
+      return;
+    }
+    case T_OBJ: {
+      let o = changetype<ObjV>(v);
+      b.byte(123);
+      for (let i = 0; i < o.keys.length; i++) {
+        if (i > 0) b.byte(44);
+        let k = unchecked(o.keys[i]);
+        if (k.kind == T_STR || rego) writeValue(b, k, rego);
+        else {
+          let kb = new Buf();
+          writeValue(kb, k, false);
+          writeJsonString(b, kb.toString());
+        }
+        b.byte(58);
+        writeValue(b, unchecked(o.vals[i]), rego);
+      }
+      b.byte(125);
+      return;
+    }
+  }
+}
+
+export function dumpJson(v: Value): string { let b = new Buf(); writeValue(b, v, false); return b.toString(); }
+export function dumpTerm(v: Value): string { let b = new Buf(); writeValue(b, v, true); return b.toString(); }
+
+// ---- parser -------------------------------------------------------------------------
+const MAX_DEPTH: i32 = 10000;
+
+class Parser {
+  p: usize;
+  end: usize;
+  rego: bool;
+  err: bool = false;
+  depth: i32 = 0;
+  units: Array<u16> = new Array<u16>();
+  constructor(p: usize, len: usize, rego: bool) { this.p = p; this.end = p + len; this.rego = rego; }
+
+  @inline peek(): i32 { return this.p < this.end ? <i32>load<u8>(this.p) : -1; }
+  ws(): void {
+    while (this.p < this.end) {
+      let c = load<u8>(this.p);
+      if (c == 32 || c == 9 || c == 10 || c == 13) this.p++; else break;
+    }
+  }
+  fail(): Value { this.err = true; return NULL; }
+
+  lit(s: string): bool {
+    let n = s.length;
+    if (this.p + <usize>n > this.end) return false;
+    for (let i = 0; i < n; i++) if (<i32>load<u8>(this.p + <usize>i) != s.charCodeAt(i)) return false;
+    this.p += <usize>n;
+    return true;
+  }
+
+  value(): Value {
+    if (this.err) return NULL;
+    this.ws();
+    let c = this.peek();
+    switch (c) {
+      case 123: return this.object();
+      case 91: return this.array();
+      case 34: { let s = this.str(); return this.err ? NULL : new StrV(s); }
+      case 116: if (this.lit("true")) return TRUE; return this.fail();
+      case 102: if (this.lit("false")) return FALSE; return this.fail();
+      case 110: if (this.lit("null")) return NULL; return this.fail();
+      case 115: if (this.rego && this.lit("set(")) { this.ws(); if (this.peek() == 41) { this.p++; return new SetV(); } } return this.fail();
+    }
+    if (c == 45 || (c >= 48 && c <= 57)) return this.number();
+    return this.fail();
+  }
+
+  number(): Value {
+    let s = this.p;
+    while (this.p < this.end) {
+      let c = load<u8>(this.p);
+      if ((c >= 48 && c <= 57) || c == 45 || c == 43 || c == 46 || c == 101 || c == 69) this.p++; else break;
+    }
+    let txt = String.UTF8.decodeUnsafe(s, this.p - s);
+    let n = numParse(txt);
+    if (n === null) return this.fail();
+    return n;
+  }
+
+  array(): Value {
+    this.p++;
+    if (++this.depth > MAX_DEPTH) return this.fail();
+    let a = new ArrV();
+    this.ws();
+    if (this.peek() == 93) { this.p++; this.depth--; return a; }
+    while (true) {
+      let v = this.value();
+      if (this.err) return NULL;
+      a.items.push(v);
+      this.ws();
+      let c = this.peek();
+      if (c == 44) { this.p++; continue; }
+      if (c == 93) { this.p++; break; }
+      return this.fail();
+    }
+    this.depth--;
+    return a;
+  }
+
+  object(): Value {
+    this.p++;
+    if (++this.depth > MAX_DEPTH) return this.fail();
+    this.ws();
+    if (this.peek() == 125) { this.p++; this.depth--; return new ObjV(); }
+    let first = this.value();
+    if (this.err) return NULL;
+    this.ws();
+    if (this.peek() != 58) {
+      // a set (Rego term syntax only)
+      if (!this.rego) return this.fail();
+      let s = new SetV();
+      setAdd(s, first);
+      while (true) {
+        let c = this.peek();
+        if (c == 125) { this.p++; break; }
+        if (c != 44) return this.fail();
+        this.p++;
+        let v = this.value();
+        if (this.err) return NULL;
+        setAdd(s, v);
+        this.ws();
+      }
+      this.depth--;
+      return s;
+    }
+    if (!this.rego && first.kind != T_STR) return this.fail();
+    let o = new ObjV();
+    let k = first;
+    while (true) {
+      this.ws();
+      if (this.peek() != 58) return this.fail();
+      this.p++;
+      let v = this.value();
+      if (this.err) return NULL;
+      objPut(o, k, v);
+      this.ws();
+      let c = this.peek();
+      if (c == 125) { this.p++; break; }
+      if (c != 44) return this.fail();
+      this.p++;
+      this.ws();
+      if (!this.rego && this.peek() != 34) return this.fail();
+      k = this.value();
+      if (this.err) return NULL;
+    }
+    this.depth--;
+    return o;
+  }
+
+  hex4(): i32 {
+    if (this.p + 4 > this.end) return -1;
+    let v = 0;
+    for (let i = 0; i < 4; i++) {
+      let c = <i32>load<u8>(this.p + <usize>i);
+      let d: i32;
+      if (c >= 48 && c <= 57) d = c - 48;
+      else if (c >= 97 && c <= 102) d = c - 87;
+      else if (c >= 65 && c <= 70) d = c - 55;
+      else return -1;
+      v = (v << 4) | d;
+    }
+    this.p += 4;
+    return v;
+  }
+
+  str(): string {
+    this.p++; // opening quote
+    let start = this.p;
+    // fast path: printable ASCII without escapes
+    while (this.p < this.end) {
+      let c = load<u8>(this.p);
+      if (c == 34) { let s = String.UTF8.decodeUnsafe(start, this.p - start); this.p++; return s; }
+      if (c == 92 || c < 0x20 || c >= 0x80) break;
+      this.p++;
+    }
+    let u = this.units;
+    u.length = 0;
+    for (let q = start; q < this.p; q++) u.push(<u16>load<u8>(q));
+    while (true) {
+      if (this.p >= this.end) { this.err = true; return ""; }
+      let c = <u32>load<u8>(this.p);
+      if (c == 34) { this.p++; break; }
+      if (c < 0x20) { this.err = true; return ""; }
+      if (c == 92) {
+        this.p++;
+        if (this.p >= this.end) { this.err = true; return ""; }
+        let e = load<u8>(this.p); this.p++;
+        switch (e) {
+          case 34: u.push(34); break;
+          case 92: u.push(92); break;
+          case 47: u.push(47); break;
+          case 98: u.push(8); break;
+          case 102: u.push(12); break;
+          case 110: u.push(10); break;
+          case 114: u.push(13); break;
+          case 116: u.push(9); break;
+          case 117: {
+            let h = this.hex4();
+            if (h < 0) { this.err = true; return ""; }
+            if (h >= 0xD800 && h < 0xDC00) {
+              // try a low surrogate
+              let save = this.p;
+              if (this.p + 6 <= this.end && load<u8>(this.p) == 92 && load<u8>(this.p + 1) == 117) {
+                this.p += 2;
+                let l = this.hex4();
+                if (l >= 0xDC00 && l < 0xE000) { u.push(<u16>h); u.push(<u16>l); break; }
+              }
+              this.p = save;
+              u.push(0xFFFD);
+            } else if (h >= 0xDC00 && h < 0xE000) u.push(0xFFFD);
+            else u.push(<u16>h);
+            break;
+          }
+          default: this.err = true; return "";
+        }
+        continue;
+      }
+      if (c < 0x80) { u.push(<u16>c); this.p++; continue; }
+      // multi-byte UTF-8, validated
+      let need = 0; let cp: u32 = 0; let min: u32 = 0;
+      if ((c & 0xE0) == 0xC0) { need = 1; cp = c & 0x1F; min = 0x80; }
+      else if ((c & 0xF0) == 0xE0) { need = 2; cp = c & 0x0F; min = 0x800; }
+      else if ((c & 0xF8) == 0xF0) { need = 3; cp = c & 0x07; min = 0x10000; }
+      else { this.err = true; return ""; }
+      if (this.p + <usize>need >= this.end) { this.err = true; return ""; }
+      for (let k = 1; k <= need; k++) {
+        let cc = <u32>load<u8>(this.p + <usize>k);
+        if ((cc & 0xC0) != 0x80) { this.err = true; return ""; }
+        cp = (cp << 6) | (cc & 0x3F);
+      }
+      if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) { this.err = true; return ""; }
+      this.p += <usize>(need + 1);
+      if (cp >= 0x10000) {
+        let v = cp - 0x10000;
+        u.push(<u16>(0xD800 + (v >> 10)));
+        u.push(<u16>(0xDC00 + (v & 0x3FF)));
+      } else u.push(<u16>cp);
+    }
+    return String.UTF16.decodeUnsafe(u.dataStart, <usize>u.length << 1);
+  }
+}
+
+/** Parses `len` bytes at `p`; null on malformed input. */
+export function parseJson(p: usize, len: usize, rego: bool): Value | null {
+  let ps = new Parser(p, len, rego);
+  let v = ps.value();
+  if (ps.err) return null;
+  ps.ws();
+  if (ps.p != ps.end) return null;
+  return v;
+}
+
+export function parseJsonString(s: string, rego: bool): Value | null {
+  let buf = String.UTF8.encode(s);
+  return parseJson(changetype<usize>(buf), <usize>buf.byteLength, rego);
+}
