@@ -127,6 +127,15 @@ describe('uuid.rfc4122 / uuid.parse', () => {
     expect(call('uuid.rfc4122', 'key')).not.toBe(a);
   });
 
+  test('rand.intn is in [0, n) and fixed per key within one evaluation', () => {
+    beginEvaluation();
+    const a = call('rand.intn', 'k', 1000) as number;
+    expect(Number.isInteger(a) && a >= 0 && a < 1000).toBe(true);
+    expect(call('rand.intn', 'k', 1000)).toBe(a);
+    expect(call('rand.intn', 'k', 0)).toBe(0);
+    expect(call('rand.intn', 'k', 1.5)).toBeUndefined();
+  });
+
   test('time.now_ns is fixed within one evaluation', () => {
     beginEvaluation();
     const t = call('time.now_ns');

@@ -25,6 +25,7 @@ import { graphBuiltins } from './graph';
 import { jwtSignBuiltins } from './jwt-sign';
 import { templateBuiltins } from './template';
 import { fallbackBuiltins } from './fallback';
+import { randBuiltins } from './rand';
 import type { HostBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject } from './types';
@@ -53,6 +54,7 @@ export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = Object.
   ...graphBuiltins,
   ...jwtSignBuiltins,
   ...templateBuiltins,
+  ...randBuiltins,
 });
 
 function nonStrict(fn: HostBuiltin): HostBuiltin {
