@@ -1,0 +1,62 @@
+/**
+ * Lambda entry point of the REQUEST authorizer. At cold start it reads the
+ * environment (functions/shared/config.ts), builds the JWT verifier and starts
+ * the JWKS fetch (`hydrate`) and the policy load; each invocation then only
+ * verifies and evaluates. A configuration error fails every request closed.
+ */
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { loadAuthorizerConfig } from '../shared/config';
+import { createDecisionLog } from '../shared/decision-log';
+import { createLogger, describeError } from '../shared/logger';
+import { loadPolicyEngine } from '../shared/policy-engine';
+import { createTokenVerifier } from '../shared/token-verifier';
+import { createAuthorizer, type AuthorizerEvent, type AuthorizerHandler } from './authorizer';
+
+function init(): AuthorizerHandler {
+  let config;
+  try {
+    config = loadAuthorizerConfig(process.env, __dirname);
+  } catch (error) {
+    const logger = createLogger('error', 'authorizer');
+    logger.error('invalid configuration: every request fails closed', describeError(error));
+    return async () => {
+      throw new Error('Authorizer misconfigured');
+    };
+  }
+  const logger = createLogger(config.logLevel, 'authorizer');
+  const verifier = createTokenVerifier(config);
+  verifier.hydrate().catch((error: unknown) => {
+    logger.error('JWKS not loaded at cold start; will retry per request and fail closed meanwhile', describeError(error));
+  });
+  const engine = loadPolicyEngine({
+    wasmPath: config.policy.wasmPath,
+    dataPath: config.policy.dataPath,
+    dataOptional: process.env.POLICY_DATA_PATH === undefined,
+    revision: config.policy.revision,
+  });
+  engine.then(
+    (e) => logger.info('policy loaded', { policyRevision: e.revision, entrypoint: config.requestEntrypoint }),
+    (error: unknown) => logger.error('policy not loaded: every decision is a Deny', describeError(error)),
+  );
+  const decisionSink = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  return createAuthorizer({
+    config,
+    verifier,
+    engine,
+    logger,
+    decisions: createDecisionLog(decisionSink, config.logLevel !== 'silent'),
+  });
+}
+
+let current: AuthorizerHandler = init();
+
+export function handler(event: AuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  return current(event);
+}
+
+/** Re-read the environment and rebuild verifier and policy (tests and the local runner). */
+export function resetForTests(): void {
+  current = init();
+}

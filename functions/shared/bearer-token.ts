@@ -1,0 +1,53 @@
+/**
+ * Strict `Authorization: Bearer <jwt>` parsing (RFC 6750 §2.1, scheme
+ * case-insensitive per RFC 7235). Only the header is accepted: no query or
+ * form tokens.
+ */
+import { MalformedAuthorizationError, MissingTokenError } from './errors';
+
+/** Compact JWS: three base64url parts (padding tolerated like aws-jwt-verify). */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]*={0,2}$/;
+
+export type HeaderMap = Readonly<Record<string, string | undefined>> | null | undefined;
+export type MultiHeaderMap = Readonly<Record<string, readonly string[] | undefined>> | null | undefined;
+
+/** All values of a header, case-insensitively, from single- and multi-value maps. */
+export function headerValues(name: string, headers: HeaderMap, multi?: MultiHeaderMap): string[] {
+  const wanted = name.toLowerCase();
+  const out: string[] = [];
+  const seenMulti = new Set<string>();
+  if (multi) {
+    for (const [key, values] of Object.entries(multi)) {
+      if (key.toLowerCase() !== wanted || !values) continue;
+      seenMulti.add(key);
+      out.push(...values);
+    }
+  }
+  if (out.length === 0 && headers) {
+    for (const [key, v] of Object.entries(headers)) {
+      if (key.toLowerCase() === wanted && v !== undefined) out.push(v);
+    }
+  }
+  return out;
+}
+
+/**
+ * The JWT from the Authorization header value(s).
+ * @throws MissingTokenError when there is no header
+ * @throws MalformedAuthorizationError when it is not exactly one `Bearer <jwt>` within `maxBytes`
+ */
+export function extractBearerToken(values: readonly string[], maxBytes: number): string {
+  if (values.length === 0) throw new MissingTokenError('no Authorization header');
+  if (values.length > 1) throw new MalformedAuthorizationError('more than one Authorization header');
+  const header = values[0];
+  if (header.trim() === '') throw new MissingTokenError('empty Authorization header');
+  if (Buffer.byteLength(header, 'utf8') > maxBytes) {
+    throw new MalformedAuthorizationError(`Authorization header longer than ${maxBytes} bytes`);
+  }
+  const match = /^([A-Za-z]+) +(\S+)$/.exec(header.trim());
+  if (!match) throw new MalformedAuthorizationError('Authorization header is not "<scheme> <credentials>"');
+  if (match[1].toLowerCase() !== 'bearer') throw new MalformedAuthorizationError(`unsupported scheme ${match[1].slice(0, 20)}`);
+  const token = match[2];
+  if (!JWT_SHAPE.test(token)) throw new MalformedAuthorizationError('bearer credentials are not a compact JWT');
+  return token;
+}

@@ -1,0 +1,181 @@
+/**
+ * Environment configuration of both functions, parsed and validated once per
+ * container. Every variable is documented in functions/README.md.
+ */
+import * as path from 'node:path';
+import { ConfigError } from './errors';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface PolicyConfig {
+  /** policy.wasm location. */
+  readonly wasmPath: string;
+  /** data.json location (optional file: absent → empty data document). */
+  readonly dataPath: string;
+  /** Revision label for decision logs; undefined → sha256 prefix of the wasm. */
+  readonly revision: string | undefined;
+}
+
+export interface CommonConfig {
+  readonly policy: PolicyConfig;
+  /** Lower-cased API key header, never passed to policy or backend. */
+  readonly apiKeyHeader: string;
+  readonly logLevel: LogLevel;
+}
+
+export interface AuthorizerConfig extends CommonConfig {
+  readonly issuers: readonly string[];
+  readonly audiences: readonly string[];
+  /** One JWKS URI per issuer (same order as `issuers`). */
+  readonly jwksUris: readonly string[];
+  readonly algorithms: readonly string[];
+  readonly clockSkewSeconds: number;
+  readonly jwksMaxAgeSeconds: number;
+  readonly jwksFetchTimeoutMs: number;
+  readonly requestEntrypoint: string;
+  /** API product label put in `input.api.product` when the policy data does not decide it. */
+  readonly apiProduct: string | undefined;
+  /** Longest accepted Authorization header value (bytes). */
+  readonly maxTokenBytes: number;
+}
+
+export interface ClaimsProxyConfig extends CommonConfig {
+  readonly backendUrl: URL;
+  readonly backendTimeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly responseEntrypoint: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_REQUEST_ENTRYPOINT = 'acme/authz/decision';
+export const DEFAULT_RESPONSE_ENTRYPOINT = 'acme/filter/response';
+const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+function value(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  const trimmed = raw.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function required(env: Env, name: string): string {
+  const v = value(env, name);
+  if (v === undefined) throw new ConfigError(`${name} is required`);
+  return v;
+}
+
+function list(env: Env, name: string, fallback?: string): string[] {
+  const raw = value(env, name) ?? fallback;
+  if (raw === undefined) throw new ConfigError(`${name} is required`);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0) throw new ConfigError(`${name} must list at least one value`);
+  return items;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function isLoopback(url: URL): boolean {
+  return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+}
+
+/** https everywhere; plain http only for loopback (local stand-ins, tests). */
+function httpUrl(name: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL: "${raw}"`);
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && isLoopback(url)) return url;
+  throw new ConfigError(`${name} must be an https URL (http is only allowed for 127.0.0.1/localhost), got "${raw}"`);
+}
+
+function entrypoint(env: Env, name: string, fallback: string): string {
+  const v = value(env, name) ?? fallback;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/.test(v)) {
+    throw new ConfigError(`${name} must be a slash-separated Rego path like "acme/authz/decision", got "${v}"`);
+  }
+  return v;
+}
+
+function common(env: Env, handlerDir: string): CommonConfig {
+  const level = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  }
+  const apiKeyHeader = (value(env, 'API_KEY_HEADER') ?? 'x-api-key').toLowerCase();
+  if (!/^[a-z0-9-]+$/.test(apiKeyHeader)) throw new ConfigError(`API_KEY_HEADER is not a header name: "${apiKeyHeader}"`);
+  const revision = value(env, 'POLICY_REVISION');
+  return {
+    policy: {
+      wasmPath: path.resolve(handlerDir, value(env, 'POLICY_WASM_PATH') ?? 'policy.wasm'),
+      dataPath: path.resolve(handlerDir, value(env, 'POLICY_DATA_PATH') ?? 'data.json'),
+      revision,
+    },
+    apiKeyHeader,
+    logLevel: level as LogLevel,
+  };
+}
+
+/** Parse the authorizer's configuration. `handlerDir` anchors relative policy paths. */
+export function loadAuthorizerConfig(env: Env, handlerDir: string): AuthorizerConfig {
+  // Issuers are compared exactly (no trailing-slash folding), as aws-jwt-verify does.
+  const issuers = list(env, 'OKTA_ISSUER');
+  for (const issuer of issuers) httpUrl('OKTA_ISSUER', issuer);
+  const audiences = list(env, 'OKTA_AUDIENCE');
+  const jwksRaw = value(env, 'OKTA_JWKS_URI');
+  const jwksUris = jwksRaw === undefined ? issuers.map((i) => `${i.replace(/\/+$/, '')}/v1/keys`) : list(env, 'OKTA_JWKS_URI');
+  if (jwksUris.length !== issuers.length) {
+    throw new ConfigError(`OKTA_JWKS_URI must list one URI per OKTA_ISSUER (${issuers.length}), got ${jwksUris.length}`);
+  }
+  for (const uri of jwksUris) httpUrl('OKTA_JWKS_URI', uri);
+  const algorithms = list(env, 'JWT_ALGORITHMS', 'RS256');
+  for (const alg of algorithms) {
+    if (!SUPPORTED_ALGORITHMS.includes(alg)) {
+      throw new ConfigError(`JWT_ALGORITHMS: "${alg}" is not supported (use ${SUPPORTED_ALGORITHMS.join(', ')}; HS*/none are never accepted)`);
+    }
+  }
+  return {
+    ...common(env, handlerDir),
+    issuers,
+    audiences,
+    jwksUris,
+    algorithms,
+    clockSkewSeconds: integer(env, 'JWT_CLOCK_SKEW_SECONDS', 60, 0, 300),
+    jwksMaxAgeSeconds: integer(env, 'JWKS_MAX_AGE_SECONDS', 900, 1, 86_400),
+    jwksFetchTimeoutMs: integer(env, 'JWKS_FETCH_TIMEOUT_MS', 2000, 50, 10_000),
+    requestEntrypoint: entrypoint(env, 'POLICY_REQUEST_ENTRYPOINT', DEFAULT_REQUEST_ENTRYPOINT),
+    apiProduct: value(env, 'API_PRODUCT'),
+    maxTokenBytes: integer(env, 'MAX_TOKEN_BYTES', 8192, 256, 65_536),
+  };
+}
+
+/** Parse the claims proxy's configuration. */
+export function loadClaimsProxyConfig(env: Env, handlerDir: string): ClaimsProxyConfig {
+  const rawBackend = required(env, 'BACKEND_URL');
+  const allowHttp = (value(env, 'BACKEND_ALLOW_HTTP') ?? 'false').toLowerCase() === 'true';
+  const backendUrl = allowHttp && rawBackend.startsWith('http://') ? new URL(rawBackend) : httpUrl('BACKEND_URL', rawBackend);
+  if (backendUrl.search !== '' || backendUrl.hash !== '') {
+    throw new ConfigError('BACKEND_URL must not carry a query string or fragment');
+  }
+  return {
+    ...common(env, handlerDir),
+    backendUrl,
+    backendTimeoutMs: integer(env, 'BACKEND_TIMEOUT_MS', 3000, 50, 28_000),
+    maxResponseBytes: integer(env, 'MAX_RESPONSE_BYTES', 1_048_576, 1024, 6_000_000),
+    responseEntrypoint: entrypoint(env, 'POLICY_RESPONSE_ENTRYPOINT', DEFAULT_RESPONSE_ENTRYPOINT),
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The policy engine: `policy.wasm` (OPA's Wasm ABI, built by rego-wasm/ or
+ * `opa build -t wasm`) loaded once per container with the unmodified OPA SDK
+ * and the project's host builtins, plus the data document. Results are
+ * normalised here, failing closed: an undefined result, an evaluation error
+ * (including a wasm trap) or a malformed result is a PolicyEvaluationError,
+ * never an allow.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { loadPolicyWasm } from '../../rego-wasm/src/load';
+import { PolicyEvaluationError } from './errors';
+
+/** OPA's result set: one `{result}` per solution of the entrypoint query. */
+export type ResultSet = ReadonlyArray<{ readonly result?: unknown }>;
+
+/** What the handlers need from a policy: tests may provide their own. */
+export interface PolicyEngine {
+  /** Label for decision logs (sha256 prefix of the wasm unless configured). */
+  readonly revision: string;
+  /** Evaluate `entrypoint` (e.g. `acme/authz/decision`) on `input`. May throw. */
+  evaluate(entrypoint: string, input: unknown): ResultSet;
+}
+
+export type ContextValue = string | number | boolean;
+
+/** A normalised request decision. */
+export interface Decision {
+  readonly allow: boolean;
+  readonly reason: string;
+  /** Flat values the policy wants in the authorizer context. */
+  readonly context: Readonly<Record<string, ContextValue>>;
+}
+
+export interface LoadEngineOptions {
+  readonly wasmPath: string;
+  readonly dataPath: string;
+  /** When false, a missing data file is an error; when true it means `{}`. */
+  readonly dataOptional: boolean;
+  readonly revision?: string;
+}
+
+/** Load policy.wasm + data once. Rejects with PolicyEvaluationError (reason `policy_unavailable`). */
+export async function loadPolicyEngine(opts: LoadEngineOptions): Promise<PolicyEngine> {
+  let wasm: Buffer;
+  try {
+    wasm = await fs.readFile(opts.wasmPath);
+  } catch (error) {
+    throw new PolicyEvaluationError('policy_unavailable', `cannot read policy wasm ${opts.wasmPath}`, { cause: error });
+  }
+  let data: unknown = {};
+  try {
+    data = JSON.parse(await fs.readFile(opts.dataPath, 'utf8')) as unknown;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    if (!(missing && opts.dataOptional)) {
+      throw new PolicyEvaluationError('policy_unavailable', `cannot load policy data ${opts.dataPath}`, { cause: error });
+    }
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new PolicyEvaluationError('policy_unavailable', `policy data ${opts.dataPath} is not a JSON object`);
+  }
+  try {
+    const policy = await loadPolicyWasm(wasm);
+    policy.setData(data as object);
+    const revision = opts.revision ?? createHash('sha256').update(wasm).digest('hex').slice(0, 12);
+    return {
+      revision,
+      evaluate: (entrypoint, input) => policy.evaluate(input, entrypoint) as ResultSet,
+    };
+  } catch (error) {
+    throw new PolicyEvaluationError('policy_unavailable', `cannot instantiate policy wasm ${opts.wasmPath}`, { cause: error });
+  }
+}
+
+/** Evaluate and return the single result value, or undefined. Errors and multiple results throw. */
+export function evaluateOne(engine: PolicyEngine, entrypoint: string, input: unknown): unknown {
+  let resultSet: ResultSet;
+  try {
+    resultSet = engine.evaluate(entrypoint, input);
+  } catch (error) {
+    throw new PolicyEvaluationError('evaluation_error', `policy ${entrypoint} failed to evaluate`, { cause: error });
+  }
+  if (!Array.isArray(resultSet)) throw new PolicyEvaluationError('malformed_result', `policy ${entrypoint} returned no result set`);
+  if (resultSet.length === 0) return undefined;
+  if (resultSet.length > 1) throw new PolicyEvaluationError('malformed_result', `policy ${entrypoint} returned ${resultSet.length} results`);
+  const first: unknown = resultSet[0];
+  if (first === null || typeof first !== 'object') throw new PolicyEvaluationError('malformed_result', `policy ${entrypoint} returned a malformed result set`);
+  return (first as { result?: unknown }).result;
+}
+
+const REASON_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+const CONTEXT_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** Keys the authorizer sets itself; a policy cannot override them. */
+const RESERVED_CONTEXT_KEYS = new Set(['claims', 'decisionId', 'principalId', 'policyRevision']);
+
+/**
+ * Normalise a request decision: `true`/`false`, or `{allow, reason?, context?}`
+ * with a boolean `allow`, a short string `reason` and a flat `context` of
+ * strings/numbers/booleans. Anything else throws (fail closed).
+ */
+export function normaliseDecision(result: unknown, entrypoint: string): Decision {
+  if (result === undefined) throw new PolicyEvaluationError('undefined_result', `policy ${entrypoint} is undefined for this input`);
+  if (typeof result === 'boolean') return { allow: result, reason: result ? 'allowed' : 'denied', context: {} };
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+    throw new PolicyEvaluationError('malformed_result', `policy ${entrypoint} returned neither a boolean nor an object`);
+  }
+  const obj = result as Record<string, unknown>;
+  if (typeof obj.allow !== 'boolean') throw new PolicyEvaluationError('malformed_result', `policy ${entrypoint}: "allow" is not a boolean`);
+  let reason = obj.allow ? 'allowed' : 'denied';
+  if (obj.reason !== undefined) {
+    if (typeof obj.reason !== 'string' || !REASON_PATTERN.test(obj.reason)) {
+      throw new PolicyEvaluationError('malformed_result', `policy ${entrypoint}: "reason" must be a short token like insufficient_scope`);
+    }
+    reason = obj.reason;
+  }
+  const context: Record<string, ContextValue> = {};
+  if (obj.context !== undefined) {
+    if (obj.context === null || typeof obj.context !== 'object' || Array.isArray(obj.context)) {
+      throw new PolicyEvaluationError('malformed_result', `policy ${entrypoint}: "context" is not an object`);
+    }
+    for (const [k, v] of Object.entries(obj.context as Record<string, unknown>)) {
+      if (!CONTEXT_KEY.test(k) || RESERVED_CONTEXT_KEYS.has(k)) {
+        throw new PolicyEvaluationError('malformed_result', `policy ${entrypoint}: context key "${k.slice(0, 64)}" is not allowed`);
+      }
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+        throw new PolicyEvaluationError('malformed_result', `policy ${entrypoint}: context value "${k}" is not a string, number or boolean`);
+      }
+      context[k] = v;
+    }
+  }
+  return { allow: obj.allow, reason, context };
+}
+
+/** The request decision for `input` (throws PolicyEvaluationError on error/undefined/malformed). */
+export function decide(engine: PolicyEngine, entrypoint: string, input: unknown): Decision {
+  return normaliseDecision(evaluateOne(engine, entrypoint, input), entrypoint);
+}
+
+/** What the response policy decided. */
+export type ResponseVerdict =
+  | { readonly kind: 'json'; readonly body: unknown }
+  | { readonly kind: 'passthrough' }
+  | { readonly kind: 'withheld' };
+
+/**
+ * Run the response policy. For a JSON backend body the result IS the body to
+ * send; for a non-JSON body the result must be exactly `true` to pass the raw
+ * bytes (explicit allow). Undefined → withheld. Errors throw.
+ */
+export function filterResponse(engine: PolicyEngine, entrypoint: string, input: unknown, bodyIsJson: boolean): ResponseVerdict {
+  const result = evaluateOne(engine, entrypoint, input);
+  if (result === undefined) return { kind: 'withheld' };
+  if (bodyIsJson) return { kind: 'json', body: result };
+  if (result === true) return { kind: 'passthrough' };
+  if (result === false) return { kind: 'withheld' };
+  throw new PolicyEvaluationError('malformed_result', `policy ${entrypoint}: a non-JSON body needs the result true (pass) or undefined/false (withhold)`);
+}

@@ -1,0 +1,163 @@
+/**
+ * API Gateway event → the policy input of DESIGN.md §3. Works for the REST
+ * API REQUEST authorizer event, the REST proxy event (claims proxy) and the
+ * HTTP API payload 2.0 authorizer event: the policy sees the same document.
+ */
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayRequestAuthorizerEvent,
+  APIGatewayRequestAuthorizerEventV2,
+} from 'aws-lambda';
+import { pathSegments } from './request-path';
+import { RequestRejectedError } from './errors';
+import type { VerifiedToken } from './token-verifier';
+
+export type JsonScalar = string | number | boolean | null;
+export type Json = JsonScalar | Json[] | { [key: string]: Json };
+
+export interface TokenInput {
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly scopes: readonly string[];
+}
+
+export interface RequestInput {
+  readonly method: string;
+  readonly path: readonly string[];
+  readonly rawPath: string;
+  readonly query: Readonly<Record<string, readonly string[]>>;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sourceIp: string;
+  readonly token: TokenInput;
+  readonly api: { readonly stage: string; readonly resource: string; readonly product?: string };
+}
+
+/** What the request looked like, independent of the event version. */
+export interface RequestFacts {
+  readonly method: string;
+  readonly rawPath: string;
+  readonly path: readonly string[];
+  readonly query: Readonly<Record<string, readonly string[]>>;
+  /** Lower-cased names, all values (multi-value kept). */
+  readonly rawHeaders: ReadonlyArray<readonly [string, string]>;
+  readonly sourceIp: string;
+  readonly stage: string;
+  readonly resource: string;
+  readonly requestId: string;
+}
+
+export const MAX_QUERY_PARAMS = 100;
+export const MAX_HEADERS = 100;
+/** Headers never handed to a policy: credentials and AWS session secrets. */
+export const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-amz-security-token'];
+
+export type AnyRequestEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2 | APIGatewayProxyEvent;
+
+export function isV2Event(event: AnyRequestEvent): event is APIGatewayRequestAuthorizerEventV2 {
+  return (event as { version?: string }).version === '2.0';
+}
+
+function headerPairs(
+  single: Readonly<Record<string, string | undefined>> | null | undefined,
+  multi: Readonly<Record<string, readonly string[] | undefined>> | null | undefined,
+): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (multi && Object.keys(multi).length > 0) {
+    for (const [k, values] of Object.entries(multi)) for (const v of values ?? []) out.push([k.toLowerCase(), v]);
+  } else if (single) {
+    for (const [k, v] of Object.entries(single)) if (v !== undefined) out.push([k.toLowerCase(), v]);
+  }
+  if (out.length > MAX_HEADERS) throw new RequestRejectedError('too_many_headers', `more than ${MAX_HEADERS} headers`);
+  return out;
+}
+
+function queryOf(
+  multi: Readonly<Record<string, readonly string[] | undefined>> | null | undefined,
+  single: Readonly<Record<string, string | undefined>> | null | undefined,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  let count = 0;
+  const add = (k: string, v: string): void => {
+    if (++count > MAX_QUERY_PARAMS) throw new RequestRejectedError('too_many_query_params', `more than ${MAX_QUERY_PARAMS} query values`);
+    (out[k] ??= []).push(v);
+  };
+  if (multi && Object.keys(multi).length > 0) {
+    for (const [k, values] of Object.entries(multi)) for (const v of values ?? []) add(k, v);
+  } else if (single) {
+    for (const [k, v] of Object.entries(single)) if (v !== undefined) add(k, v);
+  }
+  return { ...out };
+}
+
+function rawQueryOf(raw: string): Record<string, string[]> {
+  const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  let count = 0;
+  for (const [k, v] of new URLSearchParams(raw)) {
+    if (++count > MAX_QUERY_PARAMS) throw new RequestRejectedError('too_many_query_params', `more than ${MAX_QUERY_PARAMS} query values`);
+    (out[k] ??= []).push(v);
+  }
+  return { ...out };
+}
+
+/** Extract the request facts; path tricks and oversized input throw RequestRejectedError. */
+export function requestFacts(event: AnyRequestEvent): RequestFacts {
+  if (isV2Event(event)) {
+    const rawPath = event.rawPath ?? event.requestContext.http.path;
+    const pairs: Array<[string, string]> = [];
+    for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) pairs.push([k.toLowerCase(), v]);
+    if (pairs.length > MAX_HEADERS) throw new RequestRejectedError('too_many_headers', `more than ${MAX_HEADERS} headers`);
+    return {
+      method: event.requestContext.http.method.toUpperCase(),
+      rawPath,
+      path: pathSegments(rawPath),
+      query: rawQueryOf(event.rawQueryString ?? ''),
+      rawHeaders: pairs,
+      sourceIp: event.requestContext.http.sourceIp ?? '',
+      stage: event.requestContext.stage ?? '',
+      resource: event.routeKey ?? '',
+      requestId: event.requestContext.requestId ?? '',
+    };
+  }
+  const rawPath = event.path ?? '';
+  const method = (event.httpMethod ?? event.requestContext?.httpMethod ?? '').toUpperCase();
+  if (!/^[A-Z]{1,16}$/.test(method)) throw new RequestRejectedError('bad_method', 'missing or invalid HTTP method');
+  return {
+    method,
+    rawPath,
+    path: pathSegments(rawPath),
+    query: queryOf(event.multiValueQueryStringParameters, event.queryStringParameters),
+    rawHeaders: headerPairs(event.headers, event.multiValueHeaders),
+    sourceIp: event.requestContext?.identity?.sourceIp ?? '',
+    stage: event.requestContext?.stage ?? '',
+    resource: event.resource ?? event.requestContext?.resourcePath ?? '',
+    requestId: event.requestContext?.requestId ?? '',
+  };
+}
+
+/** Header map for the policy: lower-cased, multiple values joined by ", ", secrets and the API key removed. */
+export function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record<string, string> {
+  const dropped = new Set([...SECRET_HEADERS, apiKeyHeader.toLowerCase()]);
+  const out: Record<string, string> = {};
+  for (const [k, v] of facts.rawHeaders) {
+    if (dropped.has(k)) continue;
+    out[k] = k in out ? `${out[k]}, ${v}` : v;
+  }
+  return out;
+}
+
+export function tokenInput(token: VerifiedToken): TokenInput {
+  return { payload: token.payload, scopes: token.scopes };
+}
+
+/** The request policy's input document (DESIGN.md §3). */
+export function buildRequestInput(facts: RequestFacts, token: VerifiedToken, apiKeyHeader: string, product?: string): RequestInput {
+  return {
+    method: facts.method,
+    path: facts.path,
+    rawPath: facts.rawPath,
+    query: facts.query,
+    headers: policyHeaders(facts, apiKeyHeader),
+    sourceIp: facts.sourceIp,
+    token: tokenInput(token),
+    api: product === undefined ? { stage: facts.stage, resource: facts.resource } : { stage: facts.stage, resource: facts.resource, product },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The request path as the policies see it: split on `/`, each segment
+ * percent-decoded exactly once, empty segments dropped. Anything that could
+ * mean a different path to the backend than to the policy is refused here,
+ * before any policy runs: `.`/`..` segments (raw or encoded), encoded
+ * slashes or backslashes, NUL and control characters, double encoding
+ * (`%25xx`), malformed escapes, over-long paths.
+ */
+import { RequestRejectedError } from './errors';
+
+export const MAX_PATH_BYTES = 2048;
+export const MAX_PATH_SEGMENTS = 64;
+
+export function pathSegments(rawPath: string): string[] {
+  if (Buffer.byteLength(rawPath, 'utf8') > MAX_PATH_BYTES) {
+    throw new RequestRejectedError('path_too_long', `path longer than ${MAX_PATH_BYTES} bytes`);
+  }
+  if (!rawPath.startsWith('/')) throw new RequestRejectedError('bad_path', 'path does not start with /');
+  if (rawPath.includes('?') || rawPath.includes('#')) throw new RequestRejectedError('bad_path', 'path carries a query or fragment');
+  const segments: string[] = [];
+  for (const raw of rawPath.split('/')) {
+    if (raw === '') continue;
+    if (/%2f|%5c/i.test(raw)) throw new RequestRejectedError('encoded_slash', 'encoded slash or backslash in path');
+    if (/%25[0-9a-f]{2}/i.test(raw)) throw new RequestRejectedError('double_encoding', 'double percent-encoding in path');
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      throw new RequestRejectedError('bad_encoding', 'malformed percent-encoding in path');
+    }
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(segment)) throw new RequestRejectedError('control_character', 'NUL or control character in path');
+    if (segment.includes('\\') || segment.includes('/')) throw new RequestRejectedError('encoded_slash', 'slash or backslash inside a segment');
+    if (segment === '.' || segment === '..') throw new RequestRejectedError('dot_segment', 'dot segment in path');
+    segments.push(segment);
+  }
+  if (segments.length > MAX_PATH_SEGMENTS) throw new RequestRejectedError('path_too_long', `more than ${MAX_PATH_SEGMENTS} path segments`);
+  return segments;
+}
