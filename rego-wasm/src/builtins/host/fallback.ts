@@ -254,6 +254,81 @@ const jsonUnmarshal: HostBuiltin = (s) => {
   }
 };
 
+/** OPA's json.filter/json.remove paths: "a/b" strings or arrays of segments, merged into a tree (null = leaf). */
+type PathTree = { [key: string]: PathTree | null };
+
+function pathTree(builtin: string, paths: JsonValue | undefined): PathTree {
+  if (!Array.isArray(paths)) throw new OperandTypeError(builtin, 2, paths, 'set', 'array');
+  const root: PathTree = {};
+  for (const p of paths) {
+    let segs: string[];
+    if (typeof p === 'string') segs = p === '' ? [] : p.replace(/^\/+/, '').split('/').map((x) => x.replaceAll('~1', '/').replaceAll('~0', '~'));
+    else if (Array.isArray(p)) segs = p.map((x) => keyOf(x));
+    else throw new BuiltinEvalError(builtin, 'paths must be strings or arrays of path segments');
+    if (segs.length === 0) continue;
+    let node: PathTree = root;
+    let done = false;
+    for (let i = 0; i < segs.length - 1 && !done; i++) {
+      const k = segs[i] ?? '';
+      const child = node[k];
+      if (child === undefined) node = node[k] = {};
+      else if (child === null) done = true;
+      else node = child;
+    }
+    if (!done) node[segs[segs.length - 1] ?? ''] = null;
+  }
+  return root;
+}
+
+function filterValue(v: JsonValue, f: PathTree | null): JsonValue | undefined {
+  if (f === null) return v;
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, sub] of Object.entries(f)) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      const r = filterValue(v[k] as JsonValue, sub);
+      if (r !== undefined) out[k] = r;
+    }
+    return out;
+  }
+  if (Array.isArray(v)) {
+    const out: JsonValue[] = [];
+    v.forEach((e, i) => {
+      const sub = f[String(i)];
+      if (sub === undefined) return;
+      const r = filterValue(e, sub);
+      if (r !== undefined) out.push(r);
+    });
+    return out;
+  }
+  return undefined;
+}
+
+function removeValue(v: JsonValue, f: PathTree | null | undefined): JsonValue | undefined {
+  if (f === undefined) return v;
+  if (f === null) return undefined;
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, e] of Object.entries(v)) {
+      const r = removeValue(e, f[k]);
+      if (r !== undefined) out[k] = r;
+    }
+    return out;
+  }
+  if (Array.isArray(v)) {
+    const out: JsonValue[] = [];
+    v.forEach((e, i) => {
+      const r = removeValue(e, f[String(i)]);
+      if (r !== undefined) out.push(r);
+    });
+    return out;
+  }
+  return v;
+}
+
+const jsonFilter: HostBuiltin = (o, paths) => filterValue(obj('json.filter', o, 1), pathTree('json.filter', paths)) ?? {};
+const jsonRemove: HostBuiltin = (o, paths) => removeValue(obj('json.remove', o, 1), pathTree('json.remove', paths)) ?? {};
+
 // ---------------------------------------------------------------- bits, types, graph, membership
 
 function bigint(builtin: string, v: JsonValue | undefined, pos: number): bigint {
@@ -354,6 +429,8 @@ export const fallbackBuiltins: Record<string, HostBuiltin> = {
   'object.union_n': objectUnionN,
   'json.marshal': jsonMarshal,
   'json.unmarshal': jsonUnmarshal,
+  'json.filter': jsonFilter,
+  'json.remove': jsonRemove,
   'bits.and': bits('bits.and', (a, b) => a & b),
   'bits.or': bits('bits.or', (a, b) => a | b),
   'bits.xor': bits('bits.xor', (a, b) => a ^ b),
