@@ -255,6 +255,14 @@ describe('cli: eval query handling', () => {
     expect(isCallExpr(body[1]) && operatorName(body[1].terms[0])).toBe('assign');
   });
 
+  test('calls with a result get the capture var as output argument (OPA rewriteQueryToCaptureValue)', () => {
+    const arity = (op: string): number | undefined => (op === 'gt' ? 2 : op === 'count' ? 1 : undefined);
+    const { body, wrapped } = wrapTermExpressions(parseQuery('1 > 2; print(1); count([1], n)'), arity);
+    expect([...wrapped.entries()]).toEqual([[0, '__expr0__']]);
+    expect(isCallExpr(body[0]) && body[0].terms.map(termToString)).toEqual(['gt', '1', '2', '__expr0__']);
+    expect(isCallExpr(body[2]) && body[2].terms.length).toBe(3);
+  });
+
   test('pretty output shows a single value directly, and undefined as `undefined`', () => {
     expect(formatEval({ result: [{ expressions: [{ value: { a: 1 }, text: 'data.x' }] }] }, 'pretty')).toBe('{\n  "a": 1\n}');
     expect(formatEval({}, 'pretty')).toBe('undefined');

@@ -3,12 +3,16 @@
  * `opa eval`: the query is compiled against the given modules, planned, packaged and run on
  * the Wasm runtime through the unmodified OPA SDK.
  *
- * A query expression that is a plain term (`data.acme.authz.decision`) is evaluated as
- * `__exprN__ = <term>` so its value can be reported; like OPA, the row is dropped when that
- * value is `false` (a false expression fails the query).
+ * Expression values are captured as OPA's `rewriteQueryToCaptureValue` does: a plain term
+ * (`data.acme.authz.decision`) becomes `__exprN__ = <term>`, a call to a function or builtin
+ * with a result (`1 > 2`) gets `__exprN__` as its output argument. With one expression the
+ * captured value is reported even when it is `false`; with several, a `false` capture fails
+ * the row (the expression was a condition).
  */
 import { statSync } from 'node:fs';
-import { type Body, type Expr, isTermExpr, operatorTerm, parseQuery, varTerm } from '../parse';
+import { lookupBuiltin } from '../builtins/signatures';
+import type { CompiledPolicy } from '../compile/types';
+import { type Body, type Expr, isCallExpr, isTermExpr, operatorName, operatorTerm, parseQuery, varTerm } from '../parse';
 import { compileSources, evaluate, loadPlan, planForQuery } from './pipeline';
 import { type JsonValue, type SourceFile, findRegoFiles, loadDataDir, mergeAt, readJsonFile } from './sources';
 
@@ -36,16 +40,38 @@ export interface EvalOutput {
 
 const EXPR_VAR = (i: number): string => `__expr${i}__`;
 
-/** Rewrites plain-term expressions to `__exprN__ = term`; returns which expressions were wrapped. */
-export function wrapTermExpressions(body: Body): { body: Body; wrapped: Map<number, string> } {
+/** Arity of a callable (builtin or user function) with a result, or undefined. */
+export type ResultArity = (operator: string) => number | undefined;
+
+/** Captures expression values in `__exprN__` vars (see the module comment). */
+export function wrapTermExpressions(body: Body, arityOf: ResultArity = () => undefined): { body: Body; wrapped: Map<number, string> } {
   const wrapped = new Map<number, string>();
   const out = body.map((e, i): Expr => {
-    if (!isTermExpr(e) || e.negated) return e;
+    if (e.negated) return e;
     const name = EXPR_VAR(i);
-    wrapped.set(i, name);
-    return { ...e, terms: [operatorTerm('eq', e.location), varTerm(name, e.location), e.terms] };
+    if (isTermExpr(e)) {
+      wrapped.set(i, name);
+      return { ...e, terms: [operatorTerm('eq', e.location), varTerm(name, e.location), e.terms] };
+    }
+    if (isCallExpr(e)) {
+      const op = operatorName(e.terms[0]);
+      if (op === undefined || op === 'eq' || op === 'assign') return e;
+      if (arityOf(op) !== e.terms.length - 1) return e;
+      wrapped.set(i, name);
+      return { ...e, terms: [...e.terms, varTerm(name, e.location)] };
+    }
+    return e;
   });
   return { body: out, wrapped };
+}
+
+/** Result arity from the compiled policy: builtins with a (non-void) result and user functions. */
+export function resultArity(policy: CompiledPolicy): ResultArity {
+  return (op) => {
+    const b = lookupBuiltin(op, policy.builtins);
+    if (b) return b.void ? undefined : b.arity;
+    return policy.functions.get(op);
+  };
 }
 
 export function loadEvalSources(paths: readonly string[]): { sources: SourceFile[]; data: { [k: string]: JsonValue } } {
@@ -70,15 +96,16 @@ export function runEval(opts: EvalCommandOptions): EvalOutput {
   const { sources, data } = loadEvalSources(opts.data);
   const input = opts.input !== undefined ? readJsonFile(opts.input) : undefined;
   const parsed = parseQuery(opts.query);
-  const { body, wrapped } = wrapTermExpressions(parsed);
   const policy = compileSources(sources);
+  const { body, wrapped } = wrapTermExpressions(parsed, resultArity(policy));
   const { plan } = planForQuery(policy, body);
   const loaded = loadPlan(plan);
   const rows = evaluate(loaded, 0, input, data) as Record<string, JsonValue>[];
   const wrappedNames = new Set(wrapped.values());
+  const checkCapture = parsed.length > 1;
   const result: EvalRow[] = [];
   for (const row of rows) {
-    if ([...wrapped.values()].some((n) => row[n] === false)) continue;
+    if (checkCapture && [...wrapped.values()].some((n) => row[n] === false)) continue;
     const expressions = parsed.map((e, i): ExpressionValue => {
       const name = wrapped.get(i);
       return { value: name !== undefined ? row[name] : true, text: e.location.text ?? '' };
