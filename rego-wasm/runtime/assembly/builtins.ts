@@ -9,7 +9,7 @@ import {
   NumV, numI64, numAdd, numSub, numMul, numDiv, numRem, numAbs, numRound, numParse, numCmp,
   numIsInt, numFormat, numDec, magDivmod,
 } from "./num";
-import { dumpJson, dumpTerm, parseJsonString, Buf } from "./json";
+import { dumpJson, termString, parseJsonString } from "./json";
 import { println } from "./env";
 
 const NAMES: string[] = [
@@ -132,7 +132,7 @@ function trimSpace(str: string): string {
 // ---- value formatting for print / template strings ---------------------------------------
 function display(v: Value): string {
   if (v.kind == T_STR) return s(v);
-  return dumpTerm(v);
+  return termString(v);
 }
 
 // ---- walk ---------------------------------------------------------------------------------
@@ -202,7 +202,8 @@ function isSubset(sup: Value, sub: Value): bool {
 
 function flatten(v: Array<Value>, out: Array<Value>): void {
   for (let i = 0; i < v.length; i++) {
-    if (v[i].kind == T_ARR) flatten(changetype<ArrV>(v[i]).items, out); else out.push(v[i]);
+    if (v[i].kind == T_ARR) { let inner = changetype<ArrV>(v[i]).items; for (let k = 0; k < inner.length; k++) out.push(inner[k]); }
+    else out.push(v[i]);
   }
 }
 
@@ -714,7 +715,7 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       if (!isStr(x)) return null;
       return parseJsonString(s(x), false);
     }
-    case 75: if (!isStr(x)) return null; return boolV(parseJsonString(s(x), false) !== null);
+    case 75: if (!isStr(x)) return FALSE; return boolV(parseJsonString(s(x), false) !== null);
     case 76: if (!isStr(x)) return null; return new StrV(b64enc(s(x), B64, true));
     case 77: { if (!isStr(x)) return null; let b = b64dec(s(x), false, false); return b === null ? null : new StrV(bytesToString(b)); }
     case 78: { if (!isStr(x)) return null; return boolV(b64dec(s(x), false, false) !== null); }

@@ -354,6 +354,7 @@ function conflict(s: Stmt, msg: string): void {
 }
 
 let retVal: Value | null = null;
+let curParams: i32 = 0; // parameter count of the function being evaluated
 
 function runBlock(b: Block, frame: Array<Value | null>): i32 {
   let stmts = b.stmts;
@@ -382,6 +383,8 @@ export function callFunc(fi: i32, args: Array<Value | null>): Value | null {
   }
   let frame = new Array<Value | null>(fn.nlocals);
   let np = fn.params.length;
+  let savedParams = curParams;
+  curParams = np;
   for (let i = 0; i < np && i < args.length; i++) unchecked(frame[unchecked(fn.params[i])] = args[i]);
   let blocks = fn.blocks;
   let res: Value | null = null;
@@ -389,6 +392,7 @@ export function callFunc(fi: i32, args: Array<Value | null>): Value | null {
     let r = runBlock(unchecked(blocks[i]), frame);
     if (r == RET) { res = retVal; retVal = null; break; }
   }
+  curParams = savedParams;
   if (res === null) res = unchecked(frame[fn.ret]);
   if (memo && res !== null) { let m = memoTop(); m[fi] = res; }
   return res;
@@ -469,7 +473,11 @@ function exec(s: Stmt, frame: Array<Value | null>): i32 {
       let v = opv(s.a, frame);
       let cur = unchecked(frame[s.l1]);
       if (cur === null) { unchecked(frame[s.l1] = v); return OK; }
-      if (v === null || !eq(cur, v)) conflict(s, "var assignment conflict");
+      if (v === null || !eq(cur, v)) {
+        conflict(s, curParams > 2
+          ? "var assignment conflict (functions must not produce multiple outputs for same inputs)"
+          : "var assignment conflict (complete rules must not produce multiple outputs)");
+      }
       return OK;
     }
     case S_ResetLocal: { unchecked(frame[s.l1] = null); return OK; }
@@ -523,7 +531,7 @@ function exec(s: Stmt, frame: Array<Value | null>): i32 {
       let k = opv(s.a, frame), v = opv(s.b, frame), o = unchecked(frame[s.l1]);
       if (k === null || v === null || o === null || o.kind != T_OBJ) return 0;
       let cur = objGet(changetype<ObjV>(o), k);
-      if (cur !== null) { if (!eq(cur, v)) conflict(s, "object insert conflict"); return OK; }
+      if (cur !== null) { if (!eq(cur, v)) conflict(s, "object insert conflict (object keys must be unique)"); return OK; }
       objPut(changetype<ObjV>(o), k, v);
       return OK;
     }
@@ -640,9 +648,12 @@ function exec(s: Stmt, frame: Array<Value | null>): i32 {
     case S_With: {
       let old = unchecked(frame[s.l1]);
       let v = opv(s.a, frame);
-      if (v === null) return 0;
       let path = s.path!;
-      unchecked(frame[s.l1] = path.length == 0 ? v : upsert(old, path, 0, v));
+      if (v === null) {
+        // restoring a saved local that was undefined (e.g. no input)
+        if (path.length != 0) return 0;
+        unchecked(frame[s.l1] = null);
+      } else unchecked(frame[s.l1] = path.length == 0 ? v : upsert(old, path, 0, v));
       pushMemo();
       let r = runBlock(s.block!, frame);
       memoStack.pop();

@@ -88,7 +88,7 @@ export function writeJsonString(b: Buf, s: string): void {
 }
 
 /** rego = true: Rego term syntax (sets as {..}/set(), non-string keys kept). */
-export function writeValue(b: Buf, v: Value, rego: bool): void {
+export function writeValue(b: Buf, v: Value, rego: bool, spaced: bool = false): void {
   switch (v.kind) {
     case T_NULL: b.ascii("null"); return;
     case T_BOOL: b.ascii(changetype<BoolV>(v).b ? "true" : "false"); return;
@@ -97,7 +97,7 @@ export function writeValue(b: Buf, v: Value, rego: bool): void {
     case T_ARR: {
       let items = changetype<ArrV>(v).items;
       b.byte(91);
-      for (let i = 0; i < items.length; i++) { if (i > 0) b.byte(44); writeValue(b, unchecked(items[i]), rego); }
+      for (let i = 0; i < items.length; i++) { if (i > 0) { b.byte(44); if (spaced) b.byte(32); } writeValue(b, unchecked(items[i]), rego, spaced); }
       b.byte(93);
       return;
     }
@@ -105,7 +105,7 @@ export function writeValue(b: Buf, v: Value, rego: bool): void {
       let items = changetype<SetV>(v).items;
       if (rego && items.length == 0) { b.ascii("set()"); return; }
       b.byte(rego ? 123 : 91);
-      for (let i = 0; i < items.length; i++) { if (i > 0) b.byte(44); writeValue(b, unchecked(items[i]), rego); }
+      for (let i = 0; i < items.length; i++) { if (i > 0) { b.byte(44); if (spaced) b.byte(32); } writeValue(b, unchecked(items[i]), rego, spaced); }
       b.byte(rego ? 125 : 93);
       return;
     }
@@ -113,16 +113,17 @@ export function writeValue(b: Buf, v: Value, rego: bool): void {
       let o = changetype<ObjV>(v);
       b.byte(123);
       for (let i = 0; i < o.keys.length; i++) {
-        if (i > 0) b.byte(44);
+        if (i > 0) { b.byte(44); if (spaced) b.byte(32); }
         let k = unchecked(o.keys[i]);
-        if (k.kind == T_STR || rego) writeValue(b, k, rego);
+        if (k.kind == T_STR || rego) writeValue(b, k, rego, spaced);
         else {
           let kb = new Buf();
           writeValue(kb, k, false);
           writeJsonString(b, kb.toString());
         }
         b.byte(58);
-        writeValue(b, unchecked(o.vals[i]), rego);
+        if (spaced) b.byte(32);
+        writeValue(b, unchecked(o.vals[i]), rego, spaced);
       }
       b.byte(125);
       return;
@@ -132,6 +133,8 @@ export function writeValue(b: Buf, v: Value, rego: bool): void {
 
 export function dumpJson(v: Value): string { let b = new Buf(); writeValue(b, v, false); return b.toString(); }
 export function dumpTerm(v: Value): string { let b = new Buf(); writeValue(b, v, true); return b.toString(); }
+/** Rego's human-readable term text (`[1, 2]`, `{"a": 1}`, `set()`), as Go's Term.String(). */
+export function termString(v: Value): string { let b = new Buf(); writeValue(b, v, true, true); return b.toString(); }
 
 // ---- parser -------------------------------------------------------------------------
 const MAX_DEPTH: i32 = 10000;
