@@ -1,0 +1,96 @@
+/**
+ * HTTP client for the backend: Node 20 global fetch, one AbortController
+ * deadline for the whole exchange (headers AND body), no redirects followed,
+ * a response size cap enforced while streaming. Failures are typed:
+ * timeout → BackendTimeoutError, connection failure → BackendUnreachableError,
+ * too large → BackendBadResponseError.
+ */
+import { BackendBadResponseError, BackendTimeoutError, BackendUnreachableError } from '../shared/errors';
+
+export interface BackendRequest {
+  readonly method: string;
+  /** Already-encoded path, starting with `/`. */
+  readonly path: string;
+  readonly query: Readonly<Record<string, readonly string[]>>;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Buffer;
+}
+
+export interface BackendResponse {
+  readonly status: number;
+  /** Lower-cased names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+export interface BackendClient {
+  send(request: BackendRequest): Promise<BackendResponse>;
+}
+
+export interface BackendClientOptions {
+  readonly baseUrl: URL;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+}
+
+export function backendUrl(base: URL, path: string, query: Readonly<Record<string, readonly string[]>>): URL {
+  const url = new URL(base.toString());
+  url.pathname = `${base.pathname.replace(/\/+$/, '')}${path}`;
+  const params = new URLSearchParams();
+  for (const [k, values] of Object.entries(query)) for (const v of values) params.append(k, v);
+  url.search = params.toString();
+  return url;
+}
+
+async function readCapped(response: Response, max: number): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > max) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new BackendBadResponseError('response_too_large', `backend response larger than ${max} bytes`);
+  }
+  if (!response.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new BackendBadResponseError('response_too_large', `backend response larger than ${max} bytes`);
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks, total);
+}
+
+export function createBackendClient(opts: BackendClientOptions): BackendClient {
+  return {
+    async send(request) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
+      try {
+        const response = await fetch(backendUrl(opts.baseUrl, request.path, request.query), {
+          method: request.method,
+          headers: request.headers,
+          body: request.body && request.body.length > 0 ? new Uint8Array(request.body) : undefined,
+          redirect: 'manual',
+          signal: controller.signal,
+        });
+        const body = await readCapped(response, opts.maxResponseBytes);
+        const headers: Record<string, string> = {};
+        response.headers.forEach((v, k) => {
+          headers[k.toLowerCase()] = v;
+        });
+        return { status: response.status, headers, body };
+      } catch (error) {
+        if (error instanceof BackendBadResponseError) throw error;
+        if (controller.signal.aborted) throw new BackendTimeoutError(`backend did not answer within ${opts.timeoutMs} ms`, { cause: error });
+        throw new BackendUnreachableError(`backend unreachable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,248 @@
+/**
+ * The claims proxy (Lambda proxy integration), built from its dependencies:
+ *   1. the verified claims from the authorizer context (never re-read the token)
+ *   2. forward method, the policy's view of the path, query and a safe header
+ *      subset to the backend (timeout, size cap)
+ *   3. run the response policy on the backend's answer and send only what it
+ *      returns: undefined → 403 (withheld), never the unfiltered body on any
+ *      failure (502/504 JSON errors).
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { ClaimsProxyConfig } from '../shared/config';
+import { microsSince, newDecisionId, type DecisionLog, type DecisionResult } from '../shared/decision-log';
+import {
+  BackendBadResponseError,
+  BackendServerError,
+  failureFor,
+  MissingAuthorizerContextError,
+  reasonOf,
+  ResponseWithheldError,
+} from '../shared/errors';
+import { describeError, type Logger } from '../shared/logger';
+import { filterResponse, type PolicyEngine } from '../shared/policy-engine';
+import { requestFacts, type RequestFacts, type TokenInput } from '../shared/request-input';
+import { scopesOf } from '../shared/scopes';
+import type { BackendClient, BackendResponse } from './backend-client';
+
+export type ClaimsProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export interface ClaimsProxyDeps {
+  readonly config: Pick<ClaimsProxyConfig, 'apiKeyHeader' | 'responseEntrypoint'>;
+  readonly backend: BackendClient;
+  readonly engine: Promise<PolicyEngine>;
+  readonly logger: Logger;
+  readonly decisions: DecisionLog;
+}
+
+/** Request headers passed to the backend (everything else is dropped: credentials, hop-by-hop, cookies). */
+export const FORWARDED_REQUEST_HEADERS = [
+  'accept',
+  'accept-language',
+  'content-type',
+  'user-agent',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'traceparent',
+  'tracestate',
+  'x-correlation-id',
+];
+
+/** Backend response headers the client may see. */
+export const RETURNED_RESPONSE_HEADERS = ['cache-control', 'etag', 'last-modified', 'content-language'];
+
+/** Backend response headers the response policy sees (no cookies). */
+const POLICY_RESPONSE_HEADER_DENYLIST = new Set(['set-cookie', 'set-cookie2', 'authorization', 'www-authenticate']);
+
+const SECURITY_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+function isJsonContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const mime = contentType.split(';')[0].trim().toLowerCase();
+  return mime === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mime);
+}
+
+function errorResult(status: number, error: string, message: string, requestId: string, extra: Record<string, string> = {}): APIGatewayProxyResult {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json', ...SECURITY_HEADERS, 'x-request-id': requestId },
+    body: JSON.stringify({ message, error, requestId, ...extra }),
+  };
+}
+
+interface Caller {
+  readonly sub: string;
+  readonly token: TokenInput;
+  readonly requestDecisionId: string | undefined;
+}
+
+/** The verified claims the authorizer put in its context (a JSON string). */
+function callerOf(event: APIGatewayProxyEvent): Caller {
+  const ctx = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
+  const principalId = ctx?.principalId;
+  const claimsText = ctx?.claims;
+  if (typeof principalId !== 'string' || principalId === '' || typeof claimsText !== 'string') {
+    throw new MissingAuthorizerContextError('no verified claims in requestContext.authorizer (is the authorizer attached?)');
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(claimsText);
+  } catch {
+    throw new MissingAuthorizerContextError('authorizer claims are not JSON');
+  }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new MissingAuthorizerContextError('authorizer claims are not an object');
+  }
+  const claims = payload as Record<string, unknown>;
+  if (claims.sub !== principalId) throw new MissingAuthorizerContextError('authorizer principalId does not match the claims');
+  const decisionId = ctx?.decisionId;
+  return {
+    sub: principalId,
+    token: { payload: claims, scopes: scopesOf(claims) },
+    requestDecisionId: typeof decisionId === 'string' ? decisionId : undefined,
+  };
+}
+
+function forwardHeaders(facts: RequestFacts, sub: string, requestId: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const allowed = new Set(FORWARDED_REQUEST_HEADERS);
+  for (const [k, v] of facts.rawHeaders) {
+    if (!allowed.has(k)) continue;
+    out[k] = k in out ? `${out[k]}, ${v}` : v;
+  }
+  out['x-request-id'] = requestId;
+  out['x-authz-sub'] = sub;
+  if (facts.sourceIp !== '') out['x-forwarded-for'] = facts.sourceIp;
+  return out;
+}
+
+function requestBody(event: APIGatewayProxyEvent): Buffer | undefined {
+  if (event.body === null || event.body === undefined) return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+function policyResponseHeaders(response: BackendResponse): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(response.headers)) if (!POLICY_RESPONSE_HEADER_DENYLIST.has(k)) out[k] = v;
+  return out;
+}
+
+function returnedHeaders(response: BackendResponse, requestId: string, contentType: string): Record<string, string> {
+  const out: Record<string, string> = { 'content-type': contentType, ...SECURITY_HEADERS, 'x-request-id': requestId };
+  for (const name of RETURNED_RESPONSE_HEADERS) {
+    const v = response.headers[name];
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+/** Encode the path segments the policy saw, so the backend gets exactly that path. */
+export function encodePath(segments: readonly string[]): string {
+  return `/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
+  const { config, backend, logger, decisions } = deps;
+  deps.engine.catch(() => undefined);
+
+  return async (event) => {
+    const start = process.hrtime.bigint();
+    const decisionId = newDecisionId();
+    const requestId = event.requestContext?.requestId ?? decisionId;
+    const method = (event.httpMethod ?? '').toUpperCase();
+    let sub: string | undefined;
+    let revision: string | undefined;
+    let requestDecisionId: string | undefined;
+
+    const record = (result: DecisionResult, reason: string): void =>
+      decisions.write({
+        decisionId,
+        phase: 'response',
+        method,
+        path: event.path ?? '',
+        sub,
+        result,
+        reason,
+        latencyMicros: microsSince(start),
+        policyRevision: revision,
+        requestId,
+      });
+
+    try {
+      const caller = callerOf(event);
+      sub = caller.sub;
+      requestDecisionId = caller.requestDecisionId;
+      const facts = requestFacts(event);
+      const engine = await deps.engine;
+      revision = engine.revision;
+
+      const response = await backend.send({
+        method: facts.method,
+        path: encodePath(facts.path),
+        query: facts.query,
+        headers: forwardHeaders(facts, caller.sub, requestId),
+        body: requestBody(event),
+      });
+      if (response.status >= 500) throw new BackendServerError(response.status);
+
+      const contentType = response.headers['content-type'];
+      const empty = response.body.length === 0;
+      const bodyIsJson = empty || isJsonContentType(contentType);
+      let body: unknown = null;
+      if (bodyIsJson && !empty) {
+        try {
+          body = JSON.parse(response.body.toString('utf8'));
+        } catch {
+          throw new BackendBadResponseError('bad_json', 'backend sent invalid JSON');
+        }
+      }
+      const input = {
+        method: facts.method,
+        path: facts.path,
+        rawPath: facts.rawPath,
+        token: caller.token,
+        response: bodyIsJson
+          ? { status: response.status, headers: policyResponseHeaders(response), body }
+          : { status: response.status, headers: policyResponseHeaders(response), contentType: contentType ?? '' },
+      };
+      const verdict = filterResponse(engine, config.responseEntrypoint, input, bodyIsJson);
+      if (verdict.kind === 'withheld') throw new ResponseWithheldError('response policy withheld the body');
+      if (verdict.kind === 'passthrough') {
+        record('allow', 'passthrough');
+        const textual = /^text\/|charset=/i.test(contentType ?? '');
+        return {
+          statusCode: response.status,
+          headers: returnedHeaders(response, requestId, contentType ?? 'application/octet-stream'),
+          body: textual ? response.body.toString('utf8') : response.body.toString('base64'),
+          isBase64Encoded: !textual,
+        };
+      }
+      record('filtered', 'filtered');
+      return {
+        statusCode: response.status,
+        headers: returnedHeaders(response, requestId, 'application/json'),
+        body: verdict.body === null && empty ? '' : JSON.stringify(verdict.body),
+      };
+    } catch (error) {
+      const failure = failureFor(error);
+      const reason = reasonOf(error);
+      if (error instanceof ResponseWithheldError) {
+        record('withheld', reason);
+      } else if (failure.operational) {
+        logger.error('claims proxy failed (no backend body sent)', { decisionId, requestId, reason, status: failure.status, ...describeError(error) });
+        record('error', reason);
+      } else {
+        logger.info('request refused', { decisionId, requestId, reason, status: failure.status });
+        record('rejected', reason);
+      }
+      const extra: Record<string, string> = { decisionId };
+      if (requestDecisionId !== undefined) extra.requestDecisionId = requestDecisionId;
+      if (error instanceof ResponseWithheldError) extra.reason = 'response_withheld';
+      return errorResult(failure.status, failure.error, failure.message, requestId, extra);
+    }
+  };
+}
