@@ -189,6 +189,7 @@ describe('rule conflicts, types and recursion', () => {
     ['package a\np if { walk(input, x) with walk as 1 }', '2:28: rego_compile_error: with keyword replacing built-in function: target must not be a relation'],
     ['package a\np if { true with internal.member_2 as 1 }', '2:18: rego_compile_error: with keyword replacing built-in function: replacement of internal function "internal.member_2" invalid'],
     ['package a\np := 1\nq if { true with data.a.p.x as 1 }', '3:18: rego_compile_error: with keyword cannot partially replace virtual document(s)'],
+    ['package a\nf(x) := x\np := f', '3:6: rego_type_error: function data.a.f must be called with 1 argument(s), not used as a value'],
     ['package a\nf(x) := x\np if { f(1, 2, 3) }', '3:8: rego_type_error: function data.a.f has arity 1, got 3 arguments'],
     ['package a\np if { rego.metadata.chain() }', '2:8: rego_unsupported_error: rego.metadata.chain is not supported by this compiler (METADATA annotations are not parsed)'],
   ])('conflict/type error %#', (src, want) => {
@@ -208,6 +209,12 @@ describe('rule conflicts, types and recursion', () => {
 
   test('arguments from input are not typed at compile time', () => {
     expect(() => compiled('package a\np if { count(input.x) > 0; upper(input.name) }')).not.toThrow();
+  });
+
+  test('a function may replace another function with `with`', () => {
+    expect(compiled('package a\nf(x) := x\ng(x) := 2\np if { f(1) with f as g }')[2]).toBe(
+      'single data.a.p := true if { data.a.f(1) with data.a.f as data.a.g }',
+    );
   });
 
   test('builtin arity mismatch names the builtin', () => {

@@ -126,6 +126,54 @@ export function checkUndefinedFuncs(b: Body, c: Callables, diag: Diagnostics): v
   });
 }
 
+/** A data ref that names a function without calling it (`x := f`, `f[1]`) is a type error. */
+export function checkFunctionRefs(b: Body, c: Callables, diag: Diagnostics, extra: Term[] = []): void {
+  const check = (t: Term): void => {
+    const v = t.value;
+    if (v.type === 'ref' && isRootRef(t, 'data')) {
+      const names: string[] = [];
+      for (const x of v.value) {
+        if (x.value.type === 'var' && names.length === 0) names.push(x.value.value);
+        else if (x.value.type === 'string') names.push(x.value.value);
+        else break;
+        const rs = c.rulesByName.get(names.join('.'));
+        if (rs && rs.some((r) => r.argCount > 0)) {
+          diag.type(`function ${names.join('.')} must be called with ${rs[0]!.argCount} argument(s), not used as a value`, t.location);
+          return;
+        }
+      }
+    }
+    if (v.type === 'ref' || v.type === 'array' || v.type === 'set' || v.type === 'call') {
+      v.value.forEach((x, i) => (v.type === 'call' && i === 0 ? undefined : check(x)));
+    } else if (v.type === 'object') {
+      v.value.forEach(([k, x]) => {
+        check(k);
+        check(x);
+      });
+    } else if (v.type === 'arraycomprehension' || v.type === 'setcomprehension') {
+      check(v.term);
+      body(v.body);
+    } else if (v.type === 'objectcomprehension') {
+      check(v.key);
+      check(v.value);
+      body(v.body);
+    }
+  };
+  const body = (bb: Body): void => {
+    for (const e of bb) {
+      if (isCallExpr(e)) e.terms.slice(1).forEach(check);
+      else if (isTermExpr(e)) check(e.terms);
+      else if (isEvery(e)) {
+        check(e.terms.domain);
+        body(e.terms.body);
+      }
+      for (const w of e.with) if (!(w.value.value.type === 'ref' && isFunctionValue(w.value, c))) check(w.value);
+    }
+  };
+  body(b);
+  extra.forEach(check);
+}
+
 // ---- with ----------------------------------------------------------------------------------
 
 function isRootRef(t: Term, root: string): boolean {

@@ -29,7 +29,7 @@ import {
   simplifyTemplatePartsInBody,
   simplifyTemplatePartsInRule,
 } from './rewrite-terms';
-import { arityOf, checkRecursion, checkUndefinedFuncs, checkVoidCalls, rewriteWithValues } from './checks';
+import { arityOf, checkFunctionRefs, checkRecursion, checkUndefinedFuncs, checkVoidCalls, rewriteWithValues } from './checks';
 import type { Callables } from './checks';
 import { reorderBodyForSafety, UnsafeVars } from './safety';
 import { checkBuiltinArgTypes } from './type-check';
@@ -203,7 +203,13 @@ class ModuleCompiler {
     this.stage(() => this.eachRule((r) => rewriteComprehensionTermsInRule(r, this.gen)));
     this.stage(() => this.eachRule((r) => rewriteRefsInHead(r, this.gen)));
     this.stage(() => this.eachRule((r) => (r.body = rewriteWithValues(r.body, this.callables, this.gen, this.diag))));
-    this.stage(() => this.eachRule((r) => checkUndefinedFuncs(r.body, this.callables, this.diag)));
+    this.stage(() =>
+      this.eachRule((r) => {
+        checkUndefinedFuncs(r.body, this.callables, this.diag);
+        const h = r.head;
+        checkFunctionRefs(r.body, this.callables, this.diag, [...h.reference.slice(1), ...(h.key ? [h.key] : []), ...(h.value ? [h.value] : [])]);
+      }),
+    );
     this.stage(() => this.checkSafetyRuleHeads());
     this.stage(() => this.checkSafetyRuleBodies());
     this.stage(() => this.eachRule((r) => checkBuiltinArgTypes(r.body, this.builtins, this.diag)));
@@ -316,7 +322,10 @@ export function compileQuery(policy: CompiledPolicy, query: Body | string): Comp
   stage(() => (body = new ExprTermRewriter(gen).body(body)));
   stage(() => rewriteComprehensionTermsInBody(body, gen));
   stage(() => (body = rewriteWithValues(body, callables, gen, diag)));
-  stage(() => checkUndefinedFuncs(body, callables, diag));
+  stage(() => {
+    checkUndefinedFuncs(body, callables, diag);
+    checkFunctionRefs(body, callables, diag);
+  });
   stage(() => {
     const r = reorderBodyForSafety(arity, new Set(RESERVED), body);
     if (r.unsafe.size > 0) unsafeErrors(r.unsafe, rewritten, diag);
