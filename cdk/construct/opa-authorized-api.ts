@@ -113,6 +113,8 @@ export class OpaAuthorizedApi extends Construct {
         BACKEND_URL: config.backendUrl,
         BACKEND_TIMEOUT_MS: String(config.backendTimeout.toMilliseconds()),
         POLICY_RESPONSE_ENTRYPOINT: config.responseEntrypoint,
+        // The claims proxy refuses a non-loopback http:// backend unless told explicitly.
+        ...(config.allowInsecureBackend ? { BACKEND_ALLOW_HTTP: 'true' } : {}),
       },
     });
 

@@ -18,6 +18,7 @@ export interface ResolvedApiConfig {
   readonly oktaAudiences: readonly string[];
   readonly oktaJwksUri: string;
   readonly backendUrl: string;
+  readonly allowInsecureBackend: boolean;
   readonly backendTimeout: Duration;
   readonly authorizerCacheTtl: Duration;
   readonly throttlingRateLimit: number;
@@ -144,6 +145,7 @@ export function resolveProps(props: OpaAuthorizedApiProps): ResolvedApiConfig {
     oktaAudiences,
     oktaJwksUri,
     backendUrl,
+    allowInsecureBackend: props.allowInsecureBackend ?? false,
     backendTimeout,
     authorizerCacheTtl,
     throttlingRateLimit,

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { OpaAuthorizedApi } from '../../cdk/construct/opa-authorized-api';
 import type { OpaAuthorizedApiProps } from '../../cdk/construct/props';
 import { InvalidPropError } from '../../cdk/errors';
@@ -69,8 +70,13 @@ describe('prop validation names the offending prop', () => {
     expectRejected(overrides, prop, reason);
   });
 
-  test('an http backend is accepted only with allowInsecureBackend', () => {
-    expect(() => construct({ backendUrl: 'http://backend.internal:8080', allowInsecureBackend: true })).not.toThrow();
+  test('an http backend is accepted only with allowInsecureBackend, which tells the claims proxy too', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const api = new OpaAuthorizedApi(new Stack(app, 'S'), 'Api', testProps(bundle, { backendUrl: 'http://backend.internal:8080', allowInsecureBackend: true }));
+    const template = Template.fromStack(Stack.of(api));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ BACKEND_URL: 'http://backend.internal:8080', BACKEND_ALLOW_HTTP: 'true' }) },
+    });
   });
 
   test('a missing policy wasm is rejected and the message says how to build it', () => {
