@@ -9,7 +9,7 @@ import {
   NumV, numI64, numAdd, numSub, numMul, numDiv, numRem, numAbs, numRound, numParse, numCmp,
   numIsInt, numFormat, numDec, magDivmod,
 } from "./num";
-import { dumpJson, termString, parseJsonString } from "./json";
+import { dumpJson, termString, parseJsonString, decodeUtf8Lossy } from "./json";
 import { println } from "./env";
 
 const NAMES: string[] = [
@@ -30,7 +30,7 @@ const NAMES: string[] = [
   "base64url.encode_no_pad", "hex.encode", "hex.decode",
   "bits.or", "bits.and", "bits.negate", "bits.xor", "bits.lsh", "bits.rsh",
   "strings.any_prefix_match", "strings.any_suffix_match", "strings.count",
-  "object.subset", "array.flatten",
+  "object.subset", "array.flatten", "json.filter", "json.remove",
 ];
 
 let ids: Map<string, i32> | null = null;
@@ -164,26 +164,41 @@ function unionObj(a: ObjV, b: ObjV): ObjV {
   return r;
 }
 
+function isCollection(v: Value): bool { return v.kind == T_OBJ || v.kind == T_SET || v.kind == T_ARR; }
+
 function isSubset(sup: Value, sub: Value): bool {
-  if (sup.kind == T_OBJ && sub.kind == T_OBJ) {
+  if (sup.kind == T_OBJ) {
+    if (sub.kind != T_OBJ) return false;
     let a = changetype<ObjV>(sup), b = changetype<ObjV>(sub);
     for (let i = 0; i < b.keys.length; i++) {
       let av = objGet(a, b.keys[i]);
       if (av === null) return false;
       let bv = b.vals[i];
-      if (av.kind == T_OBJ && bv.kind == T_OBJ) { if (!isSubset(av, bv)) return false; }
-      else if (av.kind == T_SET && bv.kind == T_SET) { if (!isSubset(av, bv)) return false; }
+      if (isCollection(av) && isCollection(bv) && av.kind != T_OBJ && bv.kind != T_OBJ) { if (!isSubset(av, bv)) return false; }
+      else if (av.kind == T_OBJ && bv.kind == T_OBJ) { if (!isSubset(av, bv)) return false; }
       else if (!eq(av, bv)) return false;
     }
     return true;
   }
-  if (sup.kind == T_SET && sub.kind == T_SET) {
-    let b = changetype<SetV>(sub).items;
+  if (sup.kind == T_SET) {
+    let b = items(sub);
+    if (b === null) return false;
     for (let i = 0; i < b.length; i++) if (!setHas(changetype<SetV>(sup), b[i])) return false;
     return true;
   }
-  if (sup.kind == T_ARR && sub.kind == T_ARR) {
-    let a = changetype<ArrV>(sup).items, b = changetype<ArrV>(sub).items;
+  if (sup.kind == T_ARR) {
+    let a = changetype<ArrV>(sup).items;
+    if (sub.kind == T_SET) {
+      let b = changetype<SetV>(sub).items;
+      for (let i = 0; i < b.length; i++) {
+        let found = false;
+        for (let k = 0; k < a.length; k++) if (eq(a[k], b[i])) { found = true; break; }
+        if (!found) return false;
+      }
+      return true;
+    }
+    if (sub.kind != T_ARR) return false;
+    let b = changetype<ArrV>(sub).items;
     if (b.length == 0) return true;
     for (let i = 0; i + b.length <= a.length; i++) {
       let all = true;
@@ -191,11 +206,6 @@ function isSubset(sup: Value, sub: Value): bool {
       if (all) return true;
     }
     return false;
-  }
-  if (sup.kind == T_SET && sub.kind == T_ARR) {
-    let b = changetype<ArrV>(sub).items;
-    for (let i = 0; i < b.length; i++) if (!setHas(changetype<SetV>(sup), b[i])) return false;
-    return true;
   }
   return false;
 }
@@ -273,7 +283,7 @@ function b64dec(str: string, url: bool, loosePad: bool): Uint8Array | null {
 
 /** Bytes → string, invalid UTF-8 replaced with U+FFFD (as Go's string conversion keeps bytes). */
 function bytesToString(b: Uint8Array): string {
-  return String.UTF8.decodeUnsafe(b.dataStart, <usize>b.length);
+  return decodeUtf8Lossy(b.dataStart, <usize>b.length);
 }
 
 function hexEnc(str: string): string {
@@ -763,8 +773,15 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       return numI64(c);
     }
     case 93: { // object.subset
-      if (!((x.kind == T_OBJ && y.kind == T_OBJ) || (x.kind == T_SET && (y.kind == T_SET || y.kind == T_ARR)) || (x.kind == T_ARR && y.kind == T_ARR))) return null;
+      if (!isCollection(x) || !isCollection(y)) return null;
+      if (x.kind == T_OBJ && y.kind != T_OBJ) return null;
       return boolV(isSubset(x, y));
+    }
+    case 95: case 96: { // json.filter / json.remove
+      if (x.kind != T_OBJ) return null;
+      let tree = pathTree(y);
+      if (tree === null) return null;
+      return id == 95 ? jsonFilter(x, tree) : jsonRemove(x, tree);
     }
     case 94: { // array.flatten
       if (x.kind != T_ARR) return null;
@@ -813,4 +830,118 @@ function setDiff(a: SetV, b: SetV): SetV {
   let it = a.items;
   for (let i = 0; i < it.length; i++) if (!setHas(b, it[i])) r.items.push(it[i]);
   return r;
+}
+
+// ---- json.filter / json.remove -----------------------------------------------------------------
+// Paths become a tree: ObjV segment → subtree; an empty ObjV marks "whole value".
+const LEAF = new ObjV();
+
+function pathTree(paths: Value): ObjV | null {
+  let list = items(paths);
+  if (list === null) return null;
+  let root = new ObjV();
+  for (let i = 0; i < list.length; i++) {
+    let segs = new Array<Value>();
+    let p = list[i];
+    if (p.kind == T_STR) {
+      let str = s(p);
+      while (str.startsWith("/")) str = str.substring(1);
+      while (str.endsWith("/")) str = str.substring(0, str.length - 1);
+      let parts = str.split("/");
+      for (let k = 0; k < parts.length; k++) segs.push(new StrV(parts[k].replaceAll("~1", "/").replaceAll("~0", "~")));
+    } else if (p.kind == T_ARR) {
+      let it = changetype<ArrV>(p).items;
+      for (let k = 0; k < it.length; k++) segs.push(it[k]);
+    } else return null;
+    let node = root;
+    for (let k = 0; k < segs.length; k++) {
+      if (node === LEAF) break;
+      let seg = segs[k];
+      let child = objGet(node, seg);
+      if (k == segs.length - 1) { objPut(node, seg, LEAF); break; }
+      if (child === null) { let c = new ObjV(); objPut(node, seg, c); node = c; }
+      else node = changetype<ObjV>(child);
+    }
+  }
+  return root;
+}
+
+function segFor(tree: ObjV, key: Value): Value | null {
+  let v = objGet(tree, key);
+  if (v !== null) return v;
+  if (key.kind != T_STR) {
+    // path strings name non-string keys and array indices by their text
+    let t = key.kind == T_NUM ? numFormat(changetype<NumV>(key)) : dumpJson(key);
+    return objGet(tree, new StrV(t));
+  }
+  return null;
+}
+
+function jsonFilter(v: Value, tree: ObjV): Value {
+  if (tree === LEAF) return v;
+  if (v.kind == T_OBJ) {
+    let o = changetype<ObjV>(v);
+    let r = new ObjV();
+    for (let i = 0; i < o.keys.length; i++) {
+      let sub = segFor(tree, o.keys[i]);
+      if (sub !== null) objPut(r, o.keys[i], jsonFilter(o.vals[i], changetype<ObjV>(sub)));
+    }
+    return r;
+  }
+  if (v.kind == T_ARR) {
+    let it = changetype<ArrV>(v).items;
+    let r = new ArrV();
+    for (let i = 0; i < it.length; i++) {
+      let sub = segFor(tree, numI64(i));
+      if (sub !== null) r.items.push(jsonFilter(it[i], changetype<ObjV>(sub)));
+    }
+    return r;
+  }
+  if (v.kind == T_SET) {
+    let it = changetype<SetV>(v).items;
+    let r = new SetV();
+    for (let i = 0; i < it.length; i++) {
+      let sub = segFor(tree, it[i]);
+      if (sub !== null) setAdd(r, jsonFilter(it[i], changetype<ObjV>(sub)));
+    }
+    return r;
+  }
+  return v;
+}
+
+function jsonRemove(v: Value, tree: ObjV): Value {
+  if (v.kind == T_OBJ) {
+    let o = changetype<ObjV>(v);
+    let r = new ObjV();
+    for (let i = 0; i < o.keys.length; i++) {
+      let sub = segFor(tree, o.keys[i]);
+      if (sub === null) { objPut(r, o.keys[i], o.vals[i]); continue; }
+      if (sub === LEAF) continue;
+      objPut(r, o.keys[i], jsonRemove(o.vals[i], changetype<ObjV>(sub)));
+    }
+    return r;
+  }
+  if (v.kind == T_ARR) {
+    let it = changetype<ArrV>(v).items;
+    let r = new ArrV();
+    for (let i = 0; i < it.length; i++) {
+      let sub = segFor(tree, numI64(i));
+      if (sub === null) { r.items.push(it[i]); continue; }
+      if (sub === LEAF) continue;
+      r.items.push(jsonRemove(it[i], changetype<ObjV>(sub)));
+    }
+    return r;
+  }
+  if (v.kind == T_SET) {
+    let it = changetype<SetV>(v).items;
+    let r = new SetV();
+    for (let i = 0; i < it.length; i++) {
+      let sub = segFor(tree, it[i]);
+      if (sub === null) { setAdd(r, it[i]); continue; }
+      if (sub === LEAF) continue;
+      setAdd(r, jsonRemove(it[i], changetype<ObjV>(sub)));
+    }
+    return r;
+  }
+  return v;
 }

@@ -206,7 +206,7 @@ class Parser {
       a.items.push(v);
       this.ws();
       let c = this.peek();
-      if (c == 44) { this.p++; continue; }
+      if (c == 44) { this.p++; if (this.rego) { this.ws(); if (this.peek() == 93) { this.p++; break; } } continue; }
       if (c == 93) { this.p++; break; }
       return this.fail();
     }
@@ -232,6 +232,8 @@ class Parser {
         if (c == 125) { this.p++; break; }
         if (c != 44) return this.fail();
         this.p++;
+        this.ws();
+        if (this.peek() == 125) { this.p++; break; }
         let v = this.value();
         if (this.err) return NULL;
         setAdd(s, v);
@@ -256,6 +258,7 @@ class Parser {
       if (c != 44) return this.fail();
       this.p++;
       this.ws();
+      if (this.rego && this.peek() == 125) { this.p++; break; }
       if (!this.rego && this.peek() != 34) return this.fail();
       k = this.value();
       if (this.err) return NULL;
@@ -370,4 +373,36 @@ export function parseJson(p: usize, len: usize, rego: bool): Value | null {
 export function parseJsonString(s: string, rego: bool): Value | null {
   let buf = String.UTF8.encode(s);
   return parseJson(changetype<usize>(buf), <usize>buf.byteLength, rego);
+}
+
+/** Decodes bytes as Go converts []byte to runes: each invalid byte becomes U+FFFD. */
+export function decodeUtf8Lossy(p: usize, len: usize): string {
+  let u = new Array<u16>();
+  let end = p + len;
+  while (p < end) {
+    let c = <u32>load<u8>(p);
+    if (c < 0x80) { u.push(<u16>c); p++; continue; }
+    let need = 0; let cp: u32 = 0; let min: u32 = 0;
+    if ((c & 0xE0) == 0xC0) { need = 1; cp = c & 0x1F; min = 0x80; }
+    else if ((c & 0xF0) == 0xE0) { need = 2; cp = c & 0x0F; min = 0x800; }
+    else if ((c & 0xF8) == 0xF0) { need = 3; cp = c & 0x07; min = 0x10000; }
+    let ok = need > 0;
+    if (ok) {
+      for (let k = 1; k <= need; k++) {
+        if (p + <usize>k >= end) { ok = false; break; }
+        let cc = <u32>load<u8>(p + <usize>k);
+        if ((cc & 0xC0) != 0x80) { ok = false; break; }
+        cp = (cp << 6) | (cc & 0x3F);
+      }
+    }
+    if (ok && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))) ok = false;
+    if (!ok) { u.push(0xFFFD); p++; continue; }
+    p += <usize>(need + 1);
+    if (cp >= 0x10000) {
+      let v = cp - 0x10000;
+      u.push(<u16>(0xD800 + (v >> 10)));
+      u.push(<u16>(0xDC00 + (v & 0x3FF)));
+    } else u.push(<u16>cp);
+  }
+  return String.UTF16.decodeUnsafe(u.dataStart, <usize>u.length << 1);
 }
