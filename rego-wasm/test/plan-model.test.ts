@@ -158,6 +158,13 @@ describe('planner (model level)', () => {
     expect(p.static!.strings!.map((x) => x.value)).toContain('result');
   });
 
+  test('a large literal (20 000 objects) plans without exhausting the stack', () => {
+    const elems: PTerm[] = [];
+    for (let i = 0; i < 20000; i++) elems.push(t({ t: 'object', pairs: [[s('id'), n(String(i))], [s('tags'), t({ t: 'array', elems: [s('a'), s('b')] })]] }));
+    const p = plan([], [call('eq', v('x'), t({ t: 'array', elems }))]);
+    expect(types(p).filter((x) => x === 'MakeObjectStmt')).toHaveLength(20001);
+  });
+
   test('unsupported constructs fail with their location', () => {
     const bad: PExpr = { loc: { file: 'a.rego', row: 3, col: 5 }, negated: false, with: [], body: { kind: 'term', term: { value: { t: 'call', terms: [ref('count'), v('x')] }, loc: { file: 'a.rego', row: 3, col: 5 } } } };
     expect(() => plan([], [bad])).toThrow(/a\.rego:3:5: rego_unsupported_error/);

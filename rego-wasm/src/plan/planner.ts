@@ -963,18 +963,12 @@ export class Planner {
       case 'array': {
         const larr = this.newLocal();
         this.emit('MakeArrayStmt', { capacity: v.elems.length, target: larr });
-        const rec = (i: number): void => {
-          if (i === v.elems.length) {
-            this.ltarget = local(larr);
-            iter();
-            return;
-          }
-          this.planTerm(v.elems[i]!, () => {
-            this.emit('ArrayAppendStmt', { array: larr, value: this.ltarget });
-            rec(i + 1);
-          });
-        };
-        rec(0);
+        this.planSeq(v.elems.length, (i) => [v.elems[i]!], ([val]) => {
+          this.emit('ArrayAppendStmt', { array: larr, value: val! });
+        }, () => {
+          this.ltarget = local(larr);
+          iter();
+        });
         return;
       }
       case 'object':
@@ -1022,40 +1016,80 @@ export class Planner {
     const lobj = this.newLocal();
     this.emit('MakeObjectStmt', { target: lobj });
     const sorted = sortedPairs(pairs);
-    const rec = (i: number): void => {
-      if (i === sorted.length) {
-        this.ltarget = local(lobj);
-        iter();
-        return;
-      }
-      const [k, v] = sorted[i]!;
-      this.planTerm(k, () => {
-        const lkey = this.ltarget;
-        this.planTerm(v, () => {
-          this.emit('ObjectInsertStmt', { key: lkey, value: this.ltarget, object: lobj });
-          rec(i + 1);
-        });
-      });
-    };
-    rec(0);
+    this.planSeq(sorted.length, (i) => sorted[i]!, ([key, value]) => {
+      this.emit('ObjectInsertStmt', { key: key!, value: value!, object: lobj });
+    }, () => {
+      this.ltarget = local(lobj);
+      iter();
+    });
   }
 
   private planSet(elems: PTerm[], iter: Iter): void {
     const lset = this.newLocal();
     this.emit('MakeSetStmt', { target: lset });
     const sorted = sortedTerms(elems);
-    const rec = (i: number): void => {
-      if (i === sorted.length) {
-        this.ltarget = local(lset);
-        iter();
+    this.planSeq(sorted.length, (i) => [sorted[i]!], ([val]) => {
+      this.emit('SetAddStmt', { value: val!, set: lset });
+    }, () => {
+      this.ltarget = local(lset);
+      iter();
+    });
+  }
+
+  /**
+   * Plan `n` groups of terms in order, calling `each` with each group's operands
+   * and then `done` — the same statements as nested continuations, but terms
+   * that plan to straight-line code (literals, bound vars, dot chains, comprehensions)
+   * are planned in a loop, so large literals do not exhaust the JS stack.
+   */
+  private planSeq(n: number, group: (i: number) => PTerm[], each: (ops: Operand[]) => void, done: Iter): void {
+    const step = (start: number): void => {
+      let i = start;
+      for (; i < n; i++) {
+        const terms = group(i);
+        if (!terms.every((t) => this.isStraightLine(t))) break;
+        const ops: Operand[] = [];
+        for (const t of terms) {
+          let got: Operand | null = null;
+          this.planTerm(t, () => {
+            got = this.ltarget;
+          });
+          if (got === null) this.fail('internal: straight-line term did not produce a value', t.loc, 'rego_internal_error');
+          ops.push(got);
+        }
+        each(ops);
+      }
+      if (i === n) {
+        done();
         return;
       }
-      this.planTerm(sorted[i]!, () => {
-        this.emit('SetAddStmt', { value: this.ltarget, set: lset });
-        rec(i + 1);
+      this.planCallArgs(group(i), 0, [], (ops) => {
+        each(ops);
+        step(i + 1);
       });
     };
-    rec(0);
+    step(0);
+  }
+
+  /** True when planning `t` emits statements into the current block and continues exactly once. */
+  private isStraightLine(t: PTerm): boolean {
+    const v = t.value;
+    switch (v.t) {
+      case 'null': case 'boolean': case 'number': case 'string': case 'var':
+      case 'arraycomp': case 'setcomp': case 'objectcomp':
+        return true;
+      case 'array': case 'set':
+        return v.elems.every((e) => this.isStraightLine(e));
+      case 'object':
+        return v.pairs.every(([k, x]) => this.isStraightLine(k) && this.isStraightLine(x));
+      case 'ref': {
+        const head = v.terms[0]!.value;
+        if (head.t !== 'var' || head.name === 'data' || this.vars.get(head.name) === undefined) return false;
+        return v.terms.slice(1).every((x) => !this.unseenVars(x) && this.isStraightLine(x));
+      }
+      default:
+        return false;
+    }
   }
 
   private planComprehension(body: PBody, closureIter: Iter, target: Local, iter: Iter): void {
