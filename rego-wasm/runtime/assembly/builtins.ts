@@ -11,6 +11,7 @@ import {
 } from "./num";
 import { dumpJson, termString, parseJsonString, decodeUtf8Lossy } from "./json";
 import { println } from "./env";
+import { goSprintf } from "./sprintf";
 
 const NAMES: string[] = [
   "plus", "minus", "mul", "div", "rem", "abs", "round", "ceil", "floor",
@@ -30,7 +31,7 @@ const NAMES: string[] = [
   "base64url.encode_no_pad", "hex.encode", "hex.decode",
   "bits.or", "bits.and", "bits.negate", "bits.xor", "bits.lsh", "bits.rsh",
   "strings.any_prefix_match", "strings.any_suffix_match", "strings.count",
-  "object.subset", "array.flatten", "json.filter", "json.remove",
+  "object.subset", "array.flatten", "json.filter", "json.remove", "sprintf",
 ];
 
 let ids: Map<string, i32> | null = null;
@@ -782,6 +783,10 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       let tree = pathTree(y);
       if (tree === null) return null;
       return id == 95 ? jsonFilter(x, tree) : jsonRemove(x, tree);
+    }
+    case 97: { // sprintf
+      if (!isStr(x) || y.kind != T_ARR) return null;
+      return new StrV(goSprintf(s(x), changetype<ArrV>(y).items));
     }
     case 94: { // array.flatten
       if (x.kind != T_ARR) return null;
