@@ -8,6 +8,9 @@ import { Construct } from 'constructs';
 import { LOCK_FILE, REPO_ROOT } from './paths';
 import type { PolicyBundleLocation } from './props';
 
+/** The OPA SDK's CommonJS entry (resolved the way the project's own code resolves it). */
+const OPA_SDK_CJS_ENTRY = require.resolve('@open-policy-agent/opa-wasm');
+
 /** File names the handlers expect next to their bundled `index.js` (the contract's defaults). */
 export const BUNDLED_WASM_NAME = 'policy.wasm';
 export const BUNDLED_DATA_NAME = 'data.json';
@@ -74,6 +77,11 @@ export class PolicyFunction extends Construct {
         keepNames: true,
         sourceMap: false,
         externalModules: ['@aws-sdk/*'],
+        // The project is CommonJS, so at run time (tsx, jest, node) the OPA SDK
+        // resolves to its "require" entry; esbuild would pick the "import"
+        // entry for an import statement, which lacks loadPolicySync. Pin the
+        // bundle to the same entry the code runs with everywhere else.
+        esbuildArgs: { '--alias:@open-policy-agent/opa-wasm': OPA_SDK_CJS_ENTRY },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
