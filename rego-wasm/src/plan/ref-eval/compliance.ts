@@ -72,8 +72,8 @@ function files(path: string): string[] {
 }
 
 function main(argv: string[]): void {
-  const dir = argv.find((a) => !a.startsWith('--')) ?? '/work/shared/opa-compliance/v1';
   const fi = argv.indexOf('--filter');
+  const dir = argv.find((a, i) => !a.startsWith('--') && i !== fi + 1) ?? '/work/shared/opa-compliance/v1';
   const filter = fi >= 0 ? new RegExp(argv[fi + 1]!) : undefined;
   const verbose = argv.includes('--verbose');
   const stats = new Map<string, [number, number]>();
