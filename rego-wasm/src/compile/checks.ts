@@ -9,7 +9,7 @@ import type { BuiltinTable } from '../builtins/signatures';
 import type { Diagnostics } from './diagnostics';
 import type { LocalVarGenerator } from './vargen';
 import type { CompiledRule } from './types';
-import { eqExpr, exprOperatorName, operatorNameOf, refString, requiresEval, termKey, termString } from './terms';
+import { deepClone, eqExpr, exprOperatorName, operatorNameOf, refString, requiresEval, termKey, termString } from './terms';
 import { buildRuleTree } from './rule-tree';
 
 export interface Callables {
@@ -253,7 +253,7 @@ export function rewriteWithValues(b: Body, c: Callables, gen: LocalVarGenerator,
       }
       if (evalValue) {
         const x = { value: { type: 'var' as const, value: gen.generate() }, location: value.location };
-        out.push(eqExpr(structuredClone(x), value, value.location));
+        out.push(eqExpr(deepClone(x), value, value.location));
         w.value = x;
       }
     }

@@ -34,7 +34,7 @@ import type { Callables } from './checks';
 import { reorderBodyForSafety, UnsafeVars } from './safety';
 import { checkBuiltinArgTypes } from './type-check';
 import type { ArityFn } from './safety';
-import { SAFETY_PARAMS, VarCollector, bodyVars, containsRefsOrClosures, forEachRule, groundPrefix, refString, rootName, termVars } from './terms';
+import { SAFETY_PARAMS, VarCollector, bodyVars, containsRefsOrClosures, deepClone, forEachRule, groundPrefix, refString, rootName, termVars } from './terms';
 import type { CompiledPolicy, CompiledQuery, CompiledRule, CompileOptions } from './types';
 import { isGeneratedVar } from './types';
 
@@ -269,7 +269,7 @@ class ModuleCompiler {
  * `RegoError`) on any parse, compile, safety, type or recursion error.
  */
 export function compileModules(input: readonly ModuleSource[] | readonly Module[], opts: CompileOptions = {}): CompiledPolicy {
-  const modules: Module[] = isSourceList(input) ? parseModules(input) : structuredClone(input as Module[]);
+  const modules: Module[] = isSourceList(input) ? parseModules(input) : deepClone(input as Module[]);
   const builtins: BuiltinTable = opts.extraBuiltins ? { ...BUILTINS, ...opts.extraBuiltins } : BUILTINS;
   return new ModuleCompiler(modules, builtins).run();
 }
@@ -289,7 +289,7 @@ function policyCallables(policy: CompiledPolicy): Callables {
  * nested scopes are generated (`__localqN__`).
  */
 export function compileQuery(policy: CompiledPolicy, query: Body | string): CompiledQuery {
-  const original: Body = typeof query === 'string' ? parseQuery(query) : structuredClone(query);
+  const original: Body = typeof query === 'string' ? parseQuery(query) : deepClone(query);
   const diag = new Diagnostics();
   const gen = new LocalVarGenerator(bodyVars(original), '__localq');
   const callables = policyCallables(policy);

@@ -9,7 +9,7 @@
 import type { Body, Expr, Import, Module, Ref, Rule, Term } from '../parse/ast';
 import { isCallExpr, isEvery, isSomeDecl, isTermExpr, refTerm } from '../parse/ast';
 import type { Diagnostics } from './diagnostics';
-import { isAssignment, refString, termVars, forEachRule, rootName } from './terms';
+import { deepClone, isAssignment, refString, termVars, forEachRule, rootName } from './terms';
 
 const ROOTS = new Set(['input', 'data']);
 
@@ -37,7 +37,7 @@ function isIgnoredImport(imp: Import): boolean {
 }
 
 function copyRef(ref: Ref, loc: Term['location']): Ref {
-  return ref.map((t) => ({ ...structuredClone(t), location: loc }));
+  return ref.map((t) => ({ ...deepClone(t), location: loc }));
 }
 
 class IgnoreStack {

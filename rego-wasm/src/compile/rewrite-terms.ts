@@ -13,7 +13,7 @@ import type { Body, Expr, Location, Rule, Term } from '../parse/ast';
 import { isCallExpr, isEvery, isSomeDecl, isTermExpr, varTerm } from '../parse/ast';
 import type { Diagnostics } from './diagnostics';
 import type { LocalVarGenerator } from './vargen';
-import { compareTerms, eqExpr, exprOperatorName, isEquality, operatorTermFor, requiresEval, termVars, SAFETY_PARAMS, VarCollector } from './terms';
+import { compareTerms, deepClone, eqExpr, exprOperatorName, isEquality, operatorTermFor, requiresEval, termVars, SAFETY_PARAMS, VarCollector } from './terms';
 import { outputVarsForBody } from './safety';
 import type { ArityFn } from './safety';
 
@@ -21,7 +21,7 @@ function newVar(gen: LocalVarGenerator, loc: Location): Term {
   return varTerm(gen.generate(), loc);
 }
 function cloneTerm(t: Term): Term {
-  return structuredClone(t);
+  return deepClone(t);
 }
 
 // ---- template strings ----------------------------------------------------------------------

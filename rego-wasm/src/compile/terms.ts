@@ -404,3 +404,20 @@ export function compareTerms(a: Term, b: Term): number {
     }
   }
 }
+
+/** Deep copy of plain JSON-like AST data (much cheaper than structuredClone for AST trees). */
+export function deepClone<T>(x: T): T {
+  if (x === null || typeof x !== 'object') return x;
+  if (Array.isArray(x)) {
+    const out = new Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = deepClone(x[i]);
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k in x as Record<string, unknown>) {
+    const v = (x as Record<string, unknown>)[k];
+    // Locations are immutable by convention: share them.
+    out[k] = k === 'location' ? v : deepClone(v);
+  }
+  return out as T;
+}
