@@ -22,7 +22,7 @@ import {
 } from './go-time';
 import { evaluationCache } from './evaluation';
 import { int, str } from './operands';
-import type { HostBuiltin, JsonValue } from './types';
+import { exactNumber, type ExactNumber, type HostBuiltin, type InternalBuiltin, type JsonValue } from './types';
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
@@ -39,9 +39,9 @@ function nsToJson(ns: bigint): number {
   return Number(ns);
 }
 
-function safeNs(builtin: string, ns: bigint): number {
+function safeNs(builtin: string, ns: bigint): number | ExactNumber {
   if (ns < MIN_NS || ns > MAX_NS) throw new BuiltinEvalError(builtin, 'time outside of valid range');
-  return nsToJson(ns);
+  return exactNumber(ns);
 }
 
 function nsOperand(builtin: string, v: JsonValue | undefined): bigint {
@@ -71,22 +71,22 @@ export function evaluationNowNs(): number {
 
 const nowNs: HostBuiltin = () => evaluationNowNs();
 
-const parseNs: HostBuiltin = (layout, value) => {
+const parseNs: InternalBuiltin = (layout, value) => {
   const name = 'time.parse_ns';
   const l = str(name, layout, 1);
   const s = str(name, value, 2);
   return safeNs(name, wrap(name, () => parseTime(LAYOUT_CONSTANTS[l] ?? l, s)));
 };
 
-const parseRfc3339Ns: HostBuiltin = (value) => {
+const parseRfc3339Ns: InternalBuiltin = (value) => {
   const name = 'time.parse_rfc3339_ns';
   const s = str(name, value, 1);
   return safeNs(name, wrap(name, () => parseTime(LAYOUT_CONSTANTS.RFC3339 ?? '', s)));
 };
 
-const parseDurationNs: HostBuiltin = (value) => {
+const parseDurationNs: InternalBuiltin = (value) => {
   const name = 'time.parse_duration_ns';
-  return nsToJson(wrap(name, () => parseDuration(str(name, value, 1))));
+  return exactNumber(wrap(name, () => parseDuration(str(name, value, 1))));
 };
 
 const format: HostBuiltin = (x) => {
@@ -113,7 +113,7 @@ const weekday: HostBuiltin = (x) => {
   return DAY_NAMES[wrap('time.weekday', () => toCivil(t.ns, t.zone)).weekday] ?? '';
 };
 
-const addDate: HostBuiltin = (x, years, months, days) => {
+const addDate: InternalBuiltin = (x, years, months, days) => {
   const name = 'time.add_date';
   const t = tzTime(name, x);
   const y = int(name, years, 2);
@@ -170,7 +170,7 @@ const diff: HostBuiltin = (a, b) => {
   });
 };
 
-export const timeBuiltins: Record<string, HostBuiltin> = {
+export const timeBuiltins: Record<string, InternalBuiltin> = {
   'time.now_ns': nowNs,
   'time.parse_ns': parseNs,
   'time.parse_rfc3339_ns': parseRfc3339Ns,

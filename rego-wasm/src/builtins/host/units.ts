@@ -2,7 +2,7 @@
 import { BuiltinEvalError } from './errors';
 import { str } from './operands';
 import { floatString, mul, parseDecimal, trunc, type Rational } from './rational';
-import type { HostBuiltin } from './types';
+import { exactNumber, type InternalBuiltin } from './types';
 
 const MAX_EXPONENT_DIGITS = 6;
 
@@ -55,12 +55,17 @@ const SI_UNITS: Readonly<Record<string, Rational>> = {
   e: pow(1000n, 6), E: pow(1000n, 6), ei: pow(1024n, 6), Ei: pow(1024n, 6),
 };
 
-function finite(builtin: string, n: number): number {
+function finite<T>(builtin: string, n: number, value: T): T {
   if (!Number.isFinite(n)) throw new BuiltinEvalError(builtin, 'amount out of range');
-  return n;
+  return value;
 }
 
-const parseBytes: HostBuiltin = (value) => {
+/** Go's decimal text without trailing fractional zeros ("1126.4000000000" → "1126.4"). */
+function trimDecimal(text: string): string {
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
+const parseBytes: InternalBuiltin = (value) => {
   const name = 'units.parse_bytes';
   const s = str(name, value, 1).toLowerCase().replaceAll('"', '');
   if (s.includes(' ')) throw new BuiltinEvalError(name, 'spaces not allowed in resource strings');
@@ -70,10 +75,11 @@ const parseBytes: HostBuiltin = (value) => {
   if (!factor) throw new BuiltinEvalError(name, `byte unit ${unit} not recognized`);
   const amount = parseDecimal(num);
   if (!amount) throw new BuiltinEvalError(name, 'could not parse byte amount to a number');
-  return finite(name, Number(trunc(mul(amount, factor))));
+  const total = trunc(mul(amount, factor));
+  return finite(name, Number(total), exactNumber(total));
 };
 
-const parse: HostBuiltin = (value) => {
+const parse: InternalBuiltin = (value) => {
   const name = 'units.parse';
   const s = str(name, value, 1).replaceAll('"', '');
   if (s.includes(' ')) throw new BuiltinEvalError(name, 'spaces not allowed in resource strings');
@@ -85,10 +91,11 @@ const parse: HostBuiltin = (value) => {
   const amount = parseDecimal(num);
   if (!amount) throw new BuiltinEvalError(name, 'could not parse amount to a number');
   const r = mul(amount, factor);
-  return finite(name, r.den === 1n ? Number(r.num) : Number(floatString(r, 10)));
+  const text = r.den === 1n ? r.num.toString() : trimDecimal(floatString(r, 10));
+  return finite(name, Number(text), exactNumber(text === '-0' ? '0' : text));
 };
 
-export const unitsBuiltins: Record<string, HostBuiltin> = {
+export const unitsBuiltins: Record<string, InternalBuiltin> = {
   'units.parse': parse,
   'units.parse_bytes': parseBytes,
 };
