@@ -34,6 +34,7 @@ export const CONTEXT_KEYS = {
   webAclArn: 'regional WAFv2 web ACL ARN to associate (default none)',
   cloudWatchRole: 'false if the account already has an API Gateway CloudWatch role (default true)',
   stackName: 'CloudFormation stack name (default OpaAuthorizedApi)',
+  skipPolicyBuild: 'true to skip `npm run policy:build` before synth (default false)',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
