@@ -19,6 +19,7 @@ export { planRegoQuery, planRegoEntrypoints } from './plan/pipeline';
 // host builtins (helper "host-builtins")
 export {
   hostBuiltins,
+  sdkHostBuiltins,
   strictHostBuiltins,
   beginEvaluation,
   HostBuiltinError,
@@ -26,5 +27,6 @@ export {
   BuiltinEvalError as HostBuiltinEvalError,
   InputLimitError as HostInputLimitError,
   type HostBuiltin,
+  type SdkBuiltin,
   type JsonValue,
 } from './builtins/host';
