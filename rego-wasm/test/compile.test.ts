@@ -164,6 +164,24 @@ describe('safety', () => {
     );
   });
 
+  test('a negated expression runs after the vars it reads are bound', () => {
+    expect(compiled('package a\np if { not q[x]; x = input.a }\nq contains 1')[0]).toBe(
+      'single data.a.p := true if { eq(x, input.a); not data.a.q[x] }',
+    );
+  });
+
+  test('every waits for the outer vars its body closes over', () => {
+    expect(compiled('package a\np if { every y in xs { y > n }; xs = input.xs; n = 1 }')[0]).toBe(
+      'single data.a.p := true if { eq(xs, input.xs); eq(n, 1); eq(__local2__, xs); every __local0__, __local1__ in __local2__ { gt(__local1__, n) } }',
+    );
+  });
+
+  test('expressions generated from a `with` expression keep its with-modifiers', () => {
+    expect(compiled('package a\np if { count(xs) > 0 with input as {"a": 1}; xs = input.xs }')[0]).toBe(
+      'single data.a.p := true if { eq(xs, input.xs); count(xs, __local0__) with input as {"a": 1}; gt(__local0__, 0) with input as {"a": 1} }',
+    );
+  });
+
   test('an unbound var is rego_unsafe_var_error at its expression', () => {
     expect(firstError('package a\np if { x > 1 }')).toBe('2:8: rego_unsafe_var_error: var x is unsafe');
   });
@@ -248,5 +266,22 @@ describe('queries', () => {
 
   test('unsafe query vars are reported against <query>', () => {
     expect(() => compileQuery(policy, 'x > 1')).toThrow('<query>:1:1: rego_unsafe_var_error: var x is unsafe');
+  });
+});
+
+describe('determinism', () => {
+  test('compiling the same modules twice gives identical output', () => {
+    const src = 'package a\nimport rego.v1\np contains x if { some x in input.xs; f(x) }\nf(y) if { y > count({k | some k, _ in input.m}) }\nq := {"b": input.b, "a": [z | z := input.zs[_]]}';
+    const a = JSON.stringify(compileModules([{ file: 'x.rego', text: src }]).modules);
+    const b = JSON.stringify(compileModules([{ file: 'x.rego', text: src }]).modules);
+    expect(a).toBe(b);
+  });
+
+  test('the caller\'s parsed modules are not mutated', async () => {
+    const { parseModules } = await import('../src/parse');
+    const mods = parseModules([{ file: 'x.rego', text: 'package a\np if { x := input.a; x > 1 }' }]);
+    const before = JSON.stringify(mods);
+    compileModules(mods);
+    expect(JSON.stringify(mods)).toBe(before);
   });
 });
