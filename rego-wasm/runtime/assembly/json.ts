@@ -137,14 +137,21 @@ export function dumpTerm(v: Value): string { let b = new Buf(); writeValue(b, v,
 export function termString(v: Value): string { let b = new Buf(); writeValue(b, v, true, true); return b.toString(); }
 
 // ---- parser -------------------------------------------------------------------------
-const MAX_DEPTH: i32 = 10000;
+// Deeper documents are rejected: dumping and comparing values recurse on the native stack.
+const MAX_DEPTH: i32 = 512;
+
+const F_ARR = 0, F_BRACE = 1, F_SET = 2, F_OBJ_KEY = 3, F_OBJ_VAL = 4;
+
+class Frame {
+  key: Value | null = null;
+  constructor(public kind: i32, public cont: Value) {}
+}
 
 class Parser {
   p: usize;
   end: usize;
   rego: bool;
   err: bool = false;
-  depth: i32 = 0;
   units: Array<u16> = new Array<u16>();
   constructor(p: usize, len: usize, rego: bool) { this.p = p; this.end = p + len; this.rego = rego; }
 
@@ -165,23 +172,6 @@ class Parser {
     return true;
   }
 
-  value(): Value {
-    if (this.err) return NULL;
-    this.ws();
-    let c = this.peek();
-    switch (c) {
-      case 123: return this.object();
-      case 91: return this.array();
-      case 34: { let s = this.str(); return this.err ? NULL : new StrV(s); }
-      case 116: if (this.lit("true")) return TRUE; return this.fail();
-      case 102: if (this.lit("false")) return FALSE; return this.fail();
-      case 110: if (this.lit("null")) return NULL; return this.fail();
-      case 115: if (this.rego && this.lit("set(")) { this.ws(); if (this.peek() == 41) { this.p++; return new SetV(); } } return this.fail();
-    }
-    if (c == 45 || (c >= 48 && c <= 57)) return this.number();
-    return this.fail();
-  }
-
   number(): Value {
     let s = this.p;
     while (this.p < this.end) {
@@ -194,77 +184,85 @@ class Parser {
     return n;
   }
 
-  array(): Value {
-    this.p++;
-    if (++this.depth > MAX_DEPTH) return this.fail();
-    let a = new ArrV();
-    this.ws();
-    if (this.peek() == 93) { this.p++; this.depth--; return a; }
-    while (true) {
-      let v = this.value();
-      if (this.err) return NULL;
-      a.items.push(v);
-      this.ws();
-      let c = this.peek();
-      if (c == 44) { this.p++; if (this.rego) { this.ws(); if (this.peek() == 93) { this.p++; break; } } continue; }
-      if (c == 93) { this.p++; break; }
-      return this.fail();
+  /** A scalar at the cursor (string, number, literal); containers are handled by value(). */
+  scalar(c: i32): Value {
+    switch (c) {
+      case 34: { let s = this.str(); return this.err ? NULL : new StrV(s); }
+      case 116: if (this.lit("true")) return TRUE; return this.fail();
+      case 102: if (this.lit("false")) return FALSE; return this.fail();
+      case 110: if (this.lit("null")) return NULL; return this.fail();
+      case 115: if (this.rego && this.lit("set(")) { this.ws(); if (this.peek() == 41) { this.p++; return new SetV(); } } return this.fail();
     }
-    this.depth--;
-    return a;
+    if (c == 45 || (c >= 48 && c <= 57)) return this.number();
+    return this.fail();
   }
 
-  object(): Value {
-    this.p++;
-    if (++this.depth > MAX_DEPTH) return this.fail();
-    this.ws();
-    if (this.peek() == 125) { this.p++; this.depth--; return new ObjV(); }
-    let first = this.value();
-    if (this.err) return NULL;
-    this.ws();
-    if (this.peek() != 58) {
-      // a set (Rego term syntax only)
-      if (!this.rego) return this.fail();
-      let s = new SetV();
-      setAdd(s, first);
-      while (true) {
-        let c = this.peek();
-        if (c == 125) { this.p++; break; }
-        if (c != 44) return this.fail();
-        this.p++;
-        this.ws();
-        if (this.peek() == 125) { this.p++; break; }
-        let v = this.value();
-        if (this.err) return NULL;
-        setAdd(s, v);
-        this.ws();
-      }
-      this.depth--;
-      return s;
-    }
-    if (!this.rego && first.kind != T_STR) return this.fail();
-    let o = new ObjV();
-    let k = first;
+  /** Iterative (explicit stack) so deep nesting cannot exhaust the native stack. */
+  value(): Value {
+    let frames = new Array<Frame>();
     while (true) {
-      this.ws();
-      if (this.peek() != 58) return this.fail();
-      this.p++;
-      let v = this.value();
       if (this.err) return NULL;
-      objPut(o, k, v);
+      // ---- parse the start of a value
       this.ws();
       let c = this.peek();
-      if (c == 125) { this.p++; break; }
-      if (c != 44) return this.fail();
-      this.p++;
-      this.ws();
-      if (this.rego && this.peek() == 125) { this.p++; break; }
-      if (!this.rego && this.peek() != 34) return this.fail();
-      k = this.value();
-      if (this.err) return NULL;
+      let v: Value = NULL;
+      if (c == 91 || c == 123) {
+        this.p++;
+        if (frames.length >= MAX_DEPTH) return this.fail();
+        this.ws();
+        if (c == 91) {
+          if (this.peek() == 93) { this.p++; v = new ArrV(); }
+          else { frames.push(new Frame(F_ARR, new ArrV())); continue; }
+        } else {
+          if (this.peek() == 125) { this.p++; v = new ObjV(); }
+          else { frames.push(new Frame(F_BRACE, NULL)); continue; }
+        }
+      } else {
+        v = this.scalar(c);
+        if (this.err) return NULL;
+      }
+      // ---- a complete value v: hand it to the enclosing containers
+      while (true) {
+        if (frames.length == 0) return v;
+        let f = frames[frames.length - 1];
+        if (f.kind == F_BRACE) {
+          this.ws();
+          if (this.peek() == 58) {
+            if (!this.rego && v.kind != T_STR) return this.fail();
+            this.p++;
+            f.kind = F_OBJ_VAL; f.cont = new ObjV(); f.key = v;
+            break; // parse the value
+          }
+          if (!this.rego) return this.fail();
+          f.kind = F_SET; f.cont = new SetV();
+        }
+        if (f.kind == F_OBJ_KEY) {
+          this.ws();
+          if (this.peek() != 58) return this.fail();
+          this.p++;
+          f.key = v; f.kind = F_OBJ_VAL;
+          break;
+        }
+        if (f.kind == F_ARR) changetype<ArrV>(f.cont).items.push(v);
+        else if (f.kind == F_SET) setAdd(changetype<SetV>(f.cont), v);
+        else objPut(changetype<ObjV>(f.cont), f.key!, v);
+        this.ws();
+        let d = this.peek();
+        let close = f.kind == F_ARR ? 93 : 125;
+        if (d == 44) {
+          this.p++;
+          this.ws();
+          if (this.rego && this.peek() == close) { this.p++; v = f.cont; frames.pop(); continue; }
+          if (f.kind == F_OBJ_VAL) {
+            f.kind = F_OBJ_KEY;
+            if (!this.rego && this.peek() != 34) return this.fail();
+          }
+          break; // next element
+        }
+        if (d == close) { this.p++; v = f.cont; frames.pop(); continue; }
+        return this.fail();
+      }
     }
-    this.depth--;
-    return o;
   }
 
   hex4(): i32 {
