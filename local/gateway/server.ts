@@ -1,0 +1,282 @@
+/**
+ * The local gateway: an in-process emulation of an API Gateway REST API
+ * stage on 127.0.0.1 that runs the real Lambda handlers.
+ *
+ * Per request: size limits → route match → identity sources (missing → 401,
+ * the authorizer is not called) → authorizer result cache (per identity
+ * values, TTL) or authorizer invocation → IAM policy evaluated against this
+ * request's methodArn → proxy integration event → handler result validated
+ * and written back. Errors use API Gateway's gateway responses, rendered
+ * from the CDK construct's own specs.
+ */
+import * as crypto from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent,
+} from 'aws-lambda';
+import { authorizerIdentitySources } from '../../cdk/construct/identity-sources';
+import { AuthorizerCache } from './authorizer-cache';
+import { MalformedAuthorizerResult, parseAuthorizerResult, proxyAuthorizerContext, type AuthorizerDecision } from './authorizer-result';
+import { GatewayResponses, type GatewayResponseType } from './gateway-responses';
+import { evaluatePolicy } from './iam-policy';
+import { resolveIdentitySources } from './identity-sources';
+import { MalformedProxyResult, parseProxyResult, type HttpResult } from './proxy-result';
+import { buildAuthorizerEvent, buildProxyEvent, methodArn, type ApiIdentity, type GatewayRequest } from './request-model';
+import { CDK_ROUTES, matchRoute, type RouteDefinition } from './routes';
+
+export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export interface LocalGatewayOptions {
+  /** 0 = ephemeral. */
+  readonly port: number;
+  readonly authorizer: AuthorizerHandler;
+  readonly integration: ProxyHandler;
+  readonly api?: Partial<ApiIdentity>;
+  /** Authorizer result cache TTL (API Gateway default 300 s; 0 disables). */
+  readonly authorizerCacheTtlSeconds?: number;
+  /** Defaults to the CDK construct's sources (Authorization, context.httpMethod, context.path). */
+  readonly identitySources?: readonly string[];
+  readonly routes?: readonly RouteDefinition[];
+  readonly authorizerTimeoutMs?: number;
+  /** API Gateway's integration timeout (29 s by default). */
+  readonly integrationTimeoutMs?: number;
+  /** Request line + headers (API Gateway: 10 KiB). */
+  readonly maxHeaderBytes?: number;
+  /** Payload (API Gateway: 10 MiB). */
+  readonly maxBodyBytes?: number;
+  /** One JSON object per request (never tokens or bodies). */
+  readonly log?: (line: Record<string, unknown>) => void;
+}
+
+export interface LocalGateway {
+  readonly url: string;
+  readonly port: number;
+  readonly api: ApiIdentity;
+  readonly cache: AuthorizerCache;
+  /** How often each handler ran (tests use it to see cache hits). */
+  readonly invocations: { authorizer: number; integration: number };
+  close(): Promise<void>;
+}
+
+export const DEFAULT_API: ApiIdentity = {
+  region: 'us-east-1',
+  accountId: '123456789012',
+  apiId: 'local0api1',
+  stage: 'local',
+  domainName: 'local0api1.execute-api.us-east-1.amazonaws.com',
+};
+
+const MAX_METHOD_ARN = 1600;
+
+class HandlerTimeout extends Error {}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HandlerTimeout(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function headerBytes(req: http.IncomingMessage): number {
+  let n = (req.method ?? '').length + (req.url ?? '').length + 11;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) n += (req.rawHeaders[i] ?? '').length + (req.rawHeaders[i + 1] ?? '').length + 4;
+  return n;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sourceIpOf(req: http.IncomingMessage): string {
+  const a = req.socket.remoteAddress ?? '127.0.0.1';
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
+  const api: ApiIdentity = { ...DEFAULT_API, ...options.api };
+  const cache = new AuthorizerCache(options.authorizerCacheTtlSeconds ?? 300);
+  const identitySources = options.identitySources ?? authorizerIdentitySources(false);
+  const routes = options.routes ?? CDK_ROUTES;
+  const responses = new GatewayResponses();
+  const authorizerTimeoutMs = options.authorizerTimeoutMs ?? 10_000;
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? 29_000;
+  const maxHeaderBytes = options.maxHeaderBytes ?? 10_240;
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const log = options.log ?? ((line) => process.stdout.write(`${JSON.stringify(line)}\n`));
+  const invocations = { authorizer: 0, integration: 0 };
+
+  const write = (res: http.ServerResponse, requestId: string, result: HttpResult): void => {
+    const grouped = new Map<string, { name: string; values: string[] }>();
+    for (const [name, value] of result.headers) {
+      const key = name.toLowerCase();
+      if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection') continue;
+      const g = grouped.get(key) ?? { name, values: [] };
+      g.values.push(value);
+      grouped.set(key, g);
+    }
+    for (const { name, values } of grouped.values()) res.setHeader(name, values.length === 1 ? (values[0] ?? '') : values);
+    res.setHeader('x-amzn-RequestId', requestId);
+    res.setHeader('x-amz-apigw-id', requestId.slice(0, 16));
+    res.setHeader('content-length', result.body.length);
+    res.writeHead(result.statusCode);
+    res.end(result.body);
+  };
+
+  const gatewayError = (type: GatewayResponseType, requestId: string, message: string | null, extra?: { statusCode?: number; authorizer?: Record<string, string | number | boolean | null> }): HttpResult => {
+    const r = responses.render(type, { requestId, message, statusCode: extra?.statusCode, authorizer: extra?.authorizer });
+    return { statusCode: r.statusCode, headers: Object.entries(r.headers), body: Buffer.from(r.body, 'utf8') };
+  };
+
+  interface Outcome { result: HttpResult; authorizer: 'skipped' | 'cache-hit' | 'invoked'; verdict?: string; principalId?: string; reason?: string }
+
+  const handle = async (req: http.IncomingMessage, requestId: string): Promise<Outcome> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    const rawQuery = q === -1 ? '' : rawUrl.slice(q + 1);
+
+    if (headerBytes(req) > maxHeaderBytes) {
+      return { result: gatewayError('BAD_REQUEST_PARAMETERS', requestId, 'Request header fields too large'), authorizer: 'skipped', reason: 'headers_too_large' };
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxBodyBytes);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) return { result: gatewayError('REQUEST_TOO_LARGE', requestId, 'Request Too Long'), authorizer: 'skipped', reason: 'body_too_large' };
+      throw e;
+    }
+    const route = path.startsWith('/') ? matchRoute(routes, method, path) : undefined;
+    if (!route) {
+      return { result: gatewayError('MISSING_AUTHENTICATION_TOKEN', requestId, 'Missing Authentication Token'), authorizer: 'skipped', reason: 'no_route' };
+    }
+    const headerPairs: Array<[string, string]> = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headerPairs.push([req.rawHeaders[i] ?? '', req.rawHeaders[i + 1] ?? '']);
+    const greq: GatewayRequest = {
+      method, path, rawQuery, headerPairs, body, sourceIp: sourceIpOf(req), requestId, receivedAt: new Date(),
+      resource: route.resource, resourceId: route.resourceId, pathParameters: route.pathParameters,
+    };
+    const arn = methodArn(api, method, path);
+    if (arn.length > MAX_METHOD_ARN) {
+      return { result: gatewayError('DEFAULT_4XX', requestId, 'Request-URI Too Long', { statusCode: 414 }), authorizer: 'skipped', reason: 'uri_too_long' };
+    }
+
+    // Identity sources: all present or 401 without calling the authorizer.
+    const identity = resolveIdentitySources(identitySources, api, greq);
+    if (!identity) return { result: gatewayError('UNAUTHORIZED', requestId, 'Unauthorized'), authorizer: 'skipped', reason: 'missing_identity_source' };
+
+    const key = AuthorizerCache.key(identity);
+    let decision = cache.get(key);
+    let source: Outcome['authorizer'] = 'cache-hit';
+    let latencyMs = 0;
+    if (!decision) {
+      source = 'invoked';
+      const started = performance.now();
+      invocations.authorizer++;
+      let raw: unknown;
+      try {
+        raw = await withTimeout(options.authorizer(buildAuthorizerEvent(api, greq)), authorizerTimeoutMs);
+      } catch (e) {
+        if (e instanceof Error && e.message === 'Unauthorized') {
+          return { result: gatewayError('UNAUTHORIZED', requestId, 'Unauthorized'), authorizer: source, reason: 'authorizer_unauthorized' };
+        }
+        return { result: gatewayError('AUTHORIZER_FAILURE', requestId, null), authorizer: source, reason: e instanceof HandlerTimeout ? 'authorizer_timeout' : 'authorizer_error' };
+      }
+      latencyMs = Math.round(performance.now() - started);
+      try {
+        decision = parseAuthorizerResult(raw);
+      } catch (e) {
+        if (e instanceof MalformedAuthorizerResult) {
+          return { result: gatewayError('AUTHORIZER_CONFIGURATION_ERROR', requestId, null), authorizer: source, reason: e.detail };
+        }
+        throw e;
+      }
+      cache.set(key, decision);
+    }
+
+    const verdict = evaluatePolicy(decision.policyDocument, arn);
+    if (verdict !== 'allow') {
+      const message = verdict === 'explicit-deny' ? 'User is not authorized to access this resource with an explicit deny' : 'User is not authorized to access this resource';
+      return { result: gatewayError('ACCESS_DENIED', requestId, message, { authorizer: { ...decision.context, principalId: decision.principalId } }), authorizer: source, verdict, principalId: decision.principalId };
+    }
+
+    const event = buildProxyEvent(api, greq, proxyAuthorizerContext(decision, latencyMs));
+    invocations.integration++;
+    let raw: unknown;
+    try {
+      raw = await withTimeout(options.integration(event), integrationTimeoutMs);
+    } catch (e) {
+      if (e instanceof HandlerTimeout) return { result: gatewayError('INTEGRATION_TIMEOUT', requestId, 'Endpoint request timed out'), authorizer: source, verdict, principalId: decision.principalId, reason: 'integration_timeout' };
+      return { result: gatewayError('DEFAULT_5XX', requestId, 'Internal server error', { statusCode: 502 }), authorizer: source, verdict, principalId: decision.principalId, reason: 'integration_error' };
+    }
+    try {
+      return { result: parseProxyResult(raw), authorizer: source, verdict, principalId: decision.principalId };
+    } catch (e) {
+      if (e instanceof MalformedProxyResult) {
+        return { result: gatewayError('DEFAULT_5XX', requestId, 'Internal server error', { statusCode: 502 }), authorizer: source, verdict, principalId: decision.principalId, reason: e.detail };
+      }
+      throw e;
+    }
+  };
+
+  const server = http.createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
+    const requestId = crypto.randomUUID();
+    const started = performance.now();
+    handle(req, requestId)
+      .catch((): { result: HttpResult; authorizer: 'skipped'; reason: string } => ({
+        result: gatewayError('DEFAULT_5XX', requestId, 'Internal server error'),
+        authorizer: 'skipped',
+        reason: 'gateway_error',
+      }))
+      .then((o: { result: HttpResult; authorizer: string; verdict?: string; principalId?: string; reason?: string }) => {
+        write(res, requestId, o.result);
+        const q = (req.url ?? '').indexOf('?');
+        log({
+          component: 'gateway', requestId, method: req.method, path: q === -1 ? req.url : (req.url ?? '').slice(0, q),
+          status: o.result.statusCode, authorizer: o.authorizer, verdict: o.verdict ?? null, principalId: o.principalId ?? null,
+          reason: o.reason ?? null, latencyMs: Math.round((performance.now() - started) * 100) / 100,
+        });
+      });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    api,
+    cache,
+    invocations,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The whole local stack in one process: Okta stand-in, claims backend and
+ * the local gateway running the real handlers. Used by `npm start`
+ * (local/start.ts), the e2e tests (through start.ts) and the gateway bench.
+ */
+import * as path from 'node:path';
+import { startClaimsBackend, type ClaimsBackend } from './backend/server';
+import { LocalConfigError } from './errors';
+import { applyFunctionEnvironment, functionEnvironment, loadAuthorizerHandler, loadClaimsProxyHandler } from './functions-env';
+import { startLocalGateway, type LocalGateway } from './gateway/server';
+import { startOktaStandIn, type OktaStandIn } from './okta/server';
+import { ensurePolicyBundle, REPO_ROOT } from './policy-bundle';
+
+export interface LocalStackConfig {
+  readonly oktaPort: number;
+  readonly backendPort: number;
+  readonly gatewayPort: number;
+  readonly authorizerCacheTtlSeconds: number;
+  readonly keysDir: string | undefined;
+  readonly backendSlowMs: number;
+  readonly stage: string;
+  /** Handler modules (default: the real ones in functions/). */
+  readonly authorizerModule: string | undefined;
+  readonly claimsProxyModule: string | undefined;
+  /** Skip the policy build (fixture handlers that need no policy). */
+  readonly skipPolicyBuild: boolean;
+  readonly quiet: boolean;
+}
+
+export interface LocalStack {
+  readonly okta: OktaStandIn;
+  readonly backend: ClaimsBackend;
+  readonly gateway: LocalGateway;
+  readonly functionEnv: Record<string, string>;
+  close(): Promise<void>;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) > 65535) throw new LocalConfigError(`${name} must be a port number 0-65535 (0 = ephemeral), got "${raw}"`);
+  return Number(raw);
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) > max) throw new LocalConfigError(`${name} must be a whole number 0-${max}, got "${raw}"`);
+  return Number(raw);
+}
+
+export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStackConfig {
+  const keys = env.LOCAL_KEYS_DIR;
+  return {
+    oktaPort: port(env, 'OKTA_PORT', 9000),
+    backendPort: port(env, 'BACKEND_PORT', 8081),
+    gatewayPort: port(env, 'GATEWAY_PORT', 3000),
+    authorizerCacheTtlSeconds: wholeNumber(env, 'AUTHORIZER_CACHE_TTL', 300, 3600),
+    keysDir: keys === 'memory' ? undefined : path.resolve(keys ?? path.join(REPO_ROOT, 'local', '.keys')),
+    backendSlowMs: wholeNumber(env, 'BACKEND_SLOW_MS', 10_000, 600_000),
+    stage: env.GATEWAY_STAGE ?? 'local',
+    authorizerModule: env.LOCAL_AUTHORIZER_MODULE ? path.resolve(env.LOCAL_AUTHORIZER_MODULE) : undefined,
+    claimsProxyModule: env.LOCAL_CLAIMS_PROXY_MODULE ? path.resolve(env.LOCAL_CLAIMS_PROXY_MODULE) : undefined,
+    skipPolicyBuild: env.LOCAL_SKIP_POLICY_BUILD === '1',
+    quiet: env.LOCAL_QUIET === '1',
+  };
+}
+
+export async function startLocalStack(config: LocalStackConfig, say: (m: string) => void = () => undefined): Promise<LocalStack> {
+  if (!config.skipPolicyBuild) ensurePolicyBundle({ log: say });
+  const log = config.quiet ? () => undefined : (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
+  const okta = await startOktaStandIn({ port: config.oktaPort, keysDir: config.keysDir });
+  let backend: ClaimsBackend | undefined;
+  try {
+    backend = await startClaimsBackend({ port: config.backendPort, slowMs: config.backendSlowMs, log });
+    const functionEnv = applyFunctionEnvironment(functionEnvironment({
+      issuer: okta.issuer, audience: okta.audience, jwksUri: okta.jwksUri, backendUrl: backend.url,
+    }));
+    if (config.quiet) process.env.LOG_LEVEL ??= 'silent';
+    const gateway = await startLocalGateway({
+      port: config.gatewayPort,
+      authorizer: loadAuthorizerHandler(config.authorizerModule),
+      integration: loadClaimsProxyHandler(config.claimsProxyModule),
+      api: { stage: config.stage },
+      authorizerCacheTtlSeconds: config.authorizerCacheTtlSeconds,
+      log,
+    });
+    const b = backend;
+    return {
+      okta, backend: b, gateway, functionEnv,
+      close: async () => {
+        await gateway.close();
+        await b.close();
+        await okta.close();
+      },
+    };
+  } catch (error) {
+    await backend?.close();
+    await okta.close();
+    throw error;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * `npm start`: the Okta stand-in, the claims backend and the local API
+ * Gateway (running the real Lambda handlers) in one process. Ports come from
+ * OKTA_PORT / BACKEND_PORT / GATEWAY_PORT (0 = ephemeral); the line starting
+ * with `LOCAL_STACK_READY ` carries the chosen URLs as JSON for scripts.
+ */
+import { LocalStackError } from './errors';
+import { startLocalStack, stackConfigFromEnv } from './stack';
+
+async function main(): Promise<void> {
+  const config = stackConfigFromEnv();
+  const say = (m: string): void => {
+    process.stderr.write(`[local] ${m}\n`);
+  };
+  const stack = await startLocalStack(config, say);
+  const ready = {
+    issuer: stack.okta.issuer,
+    okta: `http://127.0.0.1:${stack.okta.port}`,
+    backend: stack.backend.url,
+    gateway: stack.gateway.url,
+    authorizerCacheTtlSeconds: config.authorizerCacheTtlSeconds,
+  };
+  const tokenPrefix = config.oktaPort === 9000 ? '' : `OKTA_PORT=${stack.okta.port} `;
+  process.stderr.write(
+    [
+      '',
+      `  Okta stand-in   ${stack.okta.issuer}   (JWKS ${stack.okta.jwksUri})`,
+      `  claims backend  ${stack.backend.url}`,
+      `  local gateway   ${stack.gateway.url}   (stage "${stack.gateway.api.stage}", authorizer cache ${config.authorizerCacheTtlSeconds} s)`,
+      '',
+      '  Try:',
+      `    TOKEN=$(${tokenPrefix}npm run -s token -- alice) && curl -H "Authorization: Bearer $TOKEN" ${stack.gateway.url}/v1/claims/enrollee/1001`,
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  process.stdout.write(`LOCAL_STACK_READY ${JSON.stringify(ready)}\n`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 5000);
+    force.unref();
+    stack.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof LocalStackError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`[local] cannot start: ${message}\n`);
+  process.exit(1);
+});
