@@ -1,0 +1,154 @@
+# Request policy (the authorizer): who may call which Acme claims route.
+#
+# Input: DESIGN.md §3 (method, path segments, query, headers, sourceIp,
+# token {payload, scopes}, api). Result: {"allow", "reason", "context"}.
+# Routes, API products and their scopes live in data.json (data.acme.api),
+# so operators change data, not code.
+package acme.authz
+
+api := data.acme.api
+
+# ---------------------------------------------------------------------------
+# Routing: the one place the path is interpreted. The response policy reuses
+# `route`, so both phases agree on the path (demo gap 2).
+
+# A pattern segment "{name}" matches any segment and binds `name`.
+placeholder(segment) if startswith(segment, "{")
+
+segment_matches(pattern_segment, _) if placeholder(pattern_segment)
+
+segment_matches(pattern_segment, value) if {
+	not placeholder(pattern_segment)
+	pattern_segment == value
+}
+
+matched_routes contains {"action": r.action, "product": r.product, "params": params} if {
+	some r in api.routes
+	r.method == input.method
+	count(r.pattern) == count(input.path)
+	every i, segment in r.pattern {
+		segment_matches(segment, input.path[i])
+	}
+	params := {trim(segment, "{}"): input.path[i] |
+		some i, segment in r.pattern
+		placeholder(segment)
+	}
+}
+
+# Defined only when exactly one route matches.
+route := r if {
+	count(matched_routes) == 1
+	some r in matched_routes
+}
+
+target := route.params.id
+
+# ---------------------------------------------------------------------------
+# The caller, from the verified token.
+
+claims := input.token.payload
+
+caller_id := claims.enrolleeId if is_string(claims.enrolleeId)
+
+is_primary if {
+	caller_id
+	claims.enrolleeType == "primary"
+}
+
+is_secondary if {
+	caller_id
+	claims.enrolleeType == "secondary"
+}
+
+is_auditor if api.audit_scope in input.token.scopes
+
+dependants contains id if {
+	is_primary
+	some id in claims.dependants
+	is_string(id)
+}
+
+access := api.method_access[input.method]
+
+required_scope := api.products[route.product].scopes[access]
+
+has_scope if required_scope in input.token.scopes
+
+# ---------------------------------------------------------------------------
+# Grants (ACME.md request rules 2-4) and refusal reasons.
+
+# 2. A member may read their own record.
+grants contains "own_record" if {
+	route.action == "read_record"
+	target == caller_id
+}
+
+# 2. A primary may read any id: family membership is only known to the
+#    backend, so the response policy finishes the check.
+grants contains "primary_family_read" if {
+	route.action == "read_record"
+	is_primary
+	target != caller_id
+}
+
+# 3. A primary may write for themselves and for dependants their token lists.
+grants contains "own_write" if {
+	access == "write"
+	is_primary
+	target == caller_id
+}
+
+grants contains "dependant_write" if {
+	access == "write"
+	is_primary
+	target in dependants
+}
+
+# 4. A service client with claims:audit may read any record.
+grants contains "audit_read" if {
+	route.action == "read_record"
+	is_auditor
+}
+
+refusals contains "not_own_record" if {
+	route.action == "read_record"
+	is_secondary
+	target != caller_id
+}
+
+refusals contains "read_only_member" if {
+	access == "write"
+	is_secondary
+}
+
+refusals contains "not_own_family" if {
+	access == "write"
+	is_primary
+	target != caller_id
+	not target in dependants
+}
+
+refusals contains "not_a_member" if not caller_id
+
+# ---------------------------------------------------------------------------
+# The decision. The cases are mutually exclusive, so exactly one applies.
+
+default decision := {"allow": false, "reason": "not_permitted"}
+
+decision := {"allow": false, "reason": "unknown_route"} if not route
+
+decision := {"allow": false, "reason": "insufficient_scope", "context": {"requiredScope": required_scope}} if {
+	route
+	not has_scope
+}
+
+decision := {"allow": true, "reason": min(grants), "context": {"action": route.action}} if {
+	has_scope
+	count(grants) > 0
+}
+
+decision := {"allow": false, "reason": min(refusals)} if {
+	has_scope
+	count(grants) == 0
+	count(refusals) > 0
+}

@@ -1,0 +1,132 @@
+# Unit tests of the request policy (ACME.md "Request policy", rules 1-5).
+package acme.authz_test
+
+import data.acme.authz
+
+member(id, type, scopes, deps) := {
+	"payload": {
+		"sub": concat("", ["member-", id]), "cid": "0oa-acme-portal", "uid": concat("", ["00u", id]),
+		"enrolleeId": id, "enrolleeType": type, "dependants": deps,
+		"scp": scopes,
+	},
+	"scopes": scopes,
+}
+
+alice := member("1001", "primary", ["claims:read", "claims:write"], ["1002", "1003", "1004"])
+
+bob := member("1002", "secondary", ["claims:read", "claims:write"], [])
+
+auditor := {"payload": {"sub": "0oa-audit", "cid": "0oa-audit", "scp": ["claims:audit", "claims:read"]}, "scopes": ["claims:audit", "claims:read"]}
+
+record_path(id) := ["v1", "claims", "enrollee", id]
+
+req(method, path, token) := {"method": method, "path": path, "token": token}
+
+# --- rule 1: API product scopes ---------------------------------------------
+
+test_read_without_claims_read_scope_is_insufficient_scope if {
+	token := member("1001", "primary", ["claims:write"], [])
+	d := authz.decision with input as req("GET", record_path("1001"), token)
+	d.allow == false
+	d.reason == "insufficient_scope"
+	d.context.requiredScope == "claims:read"
+}
+
+test_write_without_claims_write_scope_is_insufficient_scope if {
+	token := member("1001", "primary", ["claims:read"], [])
+	d := authz.decision with input as req("POST", record_path("1001"), token)
+	d.allow == false
+	d.reason == "insufficient_scope"
+	d.context.requiredScope == "claims:write"
+}
+
+test_unknown_route_is_denied if {
+	d := authz.decision with input as req("GET", ["v1", "claims"], alice)
+	d == {"allow": false, "reason": "unknown_route"}
+}
+
+test_unrouted_method_is_denied if {
+	d := authz.decision with input as req("DELETE", record_path("1001"), alice)
+	d.allow == false
+	d.reason == "unknown_route"
+}
+
+# --- rule 2: reads ------------------------------------------------------------
+
+test_alice_reads_her_own_record if {
+	d := authz.decision with input as req("GET", record_path("1001"), alice)
+	d.allow == true
+	d.reason == "own_record"
+}
+
+test_primary_may_read_any_id_response_policy_finishes if {
+	d := authz.decision with input as req("GET", record_path("2002"), alice)
+	d.allow == true
+	d.reason == "primary_family_read"
+}
+
+test_bob_reads_his_own_record if {
+	d := authz.decision with input as req("GET", record_path("1002"), bob)
+	d.allow == true
+}
+
+test_bob_secondary_cannot_read_alice if {
+	d := authz.decision with input as req("GET", record_path("1001"), bob)
+	d == {"allow": false, "reason": "not_own_record"}
+}
+
+test_token_without_enrollee_claims_cannot_read if {
+	token := {"payload": {"sub": "0oa-svc", "cid": "0oa-svc", "scp": ["claims:read"]}, "scopes": ["claims:read"]}
+	d := authz.decision with input as req("GET", record_path("1001"), token)
+	d == {"allow": false, "reason": "not_a_member"}
+}
+
+# --- rule 3: writes -----------------------------------------------------------
+
+test_primary_submits_claim_for_self if {
+	d := authz.decision with input as req("POST", record_path("1001"), alice)
+	d.allow == true
+	d.reason == "own_write"
+}
+
+test_primary_updates_claim_of_listed_dependant if {
+	d := authz.decision with input as req("PUT", ["v1", "claims", "enrollee", "1004", "claims", "C-1"], alice)
+	d.allow == true
+	d.reason == "dependant_write"
+}
+
+test_primary_cannot_write_for_another_family if {
+	d := authz.decision with input as req("POST", record_path("2001"), alice)
+	d == {"allow": false, "reason": "not_own_family"}
+}
+
+test_secondary_is_read_only_even_for_own_record if {
+	d := authz.decision with input as req("POST", record_path("1002"), bob)
+	d == {"allow": false, "reason": "read_only_member"}
+}
+
+# --- rule 4: audit ------------------------------------------------------------
+
+test_audit_client_reads_any_record if {
+	d := authz.decision with input as req("GET", record_path("2002"), auditor)
+	d.allow == true
+	d.reason == "audit_read"
+}
+
+test_audit_client_cannot_write if {
+	token := {"payload": {"sub": "0oa-audit", "cid": "0oa-audit", "scp": ["claims:audit", "claims:write"]}, "scopes": ["claims:audit", "claims:write"]}
+	d := authz.decision with input as req("POST", record_path("2002"), token)
+	d.allow == false
+}
+
+# --- routing ------------------------------------------------------------------
+
+test_route_binds_the_enrollee_id if {
+	r := authz.route with input as req("PUT", ["v1", "claims", "enrollee", "1004", "claims", "C-9"], alice)
+	r.action == "update_claim"
+	r.params == {"id": "1004", "claimId": "C-9"}
+}
+
+test_extra_segment_matches_no_route if {
+	not authz.route with input as req("GET", ["v1", "claims", "enrollee", "1001", "x"], alice)
+}
