@@ -38,11 +38,16 @@ function synthWithBundling(props: OpaAuthorizedApiProps): Bundled {
 }
 
 describe('local esbuild bundling ships the policy next to each handler', () => {
+  let bundle: ReturnType<typeof makeTempPolicyBundle>;
+  let first: Bundled;
+  beforeAll(() => {
+    bundle = makeTempPolicyBundle({ routes: [{ prefix: '/v1/claims' }] });
+    first = synthWithBundling(testProps(bundle));
+  });
+
   test('policy.wasm and data.json are copied byte for byte beside index.js', () => {
-    const bundle = makeTempPolicyBundle({ routes: [{ prefix: '/v1/claims' }] });
-    const { bundles } = synthWithBundling(testProps(bundle));
-    expect(bundles).toHaveLength(2);
-    for (const fn of bundles) {
+    expect(first.bundles).toHaveLength(2);
+    for (const fn of first.bundles) {
       expect(fn.files.map((f) => f.file)).toEqual(['data.json', 'index.js', 'policy.wasm']);
       expect(fs.readFileSync(path.join(fn.assetDir, 'policy.wasm')).equals(fs.readFileSync(bundle.wasmFile))).toBe(true);
       expect(fs.readFileSync(path.join(fn.assetDir, 'data.json'), 'utf8')).toBe(fs.readFileSync(bundle.dataFile, 'utf8'));
@@ -51,13 +56,11 @@ describe('local esbuild bundling ships the policy next to each handler', () => {
   });
 
   test('a changed policy changes the code asset, so a deploy ships the new policy', () => {
-    const first = makeTempPolicyBundle();
-    const second = makeTempPolicyBundle();
-    fs.writeFileSync(second.wasmFile, Buffer.concat([fs.readFileSync(second.wasmFile), Buffer.from([0x00, 0x01, 0x00])]));
-    const before = synthWithBundling(testProps(first));
-    const after = synthWithBundling(testProps(second));
+    const changed = makeTempPolicyBundle({ routes: [{ prefix: '/v1/claims' }] });
+    fs.writeFileSync(changed.wasmFile, Buffer.concat([fs.readFileSync(changed.wasmFile), Buffer.from([0x00, 0x01, 0x00])]));
+    const after = synthWithBundling(testProps(changed));
     expect(after.s3Keys).toHaveLength(2);
-    for (const key of after.s3Keys) expect(before.s3Keys).not.toContain(key);
+    for (const key of after.s3Keys) expect(first.s3Keys).not.toContain(key);
   });
 
   const handlersPresent = fs.existsSync(DEFAULT_AUTHORIZER_ENTRY) && fs.existsSync(DEFAULT_CLAIMS_PROXY_ENTRY);
