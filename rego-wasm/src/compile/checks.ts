@@ -9,7 +9,7 @@ import type { BuiltinTable } from '../builtins/signatures';
 import type { Diagnostics } from './diagnostics';
 import type { LocalVarGenerator } from './vargen';
 import type { CompiledRule } from './types';
-import { deepClone, eqExpr, exprOperatorName, operatorNameOf, refString, requiresEval, termKey, termString } from './terms';
+import { deepClone, eqExpr, operatorNameOf, requiresEval, termKey, termString } from './terms';
 import { buildRuleTree } from './rule-tree';
 
 export interface Callables {
@@ -388,5 +388,3 @@ export function checkRecursion(rules: CompiledRule[], diag: Diagnostics): void {
     }
   }
 }
-
-export { exprOperatorName, refString };

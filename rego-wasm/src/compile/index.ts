@@ -3,11 +3,10 @@
  * compiler stages in OPA's order (see README.md). Public API: `compileModules`, `compileQuery`.
  */
 import type { Body, Module, Ref, Rule, Term } from '../parse/ast';
-import { isCallExpr, isEvery, isTermExpr } from '../parse/ast';
+import { isTermExpr } from '../parse/ast';
 import { parseModules, parseQuery } from '../parse';
 import { BUILTINS } from '../builtins/signatures';
 import type { BuiltinTable } from '../builtins/signatures';
-import { RegoErrors } from '../errors';
 import { Diagnostics } from './diagnostics';
 import { LocalVarGenerator } from './vargen';
 import { checkDuplicateImports, checkKeywordOverrides, resolveModuleRefs } from './resolve-refs';
@@ -338,9 +337,3 @@ export function compileQuery(policy: CompiledPolicy, query: Body | string): Comp
   return { body, vars, rewrittenVars: rewritten };
 }
 
-/** True when an error thrown by the compiler is a Rego compile-time error list. */
-export function isCompileErrors(e: unknown): e is RegoErrors {
-  return e instanceof RegoErrors;
-}
-
-export { isCallExpr, isEvery };

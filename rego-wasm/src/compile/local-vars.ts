@@ -13,7 +13,7 @@ import type { Body, Expr, Rule, Term, Value } from '../parse/ast';
 import { isCallExpr, isEvery, isSomeDecl, refTerm, varTerm } from '../parse/ast';
 import type { Diagnostics } from './diagnostics';
 import type { LocalVarGenerator } from './vargen';
-import { bodyVars, isAssignment, termVars, operatorTermFor, exprOperatorName } from './terms';
+import { bodyVars, isAssignment, termVars, operatorTermFor } from './terms';
 import { outputVarsForExprEq } from './safety';
 import { isGeneratedVar } from './types';
 
@@ -553,5 +553,3 @@ function exprNameOf(op: Term): string {
 function termNameOf(t: Term): string {
   return t.value.type;
 }
-
-export { exprOperatorName };

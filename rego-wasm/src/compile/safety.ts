@@ -21,8 +21,6 @@ import {
 /** Arity of a callable operator name; -1 when unknown (OPA's GetArity). */
 export type ArityFn = (name: string) => number;
 
-const noArity: ArityFn = () => -1;
-
 function union(a: Set<string>, b: Iterable<string>): Set<string> {
   const out = new Set(a);
   for (const x of b) out.add(x);
@@ -473,5 +471,3 @@ class ClosureSafety {
     return body;
   }
 }
-
-export { noArity };

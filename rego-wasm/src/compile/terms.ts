@@ -3,7 +3,7 @@
  * with its skip params), canonical keys, OPA-style ref printing, term walking and equality
  * factories for generated `__localN__ = term` expressions.
  */
-import type { Body, Every, Expr, Location, Ref, Rule, Term, Value, With } from '../parse/ast';
+import type { Body, Expr, Location, Ref, Rule, Term, Value, With } from '../parse/ast';
 import { isCallExpr, isEvery, isSomeDecl, isTermExpr, varTerm, refTerm } from '../parse/ast';
 
 export interface VarVisitorParams {
@@ -341,27 +341,6 @@ export function forEachRule(rules: Rule[], f: (r: Rule, top: Rule) => void): voi
     f(r, r);
     for (let e = r.else; e; e = e.else) f(e, r);
   }
-}
-
-/** Visit every body reachable from a term (comprehension bodies), recursively. */
-export function closuresOfTerm(t: Term, f: (c: Term) => void): void {
-  someTerm(t, (x) => {
-    const ty = x.value.type;
-    if (ty === 'arraycomprehension' || ty === 'setcomprehension' || ty === 'objectcomprehension') f(x);
-    return false;
-  });
-}
-
-/** Terms directly held by an expression (operands, plain term, every domain), not its with-values. */
-export function exprTerms(e: Expr): Term[] {
-  if (isCallExpr(e)) return e.terms;
-  if (isTermExpr(e)) return [e.terms];
-  if (isEvery(e)) {
-    const ev: Every = e.terms;
-    return ev.key ? [ev.key, ev.value, ev.domain] : [ev.value, ev.domain];
-  }
-  if (isSomeDecl(e)) return e.terms.symbols;
-  return [];
 }
 
 export function rootName(t: Term): string | undefined {
