@@ -8,6 +8,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runRefCase, type RefCase } from '../src/plan/ref-eval/compliance';
+import { planRegoEntrypoints } from '../src/plan/pipeline';
+import { PlanEvaluator } from '../src/plan/ref-eval/eval';
+import { fromJSON, toJSON } from '../src/plan/ref-eval/values';
 
 const DIR = '/work/shared/opa-compliance/v1';
 
@@ -51,5 +54,24 @@ run('plans compute what OPA computes', () => {
     }
     expect(failures).toEqual([]);
     expect(passed).toBeGreaterThan(700);
+  });
+});
+
+const POLICIES = join(__dirname, '..', '..', 'policies');
+const runPolicies = existsSync(join(POLICIES, 'data.json')) ? describe : describe.skip;
+
+runPolicies('the Acme policies as planned', () => {
+  test('every test_* rule of the Acme policy tests is true on our plans (reference evaluator, shared data.json)', () => {
+    const mods = readdirSync(POLICIES).filter((f) => f.endsWith('.rego')).map((f) => ({ file: f, text: readFileSync(join(POLICIES, f), 'utf8') }));
+    const tests: string[] = [];
+    for (const m of mods.filter((x) => x.file.endsWith('_test.rego'))) {
+      const pkg = /^package\s+([\w.]+)/m.exec(m.text)![1]!.replace(/\./g, '/');
+      for (const t of m.text.matchAll(/^(test_\w+)/gm)) tests.push(`${pkg}/${t[1]}`);
+    }
+    expect(tests.length).toBeGreaterThan(0);
+    const evaluator = new PlanEvaluator(planRegoEntrypoints(mods, [...new Set(tests)]));
+    const data = fromJSON(JSON.parse(readFileSync(join(POLICIES, 'data.json'), 'utf8')));
+    const failing = tests.filter((t) => JSON.stringify(evaluator.evaluate(t, undefined, data).map(toJSON)) !== '[{"result":true}]');
+    expect(failing).toEqual([]);
   });
 });
