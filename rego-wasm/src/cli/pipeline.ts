@@ -55,6 +55,22 @@ export function loadPlan(plan: Policy): LoadedPolicy {
   return loader().loadPolicyWasmSync(wasm, { initialMemoryPages: importedMemoryMinPages(wasm) });
 }
 
+/** A compiled policy module that can be instantiated many times (one fresh instance per test). */
+export interface PolicyModule {
+  module: WebAssembly.Module;
+  pages: number;
+}
+
+export function compilePlanModule(plan: Policy): PolicyModule {
+  const { buildPolicyWasm, importedMemoryMinPages } = packager();
+  const wasm = buildPolicyWasm(plan);
+  return { module: new WebAssembly.Module(new Uint8Array(wasm)), pages: importedMemoryMinPages(wasm) };
+}
+
+export function instantiate(m: PolicyModule): LoadedPolicy {
+  return loader().loadPolicyWasmSync(m.module, { initialMemoryPages: m.pages });
+}
+
 const enc = new TextEncoder();
 
 /** JSON text → ArrayBuffer, so the SDK parses our exact text (big numbers stay exact). */

@@ -1,13 +1,15 @@
 /**
  * `test <dir> [-v] [--run regex]`, like `opa test`: every rule named `test_*` (in any module
  * under `<dir>`, usually `*_test.rego`) is an entrypoint; all of them are compiled into ONE
- * policy.wasm, loaded once with `<dir>/data.json` as data, and evaluated one by one. A test
- * passes when its value is `true`; undefined, any other value, or an evaluation error fails it.
+ * policy.wasm (one compile, one Wasm module), and each test runs in a fresh instance with
+ * `<dir>/data.json` as data, so no test can see another's state or be broken by another's
+ * abort. A test passes when its value is `true`; undefined, any other value, or an evaluation
+ * error fails it.
  * `todo_test_*` rules are reported as skipped.
  */
 import { performance } from 'node:perf_hooks';
 import { type Module, type Rule } from '../parse';
-import { compileParsed, evaluate, loadPlan, parseSources, planForEntrypoints } from './pipeline';
+import { compileParsed, compilePlanModule, evaluate, instantiate, parseSources, planForEntrypoints } from './pipeline';
 import { findRegoFiles, loadDataDir } from './sources';
 
 export interface TestCommandOptions {
@@ -90,8 +92,7 @@ export function runTests(opts: TestCommandOptions): TestReport {
   if (runnable.length > 0) {
     const policy = compileParsed(modules);
     const plan = planForEntrypoints(policy, runnable.map((t) => t.entrypoint));
-    const loaded = loadPlan(plan);
-    let dataSet = false;
+    const wasm = compilePlanModule(plan);
     const data = loadDataDir(opts.dir);
     for (const t of tests) {
       if (t.todo) {
@@ -102,8 +103,7 @@ export function runTests(opts: TestCommandOptions): TestReport {
       let status: TestStatus;
       let detail: string | undefined;
       try {
-        const rows = evaluate(loaded, t.entrypoint, undefined, dataSet ? undefined : data);
-        dataSet = true;
+        const rows = evaluate(instantiate(wasm), t.entrypoint, undefined, data);
         const value = rows.length > 0 ? (rows[0] as { result?: unknown }).result : undefined;
         status = rows.length === 1 && value === true ? 'PASS' : 'FAIL';
         if (status === 'FAIL') detail = value === undefined ? 'undefined' : JSON.stringify(value);
