@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { App } from 'aws-cdk-lib';
 import { AUTHORIZER_BUNDLE_BUDGET_BYTES, FunctionBundleSize, measureFunctionBundles } from '../../cdk/bundle-sizes';
-import { DEFAULT_AUTHORIZER_ENTRY, DEFAULT_CLAIMS_PROXY_ENTRY } from '../../cdk/construct/paths';
+import { DEFAULT_AUTHORIZER_ENTRY, DEFAULT_CLAIMS_PROXY_ENTRY, DEFAULT_POLICY_DATA, DEFAULT_POLICY_WASM } from '../../cdk/construct/paths';
+import { buildPolicy } from '../../cdk/policy-build';
 import type { OpaAuthorizedApiProps } from '../../cdk/construct/props';
 import { OpaApiStack } from '../../cdk/stack';
-import { makeTempPolicyBundle, testProps } from './helpers';
+import { BASE_PROPS, makeTempPolicyBundle, testProps } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -64,15 +65,14 @@ describe('local esbuild bundling ships the policy next to each handler', () => {
   });
 
   const handlersPresent = fs.existsSync(DEFAULT_AUTHORIZER_ENTRY) && fs.existsSync(DEFAULT_CLAIMS_PROXY_ENTRY);
-  // Skipped only until functions/ lands its handlers (owned by helper "functions").
+  // Skipped only while functions/ has no handlers (they are owned by helper "functions").
   const withHandlers = handlersPresent ? test : test.skip;
-  withHandlers(`the real handlers bundle and the authorizer bundle stays within ${AUTHORIZER_BUNDLE_BUDGET_BYTES} bytes`, () => {
-    const bundle = makeTempPolicyBundle();
-    const builtWasm = path.resolve(__dirname, '..', '..', 'policies', 'build', 'policy.wasm');
-    const wasmFile = fs.existsSync(builtWasm) ? builtWasm : bundle.wasmFile;
+  withHandlers(`the real handlers + built policy bundle within ${AUTHORIZER_BUNDLE_BUDGET_BYTES} bytes and decide like Lambda would`, () => {
+    // The real policy, as `npm run synth` ships it (built by the in-house toolchain when absent).
+    const wasmFile = fs.existsSync(DEFAULT_POLICY_WASM) ? DEFAULT_POLICY_WASM : buildPolicy();
     const { bundles } = synthWithBundling({
-      ...testProps(bundle),
-      policyBundle: { wasmFile, dataFile: bundle.dataFile },
+      ...BASE_PROPS,
+      policyBundle: { wasmFile, dataFile: DEFAULT_POLICY_DATA },
       handlerEntries: { authorizer: DEFAULT_AUTHORIZER_ENTRY, claimsProxy: DEFAULT_CLAIMS_PROXY_ENTRY },
     });
     const authorizer = bundles.find((b) => b.constructPath.includes('/Authorizer/'));
@@ -81,24 +81,36 @@ describe('local esbuild bundling ships the policy next to each handler', () => {
     expect(proxy).toBeDefined();
     expect(authorizer!.totalBytes).toBeLessThanOrEqual(AUTHORIZER_BUNDLE_BUDGET_BYTES);
 
-    // The bundle runs on plain Node from its own directory (as in /var/task): a request
-    // without a token fails closed with exactly 'Unauthorized'. JWKS points at a closed
-    // loopback port, so nothing leaves the machine.
-    const run = (dir: string, script: string, env: Record<string, string>) =>
-      spawnSync(process.execPath, ['-e', script], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000 });
-    const authz = run(
-      authorizer!.assetDir,
-      `require('./index.js').handler({ type: 'REQUEST', methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/claims',
-         resource: '/{proxy+}', path: '/v1/claims', httpMethod: 'GET', headers: {}, multiValueHeaders: {}, queryStringParameters: null,
-         multiValueQueryStringParameters: null, pathParameters: null, stageVariables: null,
-         requestContext: { stage: 'prod', httpMethod: 'GET', path: '/prod/v1/claims', resourcePath: '/{proxy+}', identity: { sourceIp: '203.0.113.7' } } })
-       .then((r) => console.log('RESULT ' + JSON.stringify(r)), (e) => console.log('ERROR ' + e.message));`,
-      { OKTA_ISSUER: 'http://127.0.0.1:9/oauth2/default', OKTA_AUDIENCE: 'api://default', LOG_LEVEL: 'silent' },
+    // Run the bundled authorizer from its asset directory (as from /var/task) on plain Node,
+    // against a throw-away JWKS on 127.0.0.1: nothing leaves the machine.
+    const eventFile = path.join(__dirname, '..', 'events', 'authorizer-get-own-record.json');
+    const run = spawnSync(process.execPath, [path.join(__dirname, 'fixtures', 'invoke-bundled-authorizer.js'), authorizer!.assetDir, eventFile], {
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const outcomes = Object.fromEntries(
+      run.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => {
+          const o = JSON.parse(line) as { case: string; result?: { principalId: string; policyDocument: { Statement: Array<{ Effect: string; Resource: string }> }; context: Record<string, unknown> }; error?: string };
+          return [o.case, o];
+        }),
     );
-    expect(authz.stdout).toContain('ERROR Unauthorized');
-    const claims = run(proxy!.assetDir, `console.log('HANDLER ' + typeof require('./index.js').handler)`, {
-      BACKEND_URL: 'https://claims.acme.example',
-      LOG_LEVEL: 'silent',
+    const methodArn = (JSON.parse(fs.readFileSync(eventFile, 'utf8')) as { methodArn: string }).methodArn;
+    const own = outcomes['primary reads own record']?.result;
+    expect(own?.principalId).toBe('alice@acme.example');
+    expect(own?.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: methodArn }]);
+    expect(typeof own?.context.decisionId).toBe('string');
+    expect(outcomes['secondary reads another member']?.result?.policyDocument.Statement[0].Effect).toBe('Deny');
+    expect(outcomes['forged signature']?.error).toBe('Unauthorized');
+
+    const claims = spawnSync(process.execPath, ['-e', `console.log('HANDLER ' + typeof require('./index.js').handler)`], {
+      cwd: proxy!.assetDir,
+      env: { PATH: process.env.PATH ?? '', BACKEND_URL: 'https://claims.acme.example', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 30_000,
     });
     expect(claims.stdout).toContain('HANDLER function');
   });
