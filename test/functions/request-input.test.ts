@@ -1,0 +1,120 @@
+/** Event → policy input (DESIGN.md §3), bearer parsing and path tricks refused before the policy. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { extractBearerToken } from '../../functions/shared/bearer-token';
+import { MalformedAuthorizationError, MissingTokenError, RequestRejectedError } from '../../functions/shared/errors';
+import { buildRequestInput, requestFacts } from '../../functions/shared/request-input';
+import { pathSegments } from '../../functions/shared/request-path';
+import type { VerifiedToken } from '../../functions/shared/token-verifier';
+
+const EVENTS = path.join(__dirname, '..', 'events');
+const load = <T>(name: string): T => JSON.parse(fs.readFileSync(path.join(EVENTS, name), 'utf8')) as T;
+
+const token: VerifiedToken = {
+  sub: 'alice@acme.example',
+  payload: { sub: 'alice@acme.example', scp: ['claims:read'], enrolleeId: '1001' },
+  scopes: ['claims:read'],
+};
+
+describe('policy input from a REST REQUEST authorizer event', () => {
+  const event = load<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json');
+  event.headers = { ...event.headers, 'X-Api-Key': 'secret-key', Cookie: 'session=abc' };
+  event.multiValueHeaders = { ...event.multiValueHeaders, 'X-Api-Key': ['secret-key'], Cookie: ['session=abc'] };
+  const input = buildRequestInput(requestFacts(event), token, 'x-api-key');
+
+  it('has method, decoded path segments, raw path, query arrays, source IP and api', () => {
+    expect(input.method).toBe('GET');
+    expect(input.path).toEqual(['v1', 'claims', 'enrollee', '1001']);
+    expect(input.rawPath).toBe('/v1/claims/enrollee/1001');
+    expect(input.query).toEqual({ status: ['open'] });
+    expect(input.sourceIp).toBe('203.0.113.7');
+    expect(input.api).toEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}' });
+    expect(input.token).toEqual({ payload: token.payload, scopes: ['claims:read'] });
+  });
+
+  it('lower-cases headers and never includes authorization, the API key or cookies', () => {
+    expect(input.headers['x-request-id']).toBe('req-7f3c2a');
+    expect(Object.keys(input.headers).every((k) => k === k.toLowerCase())).toBe(true);
+    expect(input.headers).not.toHaveProperty('authorization');
+    expect(input.headers).not.toHaveProperty('x-api-key');
+    expect(input.headers).not.toHaveProperty('cookie');
+    expect(JSON.stringify(input)).not.toContain('__ACCESS_TOKEN__');
+    expect(JSON.stringify(input)).not.toContain('secret-key');
+  });
+
+  it('the HTTP API 2.0 event gives the same input', () => {
+    const v2 = load<APIGatewayRequestAuthorizerEventV2>('authorizer-http-api-v2.json');
+    const input2 = buildRequestInput(requestFacts(v2), token, 'x-api-key');
+    expect(input2.method).toBe(input.method);
+    expect(input2.path).toEqual(input.path);
+    expect(input2.query).toEqual(input.query);
+    expect(input2.sourceIp).toBe(input.sourceIp);
+    expect(input2.headers).not.toHaveProperty('authorization');
+  });
+});
+
+describe('path segments', () => {
+  it('are percent-decoded exactly once, empty segments dropped', () => {
+    expect(pathSegments('/v1//claims/enrollee/J%C3%BCrgen')).toEqual(['v1', 'claims', 'enrollee', 'Jürgen']);
+    expect(pathSegments('/v1/claims/a%20b/')).toEqual(['v1', 'claims', 'a b']);
+  });
+
+  it.each([
+    ['/v1/claims/enrollee/../1002', 'dot_segment'],
+    ['/v1/claims/enrollee/./1001', 'dot_segment'],
+    ['/v1/claims/enrollee/%2e%2e/1002', 'dot_segment'],
+    ['/v1/claims/enrollee/1001%2F..%2F1002', 'encoded_slash'],
+    ['/v1/claims/enrollee/1001%5c..', 'encoded_slash'],
+    ['/v1/claims/enrollee/%252e%252e', 'double_encoding'],
+    ['/v1/claims/enrollee/1001%00', 'control_character'],
+    ['/v1/claims/enrollee/%E0%A4%A', 'bad_encoding'],
+    ['/v1/claims/enrollee/1001\\..', 'encoded_slash'],
+    [`/${'a/'.repeat(1100)}`, 'path_too_long'],
+  ])('%s is refused before the policy (%s)', (raw, reason) => {
+    let caught: unknown;
+    try {
+      pathSegments(raw);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(RequestRejectedError);
+    expect((caught as RequestRejectedError).reason).toBe(reason);
+  });
+
+  it('the sample traversal event is refused when its facts are extracted', () => {
+    expect(() => requestFacts(load<APIGatewayRequestAuthorizerEvent>('authorizer-path-traversal.json'))).toThrow(RequestRejectedError);
+  });
+});
+
+describe('Authorization header', () => {
+  const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln';
+
+  it('accepts "Bearer <jwt>" with any scheme case', () => {
+    expect(extractBearerToken([`Bearer ${jwt}`], 8192)).toBe(jwt);
+    expect(extractBearerToken([`bearer ${jwt}`], 8192)).toBe(jwt);
+  });
+
+  it('missing header is MissingTokenError', () => {
+    expect(() => extractBearerToken([], 8192)).toThrow(MissingTokenError);
+  });
+
+  it.each([
+    ['Basic dXNlcjpwYXNz'],
+    [jwt],
+    [`Bearer ${jwt} extra`],
+    ['Bearer not-a-jwt'],
+    [`Bearer  ${jwt}x.y`],
+    ['Bearer'],
+  ])('malformed header %j is MalformedAuthorizationError', (value) => {
+    expect(() => extractBearerToken([value], 8192)).toThrow(MalformedAuthorizationError);
+  });
+
+  it('two Authorization headers are refused', () => {
+    expect(() => extractBearerToken([`Bearer ${jwt}`, `Bearer ${jwt}`], 8192)).toThrow(MalformedAuthorizationError);
+  });
+
+  it('an oversized header is refused before any parsing', () => {
+    expect(() => extractBearerToken([`Bearer ${'a'.repeat(9000)}.b.c`], 8192)).toThrow(MalformedAuthorizationError);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * Okta access-token verification against a real local JWKS endpoint:
+ * every 401 case of issue #4 and the JWKS fail-closed behaviour.
+ */
+import { InvalidTokenError, JwksUnavailableError } from '../../functions/shared/errors';
+import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from '../../functions/shared/token-verifier';
+import { accessClaims, AUDIENCE, CLIENT_ID, ISSUER_PATH, rsaKey, signHs256WithPublicKey, signRs256, unsigned, type TestKey } from './support/jwt';
+import { startJwksServer, type JwksServer } from './support/servers';
+
+let key: TestKey;
+let otherKey: TestKey;
+let jwks: JwksServer;
+let issuer: string;
+
+beforeAll(async () => {
+  key = rsaKey('key-1');
+  otherKey = rsaKey('key-2');
+  jwks = await startJwksServer([key.jwk]);
+  issuer = `${jwks.url}${ISSUER_PATH}`;
+});
+
+afterAll(async () => {
+  await jwks.close();
+});
+
+beforeEach(() => {
+  jwks.mode = 'ok';
+  jwks.keys = [key.jwk];
+});
+
+function options(overrides: Partial<TokenVerifierOptions> = {}): TokenVerifierOptions {
+  return {
+    issuers: [issuer],
+    audiences: [AUDIENCE],
+    jwksUris: [`${issuer}/v1/keys`],
+    algorithms: ['RS256'],
+    clockSkewSeconds: 60,
+    jwksMaxAgeSeconds: 900,
+    jwksFetchTimeoutMs: 500,
+    ...overrides,
+  };
+}
+
+async function rejection(verifier: TokenVerifier, jwt: string): Promise<unknown> {
+  try {
+    await verifier.verify(jwt);
+  } catch (error) {
+    return error;
+  }
+  throw new Error('token was accepted');
+}
+
+async function expectInvalid(jwt: string, reason: string, verifier = createTokenVerifier(options())): Promise<void> {
+  const error = await rejection(verifier, jwt);
+  expect(error).toBeInstanceOf(InvalidTokenError);
+  expect((error as InvalidTokenError).reason).toBe(reason);
+}
+
+describe('valid Okta access token', () => {
+  it('is accepted from the JWKS at {issuer}/v1/keys, with scp normalised to scopes', async () => {
+    const verifier = createTokenVerifier(options());
+    const token = await verifier.verify(signRs256(key, accessClaims(issuer)));
+    expect(token.sub).toBe('alice@acme.example');
+    expect(token.scopes).toEqual(['claims:read', 'claims:write']);
+    expect(token.payload.enrolleeId).toBe('1001');
+    expect(jwks.requests.at(-1)?.url).toBe(`${ISSUER_PATH}/v1/keys`);
+  });
+
+  it('accepts a space-separated `scope` string as scopes too', async () => {
+    const claims = accessClaims(issuer, { scope: 'claims:read claims:audit' });
+    delete claims.scp;
+    const token = await createTokenVerifier(options()).verify(signRs256(key, claims));
+    expect(token.scopes).toEqual(['claims:audit', 'claims:read']);
+  });
+
+  it('accepts one of several configured issuers', async () => {
+    const verifier = createTokenVerifier(options({ issuers: ['https://other.example/oauth2/x', issuer], jwksUris: ['https://other.example/oauth2/x/v1/keys', `${issuer}/v1/keys`] }));
+    await expect(verifier.verify(signRs256(key, accessClaims(issuer)))).resolves.toMatchObject({ sub: 'alice@acme.example' });
+  });
+});
+
+describe('rejected tokens are 401 invalid_token', () => {
+  const now = (): number => Math.floor(Date.now() / 1000);
+
+  it('expired token: 401', async () => {
+    await expectInvalid(signRs256(key, accessClaims(issuer, { iat: now() - 7200, exp: now() - 3600 })), 'expired');
+  });
+
+  it('token without exp: 401 (the library would accept it)', async () => {
+    const claims = accessClaims(issuer);
+    delete claims.exp;
+    await expectInvalid(signRs256(key, claims), 'missing_exp');
+  });
+
+  it('iat in the future beyond the skew: 401', async () => {
+    await expectInvalid(signRs256(key, accessClaims(issuer, { iat: now() + 600 })), 'iat_in_future');
+  });
+
+  it('not-yet-valid token (nbf in the future): 401', async () => {
+    await expectInvalid(signRs256(key, accessClaims(issuer, { nbf: now() + 600 })), 'not_yet_valid');
+  });
+
+  it('wrong audience: 401', async () => {
+    await expectInvalid(signRs256(key, accessClaims(issuer, { aud: 'api://other' })), 'wrong_audience');
+  });
+
+  it('wrong issuer: 401', async () => {
+    await expectInvalid(signRs256(key, accessClaims('https://evil.example/oauth2/default')), 'wrong_issuer');
+  });
+
+  it('issuer with a trailing slash is a different issuer: 401', async () => {
+    await expectInvalid(signRs256(key, accessClaims(`${issuer}/`)), 'wrong_issuer');
+  });
+
+  it('alg none with an empty signature: 401', async () => {
+    await expectInvalid(unsigned(key, accessClaims(issuer)), 'malformed_token');
+  });
+
+  it('alg none with a junk signature: 401', async () => {
+    await expectInvalid(unsigned(key, accessClaims(issuer), 'AAAA'), 'algorithm_not_allowed');
+  });
+
+  it('HS256 signed with the RSA public key (key confusion): 401', async () => {
+    await expectInvalid(signHs256WithPublicKey(key, accessClaims(issuer)), 'algorithm_not_allowed');
+  });
+
+  it('RS384 when only RS256 is allowed: 401', async () => {
+    jwks.keys = [{ ...key.jwk, alg: 'RS384', kid: 'key-384' }];
+    const { createSign } = await import('node:crypto');
+    const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const data = `${b64({ alg: 'RS384', kid: 'key-384' })}.${b64(accessClaims(issuer))}`;
+    const sig = createSign('RSA-SHA384').update(data).sign(key.privateKey).toString('base64url');
+    await expectInvalid(`${data}.${sig}`, 'algorithm_not_allowed');
+  });
+
+  it('tampered payload (bad signature): 401', async () => {
+    const [h, , s] = signRs256(key, accessClaims(issuer)).split('.');
+    const forged = Buffer.from(JSON.stringify(accessClaims(issuer, { enrolleeId: '2001' }))).toString('base64url');
+    await expectInvalid(`${h}.${forged}.${s}`, 'bad_signature');
+  });
+
+  it('signed by a key that is not in the JWKS (unknown kid): 401', async () => {
+    await expectInvalid(signRs256(otherKey, accessClaims(issuer)), 'unknown_kid');
+  });
+
+  it('token with a crit header: 401', async () => {
+    await expectInvalid(signRs256(key, accessClaims(issuer), { crit: ['exp'] }), 'crit_header');
+  });
+
+  it('ID token (aud = client id, nonce, no scp): 401 even when the client id is a configured audience', async () => {
+    const idToken = accessClaims(issuer, { aud: CLIENT_ID, nonce: 'n-1', at_hash: 'abc', amr: ['pwd'] });
+    delete idToken.scp;
+    await expectInvalid(signRs256(key, idToken), 'wrong_audience');
+    await expectInvalid(signRs256(key, idToken), 'id_token', createTokenVerifier(options({ audiences: [AUDIENCE, CLIENT_ID] })));
+  });
+
+  it('token with the API audience but no scp/cid (not an access token): 401', async () => {
+    const claims = accessClaims(issuer);
+    delete claims.scp;
+    await expectInvalid(signRs256(key, claims), 'id_token');
+  });
+
+  it('malformed JWT text: 401', async () => {
+    await expectInvalid('abc.def.ghi', 'malformed_token');
+  });
+});
+
+describe('JWKS availability fails closed', () => {
+  it('JWKS unreachable at cold start: hydrate rejects and verification fails closed', async () => {
+    jwks.mode = 'error';
+    const verifier = createTokenVerifier(options());
+    await expect(verifier.hydrate()).rejects.toBeInstanceOf(JwksUnavailableError);
+    expect(await rejection(verifier, signRs256(key, accessClaims(issuer)))).toBeInstanceOf(JwksUnavailableError);
+  });
+
+  it('JWKS endpoint that never answers: times out within JWKS_FETCH_TIMEOUT_MS and fails closed', async () => {
+    jwks.mode = 'hang';
+    const verifier = createTokenVerifier(options({ jwksFetchTimeoutMs: 200 }));
+    const started = Date.now();
+    expect(await rejection(verifier, signRs256(key, accessClaims(issuer)))).toBeInstanceOf(JwksUnavailableError);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('JWKS older than the max age is refetched; a failed refresh fails closed instead of trusting stale keys', async () => {
+    let clock = Date.now();
+    const verifier = createTokenVerifier(options({ jwksMaxAgeSeconds: 60, now: () => clock }));
+    await verifier.hydrate();
+    const before = jwks.fetches();
+    await verifier.verify(signRs256(key, accessClaims(issuer)));
+    expect(jwks.fetches()).toBe(before); // fresh cache: no fetch
+
+    clock += 61_000;
+    jwks.mode = 'error';
+    expect(await rejection(verifier, signRs256(key, accessClaims(issuer)))).toBeInstanceOf(JwksUnavailableError);
+
+    jwks.mode = 'ok';
+    await expect(verifier.verify(signRs256(key, accessClaims(issuer)))).resolves.toBeDefined();
+  });
+
+  it('a key removed from the JWKS stops verifying after the max age', async () => {
+    let clock = Date.now();
+    const verifier = createTokenVerifier(options({ jwksMaxAgeSeconds: 60, now: () => clock }));
+    await verifier.hydrate();
+    await verifier.verify(signRs256(key, accessClaims(issuer)));
+    jwks.keys = [otherKey.jwk]; // Okta rotated key-1 out
+    clock += 61_000;
+    expect(await rejection(verifier, signRs256(key, accessClaims(issuer)))).toBeInstanceOf(InvalidTokenError);
+    await expect(verifier.verify(signRs256(otherKey, accessClaims(issuer)))).resolves.toBeDefined();
+  });
+});
