@@ -26,16 +26,13 @@ const BUILD_DIR = join(ROOT, 'rego-wasm', 'build');
 export const ENGINE_PATH = join(BUILD_DIR, 'engine.wasm');
 const STAMP_PATH = join(BUILD_DIR, 'engine.stamp');
 
-/** asc flags: custom bump-allocator runtime, imported memory, abort → opa_abort, -O3. */
-export const ASC_FLAGS: readonly string[] = [
-  'rego-wasm/runtime/assembly/index.ts',
-  '--runtime', './rego-wasm/runtime/assembly/rt',
-  '--importMemory',
-  '--initialMemory', '1',
-  '--use', 'abort=rego-wasm/runtime/assembly/env/abortHook',
-  '-O3',
-  '--noAssert',
-];
+/**
+ * asc flags; the options live in rego-wasm/runtime/asconfig.json: custom
+ * bump-allocator runtime, imported memory, abort → opa_abort, -O3, and
+ * `stackSize: -1`, which keeps asc from adding the incremental GC's shadow
+ * stack for a custom runtime (only a config file can pass a negative value).
+ */
+export const ASC_FLAGS: readonly string[] = ['--config', 'rego-wasm/runtime/asconfig.json'];
 
 function ascPackage(): { version: string; cli: string } {
   const pkgPath = require.resolve('assemblyscript/package.json', { paths: [ROOT] });
@@ -48,6 +45,7 @@ export function engineStamp(): string {
   const h = createHash('sha256');
   h.update(ascPackage().version);
   h.update(JSON.stringify(ASC_FLAGS));
+  h.update(readFileSync(join(RUNTIME_DIR, 'asconfig.json')));
   const files = readdirSync(ASSEMBLY_DIR).filter((f) => f.endsWith('.ts')).sort();
   for (const f of files) {
     h.update(f);

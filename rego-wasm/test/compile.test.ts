@@ -144,6 +144,11 @@ describe('expression rewriting', () => {
     ]);
   });
 
+  test('print calls are erased when print statements are disabled', () => {
+    const p = compileModules([{ file: 'x.rego', text: 'package a\np if { x := input.a; print(x); [y | y := 1; print(y)] }' }], { enablePrintStatements: false });
+    expect(p.rules.flatMap(ruleText)).toEqual(['single data.a.p := true if { eq(__local0__, input.a); [__local1__ | eq(__local1__, 1)] }']);
+  });
+
   test('with values that need evaluation become generated vars', () => {
     expect(compiled('package a\nq := input.x\np if { q with input.x as [y | y := 1] }')[1]).toBe(
       'single data.a.p := true if { eq(__local2__, [__local0__ | eq(__local0__, 1)]); data.a.q with input.x as __local2__ }',

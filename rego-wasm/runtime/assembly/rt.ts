@@ -3,7 +3,7 @@
 // above a pointer the host saved is discarded when the host resets to it.
 // The memory size is read on every growth check (the host may grow memory).
 import { opa_heap_start } from "./layout";
-import { AL_MASK, OBJECT, OBJECT_OVERHEAD, BLOCK_MAXSIZE, BLOCK_OVERHEAD, BLOCK, OBJECT_MAXSIZE } from "rt/common";
+import { AL_MASK, OBJECT, OBJECT_OVERHEAD, TOTAL_OVERHEAD, BLOCK_MAXSIZE, BLOCK_OVERHEAD, BLOCK, OBJECT_MAXSIZE } from "rt/common";
 
 // @ts-ignore: decorator
 @global let __heap_offset: usize = 0;
@@ -98,6 +98,9 @@ function __new(size: usize, id: u32): usize {
   object.gcInfo2 = 0;
   object.rtId = id;
   object.rtSize = <u32>size;
+  // memory is reused after heap resets, and AssemblyScript treats a custom
+  // runtime like the incremental GC, which expects zeroed objects
+  memory.fill(ptr + OBJECT_OVERHEAD, 0, size);
   return ptr + OBJECT_OVERHEAD;
 }
 
@@ -105,8 +108,10 @@ function __new(size: usize, id: u32): usize {
 @unsafe @global
 function __renew(oldPtr: usize, size: usize): usize {
   if (size > OBJECT_MAXSIZE) unreachable();
+  let oldSize = <usize>changetype<OBJECT>(oldPtr - TOTAL_OVERHEAD).rtSize;
   let newPtr = __realloc(oldPtr - OBJECT_OVERHEAD, OBJECT_OVERHEAD + size);
   changetype<OBJECT>(newPtr - BLOCK_OVERHEAD).rtSize = <u32>size;
+  if (size > oldSize) memory.fill(newPtr + OBJECT_OVERHEAD + oldSize, 0, size - oldSize);
   return newPtr + OBJECT_OVERHEAD;
 }
 
