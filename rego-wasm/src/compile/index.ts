@@ -15,6 +15,7 @@ import { DeclaredVarStack, LocalVarRewriter, replaceVarsInBody } from './local-v
 import {
   DynamicTermRewriter,
   ExprTermRewriter,
+  erasePrintCalls,
   lowerTemplateStringsInArgs,
   lowerTemplateStringsInExpr,
   lowerTemplateStringsInRule,
@@ -144,6 +145,7 @@ class ModuleCompiler {
   constructor(
     readonly modules: Module[],
     readonly builtins: BuiltinTable,
+    readonly printEnabled: boolean = true,
   ) {
     this.gen = new LocalVarGenerator(allVarNames(modules));
   }
@@ -194,6 +196,10 @@ class ModuleCompiler {
     );
     this.stage(() =>
       this.eachRule((r) => {
+        if (!this.printEnabled) {
+          r.body = erasePrintCalls(r.body);
+          return;
+        }
         const safe = new Set([...RESERVED, ...(r.head.args ?? []).flatMap((a) => [...termVars(a)])]);
         rewritePrintCalls(r.body, safe, this.arity, this.gen, this.diag);
       }),
@@ -270,7 +276,7 @@ class ModuleCompiler {
 export function compileModules(input: readonly ModuleSource[] | readonly Module[], opts: CompileOptions = {}): CompiledPolicy {
   const modules: Module[] = isSourceList(input) ? parseModules(input) : deepClone(input as Module[]);
   const builtins: BuiltinTable = opts.extraBuiltins ? { ...BUILTINS, ...opts.extraBuiltins } : BUILTINS;
-  return new ModuleCompiler(modules, builtins).run();
+  return new ModuleCompiler(modules, builtins, opts.enablePrintStatements ?? true).run();
 }
 
 function policyCallables(policy: CompiledPolicy): Callables {
@@ -287,7 +293,7 @@ function policyCallables(policy: CompiledPolicy): Callables {
  * vars keep the user's names (`x := 1` → `x = 1`) so result rows are keyed by them; vars of
  * nested scopes are generated (`__localqN__`).
  */
-export function compileQuery(policy: CompiledPolicy, query: Body | string): CompiledQuery {
+export function compileQuery(policy: CompiledPolicy, query: Body | string, opts: Pick<CompileOptions, 'enablePrintStatements'> = {}): CompiledQuery {
   const original: Body = typeof query === 'string' ? parseQuery(query) : deepClone(query);
   const diag = new Diagnostics();
   const gen = new LocalVarGenerator(bodyVars(original), '__localq');
@@ -317,7 +323,10 @@ export function compileQuery(policy: CompiledPolicy, query: Body | string): Comp
     }
   });
   stage(() => checkVoidCalls(body, policy.builtins, diag));
-  stage(() => rewritePrintCalls(body, new Set(RESERVED), arity, gen, diag));
+  stage(() => {
+    if (opts.enablePrintStatements ?? true) rewritePrintCalls(body, new Set(RESERVED), arity, gen, diag);
+    else body = erasePrintCalls(body);
+  });
   stage(() => (body = new ExprTermRewriter(gen).body(body)));
   stage(() => rewriteComprehensionTermsInBody(body, gen));
   stage(() => (body = rewriteWithValues(body, callables, gen, diag)));

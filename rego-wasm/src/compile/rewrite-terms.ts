@@ -208,6 +208,25 @@ function stripLoc(x: unknown): unknown {
 
 // ---- print ---------------------------------------------------------------------------------
 
+/** OPA's erasePrintCalls: drops `print(...)` expressions everywhere (an emptied body becomes `true`). */
+export function erasePrintCalls(body: Body): Body {
+  const out = body.filter((e) => !isPrintCall(e));
+  for (const e of out) {
+    forEachExprTerm(e, (t) =>
+      forEachClosureBody(t, (b) => {
+        const nb = erasePrintCalls(b);
+        b.splice(0, b.length, ...nb);
+      }),
+    );
+    if (isEvery(e)) e.terms.body = erasePrintCalls(e.terms.body);
+  }
+  if (out.length === 0 && body.length > 0) {
+    const loc = body[0]!.location;
+    out.push({ index: 0, negated: false, terms: { value: { type: 'boolean', value: true }, location: loc }, with: [], location: loc });
+  }
+  return out;
+}
+
 function isPrintCall(e: Expr): boolean {
   return isCallExpr(e) && exprOperatorName(e) === 'print';
 }

@@ -66,6 +66,12 @@ export interface CompiledQuery {
 export interface CompileOptions {
   /** Extra builtin declarations (e.g. custom host builtins) added to the table. */
   extraBuiltins?: BuiltinTable;
+  /**
+   * Keep `print(...)` calls (lowered to `internal.print`, output through the host's
+   * `opa_println`). When false they are erased, as OPA does without print support.
+   * @default true
+   */
+  enablePrintStatements?: boolean;
 }
 
 /** Prefix of compiler-generated vars, as OPA's `__localN__`. */
