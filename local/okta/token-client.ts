@@ -41,7 +41,9 @@ export async function requestToken(req: TokenRequest): Promise<TokenResponse> {
   } else {
     form.set('grant_type', 'client_credentials');
   }
-  if (req.scopes && req.scopes.length > 0) form.set('scope', req.scopes.join(' '));
+  // Okta grants a client's default scopes when none are asked for; the stand-in's clients list theirs.
+  const scopes = req.scopes && req.scopes.length > 0 ? req.scopes : client.defaultScope.split(' ');
+  form.set('scope', scopes.join(' '));
   if (req.audience !== undefined) form.set('resource', req.audience);
   const basic = Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64');
   let res: Response;
