@@ -1,0 +1,189 @@
+/**
+ * The REQUEST authorizer end to end (real token verification against a local
+ * JWKS, an in-test policy engine): 401 / 403 / Allow mapping, context shape,
+ * fail-closed policy errors, decision logs without tokens.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { createAuthorizer, UNAUTHORIZED, type AuthorizerHandler } from '../../functions/authorizer/authorizer';
+import type { PolicyEngine } from '../../functions/shared/policy-engine';
+import { createTokenVerifier } from '../../functions/shared/token-verifier';
+import { resultOf, scriptedEngine, throwingEngine } from './support/engines';
+import { accessClaims, AUDIENCE, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
+import { captureLogs, type Captured } from './support/logs';
+import { startJwksServer, type JwksServer } from './support/servers';
+
+const EVENTS = path.join(__dirname, '..', 'events');
+const readEvent = <T>(name: string, token: string): T =>
+  JSON.parse(fs.readFileSync(path.join(EVENTS, name), 'utf8').replaceAll('__ACCESS_TOKEN__', token)) as T;
+
+let key: TestKey;
+let jwks: JwksServer;
+let issuer: string;
+
+beforeAll(async () => {
+  key = rsaKey('k1');
+  jwks = await startJwksServer([key.jwk]);
+  issuer = `${jwks.url}${ISSUER_PATH}`;
+});
+afterAll(() => jwks.close());
+beforeEach(() => {
+  jwks.mode = 'ok';
+});
+
+function authorizer(engine: PolicyEngine | Promise<PolicyEngine>, logs: Captured): AuthorizerHandler {
+  return createAuthorizer({
+    config: { apiKeyHeader: 'x-api-key', maxTokenBytes: 8192, requestEntrypoint: 'acme/authz/decision', apiProduct: undefined },
+    verifier: createTokenVerifier({
+      issuers: [issuer],
+      audiences: [AUDIENCE],
+      jwksUris: [`${issuer}/v1/keys`],
+      algorithms: ['RS256'],
+      clockSkewSeconds: 60,
+      jwksMaxAgeSeconds: 900,
+      jwksFetchTimeoutMs: 500,
+    }),
+    engine: Promise.resolve(engine),
+    logger: logs.logger,
+    decisions: logs.decisions,
+  });
+}
+
+const allowAll = (): ReturnType<typeof scriptedEngine> => scriptedEngine(() => resultOf({ allow: true, reason: 'own_record', context: { action: 'read_record' } }));
+
+async function thrown(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('resolved');
+}
+
+describe('allowed request', () => {
+  it('allows exactly the methodArn with principalId = sub, claims JSON, decisionId and policy context', async () => {
+    const logs = captureLogs();
+    const engine = allowAll();
+    const jwt = signRs256(key, accessClaims(issuer));
+    const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', jwt);
+    const result = await authorizer(engine, logs)(event);
+
+    expect(result.principalId).toBe('alice@acme.example');
+    expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }]);
+    const ctx = result.context ?? {};
+    expect(JSON.parse(String(ctx.claims))).toMatchObject({ sub: 'alice@acme.example', enrolleeId: '1001' });
+    expect(ctx.decisionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ctx.action).toBe('read_record');
+    expect(ctx.policyRevision).toBe('test-rev-0001');
+    for (const v of Object.values(ctx)) expect(['string', 'number', 'boolean']).toContain(typeof v);
+
+    expect(engine.calls[0].entrypoint).toBe('acme/authz/decision');
+    expect(engine.calls[0].input).toMatchObject({ method: 'GET', path: ['v1', 'claims', 'enrollee', '1001'], token: { scopes: ['claims:read', 'claims:write'] } });
+  });
+
+  it('writes one decision log line with id, method, path, sub, result, reason, latency and revision — never the token', async () => {
+    const logs = captureLogs();
+    const jwt = signRs256(key, accessClaims(issuer));
+    const result = await authorizer(allowAll(), logs)(readEvent('authorizer-get-own-record.json', jwt));
+    const decisions = logs.parsed().filter((l) => l.type === 'decision');
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({
+      decisionId: result.context?.decisionId,
+      method: 'GET',
+      path: '/v1/claims/enrollee/1001',
+      sub: 'alice@acme.example',
+      result: 'allow',
+      reason: 'own_record',
+      policyRevision: 'test-rev-0001',
+    });
+    expect(typeof decisions[0].latencyMicros).toBe('number');
+    expect(logs.text()).not.toContain(jwt);
+    expect(logs.text()).not.toContain(jwt.split('.')[2]);
+  });
+
+  it('accepts the HTTP API 2.0 event and allows its routeArn', async () => {
+    const event = readEvent<APIGatewayRequestAuthorizerEventV2>('authorizer-http-api-v2.json', signRs256(key, accessClaims(issuer)));
+    const result = await authorizer(allowAll(), captureLogs())(event);
+    expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.routeArn }]);
+  });
+});
+
+describe('401: missing or invalid token throws exactly "Unauthorized"', () => {
+  it('missing Authorization header: 401', async () => {
+    const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', 'x');
+    delete event.headers?.Authorization;
+    delete event.multiValueHeaders?.Authorization;
+    const logs = captureLogs();
+    expect(await thrown(authorizer(allowAll(), logs)(event))).toBe(UNAUTHORIZED);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'unauthorized', reason: 'missing_token' });
+  });
+
+  it('malformed header (Basic scheme): 401', async () => {
+    const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', 'x');
+    event.headers = { ...event.headers, Authorization: 'Basic dXNlcjpwYXNz' };
+    event.multiValueHeaders = { ...event.multiValueHeaders, Authorization: ['Basic dXNlcjpwYXNz'] };
+    expect(await thrown(authorizer(allowAll(), captureLogs())(event))).toBe(UNAUTHORIZED);
+  });
+
+  it('expired token: 401 and the policy never runs', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const engine = allowAll();
+    const logs = captureLogs();
+    const jwt = signRs256(key, accessClaims(issuer, { iat: now - 7200, exp: now - 3600 }));
+    expect(await thrown(authorizer(engine, logs)(readEvent('authorizer-get-own-record.json', jwt)))).toBe(UNAUTHORIZED);
+    expect(engine.calls).toHaveLength(0);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'unauthorized', reason: 'expired' });
+    expect(logs.text()).not.toContain(jwt);
+  });
+
+  it('JWKS unreachable: fails closed with an authorizer failure (503), not an Allow', async () => {
+    jwks.mode = 'error';
+    const logs = captureLogs();
+    const message = await thrown(authorizer(allowAll(), logs)(readEvent('authorizer-get-own-record.json', signRs256(key, accessClaims(issuer)))));
+    expect(message).not.toBe(UNAUTHORIZED);
+    expect(logs.parsed().some((l) => l.level === 'error')).toBe(true);
+  });
+});
+
+describe('403: Deny of the methodArn', () => {
+  const jwtFor = (): string => signRs256(key, accessClaims(issuer, { sub: 'bob@acme.example', enrolleeId: '1002', enrolleeType: 'secondary' }));
+
+  it('policy says no: Deny with the reason and decisionId in the context, no claims', async () => {
+    const logs = captureLogs();
+    const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', jwtFor());
+    const result = await authorizer(scriptedEngine(() => resultOf({ allow: false, reason: 'not_own_record' })), logs)(event);
+    expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: event.methodArn }]);
+    expect(result.context).toMatchObject({ reason: 'not_own_record' });
+    expect(result.context).not.toHaveProperty('claims');
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'deny', reason: 'not_own_record', sub: 'bob@acme.example' });
+  });
+
+  it.each([
+    ['undefined result', scriptedEngine(() => [])],
+    ['malformed result', scriptedEngine(() => resultOf('yes'))],
+    ['wasm trap', throwingEngine()],
+  ])('%s: Deny (fail closed) and an error log', async (_name, engine) => {
+    const logs = captureLogs();
+    const result = await authorizer(engine, logs)(readEvent('authorizer-get-own-record.json', jwtFor()));
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    expect(logs.parsed().some((l) => l.level === 'error')).toBe(true);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error' });
+  });
+
+  it('policy that failed to load: every decision is a Deny', async () => {
+    const logs = captureLogs();
+    const broken = Promise.reject(new Error('cannot read policy.wasm'));
+    const result = await authorizer(broken as Promise<PolicyEngine>, logs)(readEvent('authorizer-get-own-record.json', jwtFor()));
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+  });
+
+  it('path trick (encoded ../): Deny before the policy runs', async () => {
+    const engine = allowAll();
+    const logs = captureLogs();
+    const result = await authorizer(engine, logs)(readEvent('authorizer-path-traversal.json', jwtFor()));
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    expect(engine.calls).toHaveLength(0);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'rejected', reason: 'encoded_slash' });
+  });
+});
