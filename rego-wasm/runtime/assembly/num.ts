@@ -6,34 +6,60 @@ import { Value, T_NUM } from "./value";
 export class NumV extends Value {
   isInt: bool = false;  // small integer fast path valid
   i: i64 = 0;
-  neg: bool = false;
-  coef: string = "0";
-  exp: i32 = 0;
+  hasDec: bool = false; // decimal form computed (lazily for small integers)
+  _neg: bool = false;
+  _coef: string = "0";
+  _exp: i32 = 0;
   text: string | null = null;
-  constructor() { super(T_NUM); }
+  constructor() { super(2 /* T_NUM; a literal: this module may initialise before value.ts */); }
+  get neg(): bool { if (!this.hasDec) setDecFromI64(this, this.i); return this._neg; }
+  set neg(v: bool) { this._neg = v; }
+  get coef(): string { if (!this.hasDec) setDecFromI64(this, this.i); return this._coef; }
+  set coef(v: string) { this._coef = v; this.hasDec = true; }
+  get exp(): i32 { if (!this.hasDec) setDecFromI64(this, this.i); return this._exp; }
+  set exp(v: i32) { this._exp = v; }
 }
 
 const I64_SAFE: i64 = 999999999999999999; // 18 digits
 
+const SMALL_MIN: i64 = -16;
+const SMALL_MAX: i64 = 1024;
+let smallReady = false; // static initial value: safe to read before this module's start code
+const SMALL = makeSmall();
+
+function makeSmall(): Array<NumV> {
+  let a = new Array<NumV>();
+  for (let v = SMALL_MIN; v <= SMALL_MAX; v++) {
+    let n = new NumV();
+    n.isInt = true;
+    n.i = v;
+    setDecFromI64(n, v);
+    a.push(n);
+  }
+  smallReady = true;
+  return a;
+}
+
 export function numI64(v: i64): NumV {
+  if (v >= SMALL_MIN && v <= SMALL_MAX && smallReady) return unchecked(SMALL[<i32>(v - SMALL_MIN)]);
   let n = new NumV();
   n.isInt = true;
   n.i = v;
-  setDecFromI64(n, v);
   return n;
 }
 
 function setDecFromI64(n: NumV, v: i64): void {
-  if (v == 0) { n.neg = false; n.coef = "0"; n.exp = 0; return; }
-  n.neg = v < 0;
+  n.hasDec = true;
+  if (v == 0) { n._neg = false; n._coef = "0"; n._exp = 0; return; }
+  n._neg = v < 0;
   let s: string;
   if (v == i64.MIN_VALUE) s = "9223372036854775808";
   else s = (v < 0 ? -v : v).toString();
   let e = 0;
   let end = s.length;
   while (end > 1 && s.charCodeAt(end - 1) == 48) { end--; e++; }
-  n.coef = end == s.length ? s : s.substring(0, end);
-  n.exp = e;
+  n._coef = end == s.length ? s : s.substring(0, end);
+  n._exp = e;
 }
 
 function stripLeading(s: string): string {
