@@ -2,7 +2,17 @@
  * Go `regexp` (RE2 syntax, linear-time matching) on top of the pure-JS RE2
  * port `re2js`, with a bounded compile cache like OPA's (100 entries).
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+
+type Re2Module = typeof import('re2js');
+let re2Module: Re2Module | undefined;
+
+/** re2js (and its Unicode tables) load on the first regex, not at cold start. */
+function re2(): Re2Module {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  re2Module ??= require('re2js') as Re2Module;
+  return re2Module;
+}
 
 /** Patterns longer than this are rejected before compiling. */
 export const MAX_PATTERN_LENGTH = 64 * 1024;
@@ -18,7 +28,7 @@ export function compileRegex(pattern: string): RE2JS {
   if (pattern.length > MAX_PATTERN_LENGTH) throw new RegexSyntaxError('pattern too long');
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern);
+    re = re2().RE2JS.compile(pattern);
   } catch (e) {
     throw new RegexSyntaxError(e instanceof Error ? e.message : String(e));
   }
