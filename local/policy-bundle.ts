@@ -51,9 +51,13 @@ export function ensurePolicyBundle(options: EnsurePolicyOptions = {}): BundleSta
     throw new PolicyBuildError(`the Rego → Wasm toolchain (rego-wasm/) is not available yet: ${(error as Error).message}. Build ${wasm} with "npm run policy:build" once it lands.`, { cause: error });
   }
   const started = Date.now();
+  // Build next to the target and rename: a concurrent reader (another stack) never sees half a file.
+  const tmp = `${wasm}.${process.pid}.tmp`;
   try {
-    build(dir, { out: wasm });
+    build(dir, { out: tmp });
+    fs.renameSync(tmp, wasm);
   } catch (error) {
+    fs.rmSync(tmp, { force: true });
     throw new PolicyBuildError(`policy build failed: ${(error as Error).message}`, { cause: error });
   }
   options.log?.(`policy built in ${Date.now() - started} ms`);
