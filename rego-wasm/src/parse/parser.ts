@@ -19,7 +19,6 @@ import {
   type Rule,
   type SomeDecl,
   type Term,
-  type Value,
   type With,
   booleanTerm,
   isTermExpr,
@@ -28,15 +27,15 @@ import {
   term as mkTerm,
   varTerm,
 } from './ast';
+import { isGround, refToString, termToString, valueName } from './format';
 import { KEYWORDS, type Token, type TokenKind, tokenize } from './lexer';
+import { type ParseProblem, type Statement, assembleModule } from './module-assembly';
+import { type RuleMeta, RuleMetaStore, trueExpr } from './rule-meta';
+
+export { refToString, termToString } from './format';
+export type { Statement } from './module-assembly';
 
 type Kind = TokenKind | 'whitespace';
-
-/** A parse error before it becomes a RegoError (errors are cheap until the parse has failed). */
-interface ParseProblem {
-  message: string;
-  loc: Location;
-}
 
 interface State {
   pos: number;
@@ -49,110 +48,11 @@ interface State {
   wildcard: number;
 }
 
-interface RuleMeta {
-  keywords: Set<string>;
-  generatedBody: boolean;
-  generatedValue: boolean;
-}
-
-type Statement =
-  | { kind: 'package'; pkg: Package }
-  | { kind: 'import'; imp: Import }
-  | { kind: 'rule'; rule: Rule }
-  | { kind: 'body'; body: Body };
-
 const ROOT_DOCUMENTS = new Set(['data', 'input']);
 const MEMBER = 'internal.member_2';
 const MEMBER_WITH_KEY = 'internal.member_3';
 const FUTURE_KEYWORDS = ['contains', 'every', 'if', 'in'];
 const MAX_DECIMAL_EXPONENT = 30103; // ≈ OPA's limit of a binary exponent of 1e5
-
-/** OPA's ValueName: used in error messages. */
-function valueName(v: Value): string {
-  switch (v.type) {
-    case 'arraycomprehension':
-      return 'arraycomprehension';
-    case 'setcomprehension':
-      return 'setcomprehension';
-    case 'objectcomprehension':
-      return 'objectcomprehension';
-    case 'templatestring':
-      return 'templatestring';
-    default:
-      return v.type;
-  }
-}
-
-function isGround(t: Term): boolean {
-  const v = t.value;
-  switch (v.type) {
-    case 'var':
-      return false;
-    case 'ref':
-    case 'call':
-      return false;
-    case 'array':
-    case 'set':
-      return v.value.every(isGround);
-    case 'object':
-      return v.value.every(([k, x]) => isGround(k) && isGround(x));
-    case 'arraycomprehension':
-    case 'setcomprehension':
-    case 'objectcomprehension':
-    case 'templatestring':
-      return false;
-    default:
-      return true;
-  }
-}
-
-/** Rego text of a ref, for messages (`a.b[x]`). */
-export function refToString(ref: Term[]): string {
-  return ref
-    .map((t, i) => {
-      if (i === 0) return t.value.type === 'var' ? t.value.value : termToString(t);
-      if (t.value.type === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(t.value.value) && !KEYWORDS.has(t.value.value)) {
-        return `.${t.value.value}`;
-      }
-      return `[${termToString(t)}]`;
-    })
-    .join('');
-}
-
-/** Compact Rego text of a term, for messages. */
-export function termToString(t: Term): string {
-  const v = t.value;
-  switch (v.type) {
-    case 'null':
-      return 'null';
-    case 'boolean':
-      return String(v.value);
-    case 'number':
-      return v.value;
-    case 'string':
-      return JSON.stringify(v.value);
-    case 'var':
-      return v.value;
-    case 'ref':
-      return refToString(v.value);
-    case 'array':
-      return `[${v.value.map(termToString).join(', ')}]`;
-    case 'set':
-      return v.value.length === 0 ? 'set()' : `{${v.value.map(termToString).join(', ')}}`;
-    case 'object':
-      return `{${v.value.map(([k, x]) => `${termToString(k)}: ${termToString(x)}`).join(', ')}}`;
-    case 'call':
-      return `${termToString(v.value[0])}(${v.value.slice(1).map(termToString).join(', ')})`;
-    case 'arraycomprehension':
-      return `[${termToString(v.term)} | ...]`;
-    case 'setcomprehension':
-      return `{${termToString(v.term)} | ...}`;
-    case 'objectcomprehension':
-      return `{${termToString(v.key)}: ${termToString(v.value)} | ...}`;
-    case 'templatestring':
-      return t.location.text ?? '$"..."';
-  }
-}
 
 function cloneDeep<T>(x: T): T {
   return JSON.parse(JSON.stringify(x)) as T;
@@ -163,7 +63,7 @@ export class Parser {
   readonly comments: Comment[];
   private s: State;
   private readonly cache = new Map<number, { term: Term | null; post: State; newErrors: readonly ParseProblem[] }>();
-  private readonly meta = new WeakMap<Rule, RuleMeta>();
+  private readonly meta = new RuleMetaStore();
 
   constructor(
     private readonly src: string,
@@ -322,13 +222,7 @@ export class Parser {
   }
 
   private withMeta(rule: Rule, m: Partial<RuleMeta>): Rule {
-    const cur = this.meta.get(rule) ?? { keywords: new Set<string>(), generatedBody: false, generatedValue: false };
-    this.meta.set(rule, { ...cur, ...m });
-    return rule;
-  }
-
-  private ruleMeta(rule: Rule): RuleMeta {
-    return this.meta.get(rule) ?? { keywords: new Set<string>(), generatedBody: false, generatedValue: false };
+    return this.meta.set(rule, m);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -537,7 +431,7 @@ export class Parser {
     if (isDefault) {
       if (!this.validateDefaultRuleValue(rule)) return null;
       if (head.args && head.args.length > 0 && !this.validateDefaultRuleArgs(rule)) return null;
-      rule.body = [this.trueExpr(ruleLoc)];
+      rule.body = [trueExpr(ruleLoc)];
       rule.location = { ...ruleLoc, text: this.text(ruleLoc.offset ?? 0, this.lastEnd) };
       this.withMeta(rule, { keywords, generatedValue });
       return [rule];
@@ -598,7 +492,7 @@ export class Parser {
       rule.body = body;
       this.scan();
     } else if (usesContains) {
-      rule.body = [this.trueExpr(ruleLoc)];
+      rule.body = [trueExpr(ruleLoc)];
       rule.location = { ...head.location };
       this.withMeta(rule, { keywords, generatedBody: true, generatedValue });
       return [rule];
@@ -685,7 +579,7 @@ export class Parser {
     const hasIf = this.k() === 'if';
     const hasBrace = this.k() === '{';
     if (!hasIf && !hasBrace) {
-      rule.body = [this.trueExpr(loc)];
+      rule.body = [trueExpr(loc)];
       rule.location = { ...loc, text: this.text(loc.offset ?? 0, this.lastEnd) };
       this.withMeta(rule, { keywords, generatedValue, generatedBody: true });
       return rule;
@@ -840,10 +734,6 @@ export class Parser {
       return mkTerm({ type: 'ref', value: [head] }, head.location);
     }
     return head;
-  }
-
-  private trueExpr(loc: Location): Expr {
-    return { index: 0, negated: false, terms: booleanTerm(true, { ...loc }), with: [], location: { ...loc } };
   }
 
   private validateDefaultRuleValue(rule: Rule): boolean {
@@ -1692,150 +1582,13 @@ export class Parser {
   }
 
   // -------------------------------------------------------------------------------------------
-  // module assembly (OPA's parseModule + CheckRegoV1)
+  // module assembly
   // -------------------------------------------------------------------------------------------
 
   buildModule(stmts: Statement[]): Module | null {
-    const errors: ParseProblem[] = [];
-    if (stmts.length === 0) {
-      this.error({ file: this.file, row: 1, col: 1 }, 'empty module');
-      return null;
-    }
-    const first = stmts[0];
-    let pkg: Package | undefined;
-    if (first.kind === 'package') pkg = first.pkg;
-    else errors.push({ message: 'package expected', loc: statementLocation(first) });
-    const mod: Module = {
-      package: pkg ?? { path: [], location: { file: this.file, row: 1, col: 1 } },
-      imports: [],
-      rules: [],
-      comments: this.comments,
-      file: this.file,
-    };
-    for (const st of stmts.slice(1)) {
-      switch (st.kind) {
-        case 'import':
-          mod.imports.push(st.imp);
-          break;
-        case 'rule':
-          mod.rules.push(st.rule);
-          break;
-        case 'body': {
-          const r = this.ruleFromBody(st.body);
-          if (typeof r === 'string') errors.push({ message: r, loc: st.body[0].location });
-          else mod.rules.push(r);
-          break;
-        }
-        case 'package':
-          errors.push({ message: 'unexpected package', loc: st.pkg.location });
-          break;
-      }
-    }
-    for (const rule of mod.rules) {
-      for (let r: Rule | undefined = rule; r; r = r.else) errors.push(...this.checkRegoV1(r));
-    }
-    if (errors.length > 0) {
-      this.s.errors = [...this.s.errors, ...errors];
-      return null;
-    }
-    return mod;
-  }
-
-  private checkRegoV1(rule: Rule): ParseProblem[] {
-    const m = this.ruleMeta(rule);
-    const t = rule.head.args && rule.head.args.length > 0 ? 'function' : 'rule';
-    const errs: ParseProblem[] = [];
-    const err = (msg: string): void => {
-      errs.push({ message: msg, loc: rule.location });
-    };
-    if (rule.head.name && rule.head.reference.length === 1 && KEYWORDS.has(rule.head.name)) err(`${rule.head.name} keyword cannot be used for ${t} name`);
-    if (m.generatedBody && m.generatedValue) err(`${t} must have value assignment and/or body declaration`);
-    if (!m.generatedBody && !m.keywords.has('if') && !rule.default) err(`\`if\` keyword is required before ${t} body`);
-    if (rule.head.key && !rule.head.value && !m.keywords.has('contains')) {
-      err('`contains` keyword is required for partial set rules');
-    }
-    return errs;
-  }
-
-  /** OPA's ParseRuleFromBody: `p := 1`, `p.q.r = 2`, `f(x) := y`, `p.q.r` statements become rules. */
-  private ruleFromBody(body: Body): Rule | string {
-    if (body.length !== 1) return 'multiple expressions cannot be used for rule head';
-    const expr = body[0];
-    if (expr.with.length > 0) return 'expressions using with keyword cannot be used for rule head';
-    if (expr.negated) return 'negated expressions cannot be used for rule head';
-    const terms = expr.terms;
-    if (!Array.isArray(terms)) {
-      if ('type' in terms) return terms.type === 'somedecl' ? "'some' declarations cannot be used for rule head" : 'expression cannot be used for rule head';
-      const v = terms.value;
-      if (v.type !== 'ref') return `${valueName(v)} cannot be used for rule name`;
-      const ref = v.value;
-      if (ref[0].value.type !== 'var') return `invalid rule head: ${refToString(ref)}`;
-      if (ref.length > 2) {
-        const head: Head = { reference: ref, value: booleanTerm(true, terms.location), assign: false, location: terms.location };
-        return this.genRule(head, terms.location, { generatedValue: true, generatedBody: true });
-      }
-      if (ref.length === 1) return `${valueName(v)}s cannot be used for rule head`;
-      const head: Head = { name: ref[0].value.value, reference: [ref[0]], key: ref[1], assign: false, location: terms.location };
-      return this.genRule(head, terms.location, { generatedBody: true });
-    }
-    const op = operatorName(terms[0]);
-    if ((op === 'eq' || op === 'assign') && terms.length === 3) {
-      const r = this.ruleFromEq(terms[1], terms[2], expr.location);
-      if (typeof r !== 'string' && op === 'assign') r.head.assign = true;
-      return r;
-    }
-    // `f(x)` alone: a function returning true
-    if (terms.length <= 1) return 'rule argument list must take at least one argument';
-    const opTerm = terms[0];
-    if (opTerm.value.type !== 'ref' || opTerm.value.value[0].value.type !== 'var') return `invalid rule head: ${termToString(opTerm)}`;
-    const ref = opTerm.value.value;
-    const head: Head = { reference: ref, args: terms.slice(1), value: booleanTerm(true, opTerm.location), assign: false, location: opTerm.location };
-    if (ref.length === 1 && ref[0].value.type === 'var') head.name = ref[0].value.value;
-    return this.genRule(head, opTerm.location, { generatedBody: true });
-  }
-
-  private ruleFromEq(lhs: Term, rhs: Term, exprLoc: Location): Rule | string {
-    let head: Head;
-    if (lhs.value.type === 'call') {
-      const [op, ...args] = lhs.value.value;
-      if (op.value.type !== 'ref') return `${valueName(op.value)}s cannot be used in function signature`;
-      const ref = op.value.value;
-      if (ref[0].value.type !== 'var') return `invalid rule head: ${refToString(ref)}`;
-      head = { reference: ref, args, value: rhs, assign: false, location: exprLoc };
-      if (ref.length === 1) head.name = ref[0].value.value;
-    } else if (lhs.value.type === 'ref') {
-      const ref = lhs.value.value;
-      if (ref[0].value.type !== 'var') return `invalid rule head: ${refToString(ref)}`;
-      head = { reference: ref, value: rhs, assign: false, location: exprLoc };
-      if (ref.length === 1) head.name = ref[0].value.value;
-      if (ref.length === 2) {
-        head.name = ref[0].value.value;
-        head.key = ref[1];
-      }
-    } else if (lhs.value.type === 'var') {
-      head = { name: lhs.value.value, reference: [lhs], value: rhs, assign: false, location: exprLoc };
-    } else {
-      return `${valueName(lhs.value)} cannot be used for rule name`;
-    }
-    return this.genRule(head, exprLoc, { generatedBody: true });
-  }
-
-  private genRule(head: Head, loc: Location, m: Partial<RuleMeta>): Rule {
-    const rule: Rule = { head, body: [this.trueExpr(loc)], default: false, location: loc };
-    return this.withMeta(rule, m);
-  }
-}
-
-function statementLocation(st: Statement): Location {
-  switch (st.kind) {
-    case 'package':
-      return st.pkg.location;
-    case 'import':
-      return st.imp.location;
-    case 'rule':
-      return st.rule.location;
-    case 'body':
-      return st.body[0].location;
+    const { module, problems } = assembleModule(this.file, stmts, this.comments, this.meta);
+    if (problems.length > 0) this.s.errors = [...this.s.errors, ...problems];
+    return module;
   }
 }
 
