@@ -103,6 +103,52 @@ describe('cli on the wasm runtime', () => {
     expect(runEval({ query: 'x := 1; 1 > 2', data: [], format: 'json' })).toEqual({});
   });
 
+  /** A scratch dir of its own, so the shared policy dir stays as the other tests expect. */
+  function scratch(files: Record<string, string>): string {
+    const d = mkdtempSync(join(tmpdir(), 'cli-wasm-x-'));
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(join(d, rel, '..'), { recursive: true });
+      writeFileSync(join(d, rel), text);
+    }
+    return d;
+  }
+
+  test('eval loads a single .rego file with -d and pretty-prints bindings', () => {
+    const d = scratch({ 'f.rego': 'package extra\n\ndouble(x) := x * 2\n' });
+    try {
+      const out: string[] = [];
+      const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+      expect(runCli(['eval', 'y := data.extra.double(21)', '-d', join(d, 'f.rego'), '--format', 'pretty'], io)).toBe(0);
+      expect(JSON.parse(out.join('\n'))).toEqual({ y: 42 });
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('eval with a compile error prints file:row:col and exits 2', () => {
+    const d = scratch({ 'b.rego': 'package bad\n\np if {\n  x := 1\n  x := 2\n}\n' });
+    try {
+      const err: string[] = [];
+      const code = runCli(['eval', 'data.bad.p', '-d', d], { out: () => undefined, err: (t) => err.push(t) });
+      expect(code).toBe(2);
+      expect(err[0]).toMatch(/b\.rego:5:3: rego_compile_error: var x assigned above/);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('a test whose evaluation errors is reported as ERROR and counted as failed', () => {
+    const d = scratch({ 'e_test.rego': 'package e_test\n\nf(x) := 1 if x\nf(x) := 2 if x\n\ntest_conflict if f(true) == 1\n\ntest_ok if true\n' });
+    try {
+      const report = runTests({ dir: d, verbose: true });
+      expect(report.results.map((r) => r.status)).toEqual(['ERROR', 'PASS']);
+      expect(report.results[0].detail).toMatch(/conflict|multiple outputs/);
+      expect([report.passed, report.failed]).toEqual([1, 1]);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   test('test runs every test_* rule with with-mocks and data.json; failures are reported', () => {
     const report = runTests({ dir, verbose: false });
     const status = Object.fromEntries(report.results.map((r) => [r.name.split('.').pop(), r.status]));
