@@ -4,13 +4,14 @@ import { PolicyBuildError } from './errors';
 import { DEFAULT_POLICY_WASM, REPO_ROOT } from './construct/paths';
 
 /**
- * Build `policies/build/policy.wasm` with the in-house Rego → Wasm toolchain
- * (`npm run policy:build`). Throws `PolicyBuildError` with the toolchain's
- * output when it fails or produces no wasm.
+ * Build the policy with the in-house Rego → Wasm toolchain (`npm run
+ * policy:build`, by default into policies/build/policy.wasm). Throws
+ * `PolicyBuildError` with the toolchain's output when it fails or produces no wasm.
  */
-export function buildPolicy(): string {
+export function buildPolicy(outFile: string = DEFAULT_POLICY_WASM): string {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['run', '--silent', 'policy:build'], {
+  const extra = outFile === DEFAULT_POLICY_WASM ? [] : ['--', '-o', outFile];
+  const result = spawnSync(npm, ['run', '--silent', 'policy:build', ...extra], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     env: process.env,
@@ -25,10 +26,10 @@ export function buildPolicy(): string {
         `Fix the policy or the toolchain, or pass a prebuilt bundle with -c policyWasmFile=<file>.\n${indent(output)}`,
     );
   }
-  if (!fs.existsSync(DEFAULT_POLICY_WASM)) {
-    throw new PolicyBuildError(`\`npm run policy:build\` succeeded but wrote no ${DEFAULT_POLICY_WASM}\n${indent(output)}`);
+  if (!fs.existsSync(outFile)) {
+    throw new PolicyBuildError(`\`npm run policy:build\` succeeded but wrote no ${outFile}\n${indent(output)}`);
   }
-  return DEFAULT_POLICY_WASM;
+  return outFile;
 }
 
 function indent(text: string): string {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { App } from 'aws-cdk-lib';
 import { AUTHORIZER_BUNDLE_BUDGET_BYTES, FunctionBundleSize, measureFunctionBundles } from '../../cdk/bundle-sizes';
-import { DEFAULT_AUTHORIZER_ENTRY, DEFAULT_CLAIMS_PROXY_ENTRY, DEFAULT_POLICY_DATA, DEFAULT_POLICY_WASM } from '../../cdk/construct/paths';
+import { DEFAULT_AUTHORIZER_ENTRY, DEFAULT_CLAIMS_PROXY_ENTRY, DEFAULT_POLICY_DATA } from '../../cdk/construct/paths';
 import { buildPolicy } from '../../cdk/policy-build';
 import type { OpaAuthorizedApiProps } from '../../cdk/construct/props';
 import { OpaApiStack } from '../../cdk/stack';
@@ -68,8 +68,11 @@ describe('local esbuild bundling ships the policy next to each handler', () => {
   // Skipped only while functions/ has no handlers (they are owned by helper "functions").
   const withHandlers = handlersPresent ? test : test.skip;
   withHandlers(`the real handlers + built policy bundle within ${AUTHORIZER_BUNDLE_BUDGET_BYTES} bytes and decide like Lambda would`, () => {
-    // The real policy, as `npm run synth` ships it (built by the in-house toolchain when absent).
-    const wasmFile = fs.existsSync(DEFAULT_POLICY_WASM) ? DEFAULT_POLICY_WASM : buildPolicy();
+    // The real policy built from the current sources by the in-house toolchain, as `npm run synth`
+    // ships it (into a temporary file, so parallel suites never race on policies/build/).
+    const policyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-policy-build-'));
+    outdirs.push(policyDir);
+    const wasmFile = buildPolicy(path.join(policyDir, 'policy.wasm'));
     const { bundles } = synthWithBundling({
       ...BASE_PROPS,
       policyBundle: { wasmFile, dataFile: DEFAULT_POLICY_DATA },
@@ -103,7 +106,11 @@ describe('local esbuild bundling ships the policy next to each handler', () => {
     expect(own?.principalId).toBe('alice@acme.example');
     expect(own?.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: methodArn }]);
     expect(typeof own?.context.decisionId).toBe('string');
-    expect(outcomes['secondary reads another member']?.result?.policyDocument.Statement[0].Effect).toBe('Deny');
+    // Evaluated right after Alice's Allow in the same container: the policy's own refusal,
+    // not an error and never a replay of the previous decision.
+    const other = outcomes['secondary reads another member']?.result;
+    expect(other?.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: methodArn }]);
+    expect(other?.context.reason).toBe('not_own_record');
     expect(outcomes['forged signature']?.error).toBe('Unauthorized');
 
     const claims = spawnSync(process.execPath, ['-e', `console.log('HANDLER ' + typeof require('./index.js').handler)`], {
