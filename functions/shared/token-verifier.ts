@@ -59,8 +59,12 @@ export interface TokenVerifier {
   verify(jwt: string): Promise<VerifiedToken>;
 }
 
-/** Claims that only ID tokens carry (OIDC Core §2, §3.1.3.6). */
-const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash', 'auth_time', 'amr', 'acr', 'idp'];
+/**
+ * Claims that only ID tokens carry (OIDC Core §2, §3.3.2.11). `auth_time`,
+ * `acr` and `amr` are NOT in this list: RFC 9068 §2.2.1 allows them in access
+ * tokens.
+ */
+const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'];
 
 /** Class raised by our own custom check; a claim error so the library treats it like its own. */
 class CustomCheckError extends JwtInvalidClaimError {

@@ -154,6 +154,14 @@ describe('rejected tokens are 401 invalid_token', () => {
     await expectInvalid(signRs256(key, idToken), 'id_token', createTokenVerifier(options({ audiences: [AUDIENCE, CLIENT_ID] })));
   });
 
+  it('token with the API audience carrying a nonce (ID-token claim): 401', async () => {
+    await expectInvalid(signRs256(key, accessClaims(issuer, { nonce: 'n-1' })), 'id_token');
+  });
+
+  it('access token with auth_time/amr (allowed by RFC 9068) is accepted', async () => {
+    await expect(createTokenVerifier(options()).verify(signRs256(key, accessClaims(issuer, { auth_time: 1, amr: ['pwd'] })))).resolves.toBeDefined();
+  });
+
   it('token with the API audience but no scp/cid (not an access token): 401', async () => {
     const claims = accessClaims(issuer);
     delete claims.scp;
