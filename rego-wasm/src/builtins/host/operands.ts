@@ -47,13 +47,6 @@ export function strings(builtin: string, v: JsonValue | undefined, pos: number):
   });
 }
 
-/** A string, or an array/set of strings. */
-export function stringOrStrings(builtin: string, v: JsonValue | undefined, pos: number): string[] {
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v)) return strings(builtin, v, pos);
-  throw new OperandTypeError(builtin, pos, v, 'string', 'array', 'set');
-}
-
 /** Structural equality of JSON values (object key order ignored). */
 export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;

@@ -59,9 +59,3 @@ export function floatString(r: Rational, digits: number): string {
   const out = `${s.slice(0, s.length - digits)}.${s.slice(s.length - digits)}`;
   return neg ? `-${out}` : out;
 }
-
-/** The nearest double to a rational (exact for integers up to 2^53 and for short decimals). */
-export function toNumber(r: Rational): number {
-  if (r.den === 1n) return Number(r.num);
-  return Number(floatString(r, 20));
-}
