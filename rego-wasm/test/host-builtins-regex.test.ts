@@ -66,6 +66,9 @@ const glob: Row[] = [
   ['escaped * is literal', ['\\*.com', [], '*.com'], true],
   ['unclosed [ is an error (undefined)', ['[abc', [], 'a'], undefined],
   ['unclosed { is an error (undefined)', ['{a,b', [], 'a'], undefined],
+  ['a trailing backslash is an error (undefined)', ['a\\', null, 'a'], undefined],
+  ['an empty character list is an error (undefined)', ['[]', null, 'a'], undefined],
+  ['a reversed range is an error (undefined)', ['[c-a]', null, 'b'], undefined],
 ];
 const globs: Row[] = [
   ['intersecting globs', ['a.a.[0-9]+z', '.b.b2359825792*594823z'], true],

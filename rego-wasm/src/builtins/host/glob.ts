@@ -91,7 +91,8 @@ export function globToRegex(pattern: string, delimiters: readonly number[]): str
         depth--;
         out += `(?:${alts.join('|')})`;
       } else if (isChar(c, '\\')) {
-        if (i < cps.length) out += esc(cps[i++] ?? 0);
+        if (i >= cps.length) fail('trailing backslash');
+        out += esc(cps[i++] ?? 0);
       } else out += esc(c);
     }
     return out;
