@@ -84,8 +84,10 @@ export function sampleRecords(): EnrolleeRecord[] {
 export const FAULT_IDS = {
   /** Answers 500 with a body that must never reach the client. */
   serverError: '9500',
-  /** Answers 200 with a non-JSON body. */
-  notJson: '9502',
+  /** Answers 200 `application/json` with a body that is not JSON. */
+  badJson: '9502',
+  /** Answers 200 with an HTML body (non-JSON content type). */
+  html: '9503',
   /** Answers after `slowMs` (longer than the proxy's timeout in tests). */
   slow: '9504',
 } as const;

@@ -131,7 +131,11 @@ export async function startClaimsBackend(options: BackendOptions): Promise<Claim
       send(res, 500, { message: 'database exploded', memberSsn: '999-99-9999', stack: 'at Backend.secret()' });
       return;
     }
-    if (id === FAULT_IDS.notJson) {
+    if (id === FAULT_IDS.badJson) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"memberSsn": "999-99-9999", ');
+      return;
+    }
+    if (id === FAULT_IDS.html) {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html>memberSsn 999-99-9999</html>');
       return;
     }
