@@ -14,7 +14,7 @@ import { lookupBuiltin } from '../builtins/signatures';
 import type { CompiledPolicy } from '../compile/types';
 import { type Body, type Expr, isCallExpr, isTermExpr, operatorName, operatorTerm, parseQuery, varTerm } from '../parse';
 import { compileSources, evaluate, loadPlan, planForQuery } from './pipeline';
-import { type JsonValue, type SourceFile, findRegoFiles, loadDataDir, mergeAt, readJsonFile } from './sources';
+import { type JsonValue, type SourceFile, SourceError, findRegoFiles, loadDataDir, mergeAt, readJsonFile } from './sources';
 
 export interface EvalCommandOptions {
   query: string;
@@ -79,12 +79,12 @@ export function loadEvalSources(paths: readonly string[]): { sources: SourceFile
   const data: { [k: string]: JsonValue } = {};
   for (const p of paths) {
     const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) throw new Error(`${p}: no such file or directory`);
+    if (!st) throw new SourceError(`${p}: no such file or directory`);
     if (st.isDirectory()) {
       sources.push(...findRegoFiles(p, { includeTests: true }).map((s) => ({ ...s, file: s.path })));
       mergeAt(data, [], loadDataDir(p), p);
     } else if (p.endsWith('.rego')) {
-      sources.push(...findRegoFiles(p).map((s) => ({ ...s, file: s.path })));
+      sources.push(...findRegoFiles(p, { includeTests: true }).map((s) => ({ ...s, file: s.path })));
     } else {
       mergeAt(data, [], readJsonFile(p), p);
     }
