@@ -149,7 +149,7 @@ export interface Import {
 }
 
 export interface Head {
-  /** The rule name when the head ref is a single var (`p`, `f(x)`), and for `p[x]`-style two-element heads (OPA's back-compat Name); absent for `a.b.c` heads. */
+  /** The rule name when the head ref is a single var (`p`, `f(x)`), and for two-element heads with a value (`p[x] := v`, `p.q := v`: OPA's back-compat Name); otherwise absent. */
   name?: string;
   /** The head ref as written: `p` → [var p]; `a.b[c]` → [var a, string b, var c]. */
   reference: Ref;
