@@ -83,15 +83,9 @@ export class DeclaredVarStack {
 
 const ROOTS = new Set(['input', 'data']);
 
+/** OPA's ValueName: the value's type name as used in messages (`cannot assign to ref`). */
 function typeName(v: Value): string {
-  switch (v.type) {
-    case 'arraycomprehension':
-    case 'setcomprehension':
-    case 'objectcomprehension':
-      return v.type;
-    default:
-      return v.type;
-  }
+  return v.type;
 }
 
 export class LocalVarRewriter {
