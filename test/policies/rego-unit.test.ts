@@ -1,0 +1,19 @@
+/**
+ * Runs the Rego unit tests of policies/ (`*_test.rego`, like `opa test`)
+ * through the in-house toolchain, so `npm test` fails when a policy rule or
+ * its test breaks.
+ */
+import * as path from 'node:path';
+import { runTests } from '../../rego-wasm/src/cli/test-runner';
+
+const POLICIES = path.join(__dirname, '..', '..', 'policies');
+
+it('every Rego unit test in policies/ passes', () => {
+  const report = runTests({ dir: POLICIES, verbose: false });
+  const failures = report.results.filter((r) => r.status === 'FAIL' || r.status === 'ERROR').map((r) => `${r.name}: ${r.status} ${r.detail ?? ''}`);
+  expect(failures).toEqual([]);
+  expect(report.passed).toBeGreaterThanOrEqual(32);
+  // Both policies are covered.
+  expect(report.results.some((r) => r.name.startsWith('data.acme.authz_test.'))).toBe(true);
+  expect(report.results.some((r) => r.name.startsWith('data.acme.filter_test.'))).toBe(true);
+}, 120_000);
