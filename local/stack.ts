@@ -9,7 +9,7 @@ import { LocalConfigError } from './errors';
 import { applyFunctionEnvironment, functionEnvironment, loadAuthorizerHandler, loadClaimsProxyHandler } from './functions-env';
 import { startLocalGateway, type LocalGateway } from './gateway/server';
 import { startOktaStandIn, type OktaStandIn } from './okta/server';
-import { ensurePolicyBundle, REPO_ROOT } from './policy-bundle';
+import { ensurePolicyBundle, POLICY_DIR, REPO_ROOT } from './policy-bundle';
 
 export interface LocalStackConfig {
   readonly oktaPort: number;
@@ -24,6 +24,8 @@ export interface LocalStackConfig {
   readonly claimsProxyModule: string | undefined;
   /** Skip the policy build (fixture handlers that need no policy). */
   readonly skipPolicyBuild: boolean;
+  /** Rego sources to serve (default policies/); the bundle goes to <dir>/build/policy.wasm. */
+  readonly policyDir: string;
   readonly quiet: boolean;
 }
 
@@ -62,20 +64,31 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalS
     authorizerModule: env.LOCAL_AUTHORIZER_MODULE ? path.resolve(env.LOCAL_AUTHORIZER_MODULE) : undefined,
     claimsProxyModule: env.LOCAL_CLAIMS_PROXY_MODULE ? path.resolve(env.LOCAL_CLAIMS_PROXY_MODULE) : undefined,
     skipPolicyBuild: env.LOCAL_SKIP_POLICY_BUILD === '1',
+    policyDir: path.resolve(env.LOCAL_POLICY_DIR ?? POLICY_DIR),
     quiet: env.LOCAL_QUIET === '1',
   };
 }
 
+function explainListenError(error: unknown, what: string, envName: string, port: number): never {
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    throw new LocalConfigError(`${what}: port ${port} on 127.0.0.1 is in use; stop the other process or set ${envName} (0 = any free port)`);
+  }
+  throw error;
+}
+
 export async function startLocalStack(config: LocalStackConfig, say: (m: string) => void = () => undefined): Promise<LocalStack> {
-  if (!config.skipPolicyBuild) ensurePolicyBundle({ log: say });
+  const wasm = path.join(config.policyDir, 'build', 'policy.wasm');
+  if (!config.skipPolicyBuild) ensurePolicyBundle({ dir: config.policyDir, wasm, log: say });
   const log = config.quiet ? () => undefined : (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
-  const okta = await startOktaStandIn({ port: config.oktaPort, keysDir: config.keysDir });
+  const okta = await startOktaStandIn({ port: config.oktaPort, keysDir: config.keysDir }).catch((e: unknown) => explainListenError(e, 'Okta stand-in', 'OKTA_PORT', config.oktaPort));
   let backend: ClaimsBackend | undefined;
   try {
-    backend = await startClaimsBackend({ port: config.backendPort, slowMs: config.backendSlowMs, log });
-    const functionEnv = applyFunctionEnvironment(functionEnvironment({
-      issuer: okta.issuer, audience: okta.audience, jwksUri: okta.jwksUri, backendUrl: backend.url,
-    }));
+    backend = await startClaimsBackend({ port: config.backendPort, slowMs: config.backendSlowMs, log }).catch((e: unknown) => explainListenError(e, 'claims backend', 'BACKEND_PORT', config.backendPort));
+    const functionEnv = applyFunctionEnvironment({
+      ...functionEnvironment({ issuer: okta.issuer, audience: okta.audience, jwksUri: okta.jwksUri, backendUrl: backend.url }),
+      POLICY_WASM_PATH: wasm,
+      POLICY_DATA_PATH: path.join(config.policyDir, 'data.json'),
+    });
     if (config.quiet) process.env.LOG_LEVEL ??= 'silent';
     const gateway = await startLocalGateway({
       port: config.gatewayPort,
@@ -84,7 +97,7 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       api: { stage: config.stage },
       authorizerCacheTtlSeconds: config.authorizerCacheTtlSeconds,
       log,
-    });
+    }).catch((e: unknown) => explainListenError(e, 'local gateway', 'GATEWAY_PORT', config.gatewayPort));
     const b = backend;
     return {
       okta, backend: b, gateway, functionEnv,
