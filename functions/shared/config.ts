@@ -90,14 +90,17 @@ function isLoopback(url: URL): boolean {
   return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
 }
 
-/** https everywhere; plain http only for loopback (local stand-ins, tests). */
-function httpUrl(name: string, raw: string): URL {
-  let url: URL;
+function parsedUrl(name: string, raw: string): URL {
   try {
-    url = new URL(raw);
+    return new URL(raw);
   } catch {
     throw new ConfigError(`${name} is not a URL: "${raw}"`);
   }
+}
+
+/** https everywhere; plain http only for loopback (local stand-ins, tests). */
+function httpUrl(name: string, raw: string): URL {
+  const url = parsedUrl(name, raw);
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && isLoopback(url)) return url;
   throw new ConfigError(`${name} must be an https URL (http is only allowed for 127.0.0.1/localhost), got "${raw}"`);
@@ -167,7 +170,7 @@ export function loadAuthorizerConfig(env: Env, handlerDir: string): AuthorizerCo
 export function loadClaimsProxyConfig(env: Env, handlerDir: string): ClaimsProxyConfig {
   const rawBackend = required(env, 'BACKEND_URL');
   const allowHttp = (value(env, 'BACKEND_ALLOW_HTTP') ?? 'false').toLowerCase() === 'true';
-  const backendUrl = allowHttp && rawBackend.startsWith('http://') ? new URL(rawBackend) : httpUrl('BACKEND_URL', rawBackend);
+  const backendUrl = allowHttp && rawBackend.startsWith('http://') ? parsedUrl('BACKEND_URL', rawBackend) : httpUrl('BACKEND_URL', rawBackend);
   if (backendUrl.search !== '' || backendUrl.hash !== '') {
     throw new ConfigError('BACKEND_URL must not carry a query string or fragment');
   }
