@@ -312,6 +312,8 @@ export function loadPlan(p: usize, len: usize): void {
   for (let i = 0; i < plans.length; i++) resolveCalls(plans[i].blocks);
 }
 
+type Frame = StaticArray<Value | null>;
+
 // ---- evaluation state (re-created per evaluation) -----------------------------------------------
 let memoStack = new Array<Array<Value | null>>();
 let resultSet = new SetV();
@@ -331,7 +333,7 @@ export function evalPlan(idx: i32, input: Value | null, data: Value | null): Set
   resultSet = new SetV();
   hostCache = new Array<Value | null>(builtinNames.length);
   let pd = plans[idx];
-  let frame = new Array<Value | null>(pd.nlocals);
+  let frame = new StaticArray<Value | null>(pd.nlocals);
   frame[0] = input;
   frame[1] = data !== null ? data : new ObjV();
   let blocks = pd.blocks;
@@ -348,7 +350,7 @@ function conflict(s: Stmt, msg: string): void {
 }
 
 // @ts-ignore: decorator
-@inline function opv(op: Op | null, frame: Array<Value | null>): Value | null {
+@inline function opv(op: Op | null, frame: Frame): Value | null {
   let o = changetype<Op>(op);
   return o.isLocal ? unchecked(frame[o.local]) : o.val;
 }
@@ -356,7 +358,7 @@ function conflict(s: Stmt, msg: string): void {
 let retVal: Value | null = null;
 let curParams: i32 = 0; // parameter count of the function being evaluated
 
-function runBlock(b: Block, frame: Array<Value | null>): i32 {
+function runBlock(b: Block, frame: Frame): i32 {
   let stmts = b.stmts;
   let n = stmts.length;
   for (let i = 0; i < n; i++) {
@@ -373,19 +375,24 @@ function runBlock(b: Block, frame: Array<Value | null>): i32 {
   return r - 1; // break(0) = undefined → caller decides
 }
 
-export function callFunc(fi: i32, args: Array<Value | null>): Value | null {
+/** A fresh frame for function `fi` (locals all undefined). */
+// @ts-ignore: decorator
+@inline function newFrame(fi: i32): Frame {
+  return new StaticArray<Value | null>(unchecked(funcs[fi]).nlocals);
+}
+
+/** Memoised result of a rule (2-param function) in the current `with` scope, or null. */
+function memoGet(fi: i32): Value | null {
+  if (unchecked(funcs[fi]).params.length != 2) return null;
+  let m = memoTop();
+  return unchecked(m[fi]);
+}
+
+/** Runs function `fi` on a frame whose parameter locals are already set. */
+function runFunc(fi: i32, frame: Frame): Value | null {
   let fn = unchecked(funcs[fi]);
-  let memo = fn.params.length == 2;
-  if (memo) {
-    let m = memoTop();
-    let v = unchecked(m[fi]);
-    if (v !== null) return v;
-  }
-  let frame = new Array<Value | null>(fn.nlocals);
-  let np = fn.params.length;
   let savedParams = curParams;
-  curParams = np;
-  for (let i = 0; i < np && i < args.length; i++) unchecked(frame[unchecked(fn.params[i])] = args[i]);
+  curParams = fn.params.length;
   let blocks = fn.blocks;
   let res: Value | null = null;
   for (let i = 0; i < blocks.length; i++) {
@@ -394,7 +401,7 @@ export function callFunc(fi: i32, args: Array<Value | null>): Value | null {
   }
   curParams = savedParams;
   if (res === null) res = unchecked(frame[fn.ret]);
-  if (memo && res !== null) { let m = memoTop(); m[fi] = res; }
+  if (res !== null && fn.params.length == 2) { let m = memoTop(); m[fi] = res; }
   return res;
 }
 
@@ -463,7 +470,7 @@ function dot(src: Value, key: Value): Value | null {
   return null;
 }
 
-function exec(s: Stmt, frame: Array<Value | null>): i32 {
+function exec(s: Stmt, frame: Frame): i32 {
   switch (s.t) {
     case S_AssignVar: {
       unchecked(frame[s.l1] = opv(s.a, frame));
@@ -492,10 +499,15 @@ function exec(s: Stmt, frame: Array<Value | null>): i32 {
     case S_Call: {
       let ops = s.args!;
       if (s.fn >= 0) {
-        let args = new Array<Value | null>(ops.length);
-        for (let i = 0; i < ops.length; i++) unchecked(args[i] = opv(unchecked(ops[i]), frame));
-        let r = callFunc(s.fn, args);
-        if (r === null) return 0;
+        let r = memoGet(s.fn);
+        if (r === null) {
+          let callee = newFrame(s.fn);
+          let params = unchecked(funcs[s.fn]).params;
+          let n = ops.length < params.length ? ops.length : params.length;
+          for (let i = 0; i < n; i++) unchecked(callee[unchecked(params[i])] = opv(unchecked(ops[i]), frame));
+          r = runFunc(s.fn, callee);
+          if (r === null) return 0;
+        }
         unchecked(frame[s.l1] = r);
         return OK;
       }
@@ -672,10 +684,15 @@ function exec(s: Stmt, frame: Array<Value | null>): i32 {
       if (!funcByPath.has(key)) return 0;
       let fi = funcByPath.get(key);
       let la = s.largs!;
-      let args = new Array<Value | null>(la.length);
-      for (let i = 0; i < la.length; i++) unchecked(args[i] = unchecked(frame[unchecked(la[i])]));
-      let r = callFunc(fi, args);
-      if (r === null) return 0;
+      let r = memoGet(fi);
+      if (r === null) {
+        let callee = newFrame(fi);
+        let params = unchecked(funcs[fi]).params;
+        let n = la.length < params.length ? la.length : params.length;
+        for (let i = 0; i < n; i++) unchecked(callee[unchecked(params[i])] = unchecked(frame[unchecked(la[i])]));
+        r = runFunc(fi, callee);
+        if (r === null) return 0;
+      }
       unchecked(frame[s.l1] = r);
       return OK;
     }
