@@ -90,6 +90,24 @@ export function numDec(neg: bool, digits: string, exp: i32): NumV {
 export function numParse(s: string): NumV | null {
   let i = 0, len = s.length;
   if (len == 0) return null;
+  // canonical small integers ("0", "7", "-3", "1024") share one instance
+  if (len <= 4) {
+    let neg = s.charCodeAt(0) == 45;
+    let k = neg ? 1 : 0;
+    if (k < len && (s.charCodeAt(k) != 48 || len == 1)) {
+      let v: i64 = 0;
+      let ok = true;
+      for (; k < len; k++) {
+        let c = s.charCodeAt(k);
+        if (c < 48 || c > 57) { ok = false; break; }
+        v = v * 10 + <i64>(c - 48);
+      }
+      if (ok) {
+        if (neg) v = -v;
+        if (v >= SMALL_MIN && v <= SMALL_MAX && smallReady) return numI64(v);
+      }
+    }
+  }
   let neg = false;
   if (s.charCodeAt(0) == 45) { neg = true; i++; }
   let intStart = i;
