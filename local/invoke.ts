@@ -1,5 +1,10 @@
 /**
- * `npm run invoke -- <authorizer|claims-proxy> <event.json> [--env KEY=VALUE ...]`
+ * `npm run invoke -- <authorizer|claims-proxy> <event.json> [--user alice | --token <jwt>] [--env KEY=VALUE ...]`
+ *
+ * Sample events (test/events/) carry the placeholder `__ACCESS_TOKEN__`
+ * where the bearer token goes; it is replaced by a token for `--user`
+ * (default alice) fetched over HTTP from the running Okta stand-in
+ * (`npm start`), or by the `--token` given.
  *
  * Runs one real handler on one sample event (like `sam local invoke`) and
  * prints its result as JSON on stdout. A thrown error is printed as
@@ -10,22 +15,33 @@
  */
 import * as fs from 'node:fs';
 import { LocalStackError, UsageError } from './errors';
+import { defaultTokenEndpoint, requestToken } from './okta/token-client';
 import { applyFunctionEnvironment, functionEnvironment, loadAuthorizerHandler, loadClaimsProxyHandler } from './functions-env';
 
-const USAGE = 'usage: npm run invoke -- <authorizer|claims-proxy> <event.json> [--env KEY=VALUE ...]';
+const USAGE = 'usage: npm run invoke -- <authorizer|claims-proxy> <event.json> [--user alice | --token <jwt>] [--env KEY=VALUE ...]';
+export const TOKEN_PLACEHOLDER = '__ACCESS_TOKEN__';
 
 export interface InvokeArgs {
   readonly fn: 'authorizer' | 'claims-proxy';
   readonly eventFile: string;
   readonly env: Record<string, string>;
+  readonly user: string;
+  readonly token: string | undefined;
 }
 
 export function parseInvokeArgs(argv: readonly string[]): InvokeArgs {
   const positional: string[] = [];
   const env: Record<string, string> = {};
+  let user = 'alice';
+  let token: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
-    if (a === '--env') {
+    if (a === '--user' || a === '--token') {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value\n${USAGE}`);
+      if (a === '--user') user = v;
+      else token = v;
+    } else if (a === '--env') {
       const kv = argv[++i] ?? '';
       const eq = kv.indexOf('=');
       if (eq <= 0) throw new UsageError(`--env needs KEY=VALUE\n${USAGE}`);
@@ -38,15 +54,19 @@ export function parseInvokeArgs(argv: readonly string[]): InvokeArgs {
   }
   const [fn, eventFile] = positional;
   if ((fn !== 'authorizer' && fn !== 'claims-proxy') || eventFile === undefined || positional.length !== 2) throw new UsageError(USAGE);
-  return { fn, eventFile, env };
+  return { fn, eventFile, env, user, token };
 }
 
-function readEvent(file: string): unknown {
+async function readEvent(file: string, args: InvokeArgs): Promise<unknown> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (text.includes(TOKEN_PLACEHOLDER)) {
+    const token = args.token ?? (await requestToken({ tokenEndpoint: defaultTokenEndpoint(), username: args.user })).accessToken;
+    text = text.split(TOKEN_PLACEHOLDER).join(token);
   }
   try {
     return JSON.parse(text) as unknown;
@@ -57,8 +77,8 @@ function readEvent(file: string): unknown {
 
 async function main(): Promise<number> {
   const args = parseInvokeArgs(process.argv.slice(2));
-  const event = readEvent(args.eventFile);
   for (const [k, v] of Object.entries(args.env)) process.env[k] = v;
+  const event = await readEvent(args.eventFile, args);
   const oktaPort = process.env.OKTA_PORT && process.env.OKTA_PORT !== '0' ? process.env.OKTA_PORT : '9000';
   const backendPort = process.env.BACKEND_PORT && process.env.BACKEND_PORT !== '0' ? process.env.BACKEND_PORT : '8081';
   const issuer = `http://127.0.0.1:${oktaPort}/oauth2/default`;
