@@ -30,16 +30,16 @@ export class ContextValueError extends CdkAppError {
   }
 }
 
-/** The policy bundle (policy.wasm, data file) is missing, unreadable or not Wasm. */
-export class PolicyBundleError extends CdkAppError {
+/** Building the policy with the in-house toolchain failed. */
+export class PolicyBuildError extends CdkAppError {
   constructor(message: string) {
     super(message);
   }
 }
 
-/** Building the policy with the in-house toolchain failed. */
-export class PolicyBuildError extends CdkAppError {
+/** `npm run synth` was called with arguments it does not understand. */
+export class CliUsageError extends CdkAppError {
   constructor(message: string) {
-    super(message);
+    super(`${message} (usage: npm run synth -- [-c key=value]... [--outdir dir] [--skip-policy-build] [--require-tenant])`);
   }
 }

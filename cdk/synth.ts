@@ -2,7 +2,7 @@
 // Builds the policy with the in-house toolchain, synthesises the stack with
 // cdk-nag (AwsSolutions) and prints the bundle sizes. Works offline.
 import { AUTHORIZER_BUNDLE_BUDGET_BYTES, formatBundleReport, formatBytes } from './bundle-sizes';
-import { CdkAppError } from './errors';
+import { CdkAppError, CliUsageError } from './errors';
 import { synthesize } from './synthesize';
 
 interface CliArgs {
@@ -19,16 +19,18 @@ function parseArgs(argv: readonly string[]): CliArgs {
     if (arg === '-c' || arg === '--context') {
       const pair = argv[++i] ?? '';
       const eq = pair.indexOf('=');
-      if (eq <= 0) throw new Error(`expected key=value after ${arg}, got ${JSON.stringify(pair)}`);
+      if (eq <= 0) throw new CliUsageError(`expected key=value after ${arg}, got ${JSON.stringify(pair)}`);
       args.context[pair.slice(0, eq)] = pair.slice(eq + 1);
     } else if (arg === '--outdir' || arg === '-o') {
-      args.outdir = argv[++i];
+      const dir = argv[++i];
+      if (dir === undefined) throw new CliUsageError(`${arg} needs a directory`);
+      args.outdir = dir;
     } else if (arg === '--skip-policy-build') {
       args.buildPolicy = false;
     } else if (arg === '--require-tenant') {
       args.allowExampleTenant = false;
     } else {
-      throw new Error(`unknown argument ${JSON.stringify(arg)}`);
+      throw new CliUsageError(`unknown argument ${JSON.stringify(arg)}`);
     }
   }
   return args;
