@@ -130,3 +130,15 @@ test_route_binds_the_enrollee_id if {
 test_extra_segment_matches_no_route if {
 	not authz.route with input as req("GET", ["v1", "claims", "enrollee", "1001", "x"], alice)
 }
+
+test_update_without_claims_write_scope_is_insufficient_scope if {
+	token := member("1001", "primary", ["claims:read"], ["1004"])
+	d := authz.decision with input as req("PUT", ["v1", "claims", "enrollee", "1004", "claims", "C-1"], token)
+	d.reason == "insufficient_scope"
+}
+
+test_primary_cannot_write_for_unlisted_member_of_own_family if {
+	token := member("1001", "primary", ["claims:read", "claims:write"], ["1002"])
+	d := authz.decision with input as req("POST", record_path("1004"), token)
+	d == {"allow": false, "reason": "not_own_family"}
+}

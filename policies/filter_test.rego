@@ -142,3 +142,29 @@ test_non_json_body_is_withheld if {
 	}
 	not filter.response with input as inp
 }
+
+# --- rule 5: mutually exclusive views (no conflict errors) -------------------
+
+test_member_with_audit_scope_reading_own_record_gets_own_view if {
+	token := {
+		"payload": {"sub": "member-1001", "cid": "0oa-acme-portal", "enrolleeId": "1001", "enrolleeType": "primary", "dependants": ["1003"], "scp": ["claims:audit", "claims:read"]},
+		"scopes": ["claims:audit", "claims:read"],
+	}
+	body := filter.response with input as get("1001", token, 200, alice_record)
+	body.memberSsn == "***-**-6789"
+	body.enrolleeClaimSummaryList[0].procedure == "Annual physical"
+}
+
+test_primary_with_audit_scope_reading_minor_dependant_gets_one_redacted_view if {
+	token := {
+		"payload": {"sub": "member-1001", "cid": "0oa-acme-portal", "enrolleeId": "1001", "enrolleeType": "primary", "dependants": ["1003"], "scp": ["claims:audit", "claims:read"]},
+		"scopes": ["claims:audit", "claims:read"],
+	}
+	body := filter.response with input as get("1003", token, 200, john_record)
+	no_procedures(body)
+	not body.memberSsn
+}
+
+test_backend_5xx_style_status_is_withheld if {
+	not filter.response with input as get("1001", alice, 503, alice_record)
+}
