@@ -4,6 +4,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Match } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CDK_ROUTES } from '../../local/gateway/routes';
 import { makeTempPolicyBundle, resourcesOfType, synthWithoutBundling, Synthesised, testProps, TempPolicyBundle } from './helpers';
 
 const WEB_ACL_ARN = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/acme-api/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab';
@@ -57,6 +58,17 @@ describe('OpaAuthorizedApi with default settings', () => {
       expect((method.props.Integration as { Type: string }).Type).toBe('AWS_PROXY');
     }
     synth.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
+  });
+
+  test('the deployed resource tree is exactly the one the local gateway emulates', () => {
+    const resources = Object.fromEntries(resourcesOfType(synth.template, 'AWS::ApiGateway::Resource').map((r) => [r.id, r.props]));
+    const deployed = resourcesOfType(synth.template, 'AWS::ApiGateway::Method').map((m) => {
+      const ref = (m.props.ResourceId as { Ref?: string }).Ref;
+      const resource = ref === undefined ? '/' : `/${String(resources[ref].PathPart)}`;
+      return { resource, method: String(m.props.HttpMethod) };
+    });
+    const byResource = (a: { resource: string }, b: { resource: string }) => a.resource.localeCompare(b.resource);
+    expect(deployed.sort(byResource)).toEqual([...CDK_ROUTES].sort(byResource));
   });
 
   test('401 responses carry an RFC 6750 Bearer challenge with invalid_token', () => {
