@@ -191,6 +191,12 @@ describe('runtime builtins', () => {
     expect(calc('concat', ['","', '["b","a"]'])).toBe('"b,a"');
   });
 
+  test('bits.lsh is exact beyond int64 (as Go big.Int)', () => {
+    expect(calc('bits.lsh', ['1', '3'])).toBe('8');
+    expect(calc('bits.lsh', ['1', '64'])).toBe('18446744073709551616');
+    expect(calc('bits.lsh', ['-3', '70'])).toBe(String(-3n << 70n));
+  });
+
   test('json.unmarshal rejects invalid JSON as undefined', () => {
     expect(calc('json.unmarshal', ['"{\\"a\\":[1,2]}"'])).toBe('{"a":[1,2]}');
     expect(calc('json.unmarshal', ['"{bad"'])).toBe('undefined');

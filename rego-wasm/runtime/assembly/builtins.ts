@@ -753,7 +753,14 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       if (id == 85) return numI64(p & q);
       if (id == 87) return numI64(p ^ q);
       if (q < 0) return null;
-      if (id == 88) { if (q >= 63) return null; let r = p << q; if ((r >> q) != p) return null; return numI64(r); }
+      if (id == 88) {
+        if (q < 62) { let r = p << q; if ((r >> q) == p) return numI64(r); }
+        if (q > 100000) return null;
+        // beyond int64: exact, as Go's big.Int
+        let pow = numI64(1);
+        for (let k: i64 = 0; k < q; k++) pow = numAdd(pow, pow);
+        return numMul(num(x), pow);
+      }
       return numI64(q >= 63 ? (p < 0 ? -1 : 0) : p >> q);
     }
     case 86: { let p = smallInt(x, okBuf); if (!okBuf[0]) return null; return numI64(~p); }

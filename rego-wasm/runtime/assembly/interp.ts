@@ -2,7 +2,7 @@
 import {
   Value, StrV, ArrV, ObjV, SetV, BoolV, NULL, TRUE,
   T_NUM, T_STR, T_ARR, T_OBJ, T_SET, T_BOOL,
-  objGet, objGetStr, objPut, objCopy, setAdd, setHas, setFrom, eq,
+  objGet, objGetStr, objPut, objCopy, setAdd, setHas, setFrom, eq, cpCount,
 } from "./value";
 import { NumV, numI64, numParse } from "./num";
 import { fatal, opa_builtin0, opa_builtin1, opa_builtin2, opa_builtin3, opa_builtin4 } from "./env";
@@ -579,7 +579,7 @@ function exec(s: Stmt, frame: Frame): i32 {
       if (v.kind == T_ARR) n = changetype<ArrV>(v).items.length;
       else if (v.kind == T_OBJ) n = changetype<ObjV>(v).keys.length;
       else if (v.kind == T_SET) n = changetype<SetV>(v).items.length;
-      else if (v.kind == T_STR) n = changetype<StrV>(v).s.length;
+      else if (v.kind == T_STR) n = cpCount(changetype<StrV>(v).s);
       else return 0;
       unchecked(frame[s.l1] = numI64(n));
       return OK;
