@@ -30,3 +30,6 @@ export {
   type SdkBuiltin,
   type JsonValue,
 } from './builtins/host';
+
+// runtime engine (helper "runtime")
+export { ensureEngine, ensureEngineSync, buildEngineSync, engineStamp, ENGINE_PATH, RuntimeBuildError } from './runtime-build';
