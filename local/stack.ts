@@ -84,12 +84,12 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
   let backend: ClaimsBackend | undefined;
   try {
     backend = await startClaimsBackend({ port: config.backendPort, slowMs: config.backendSlowMs, log }).catch((e: unknown) => explainListenError(e, 'claims backend', 'BACKEND_PORT', config.backendPort));
+    if (config.quiet) process.env.LOG_LEVEL ??= 'silent';
     const functionEnv = applyFunctionEnvironment({
       ...functionEnvironment({ issuer: okta.issuer, audience: okta.audience, jwksUri: okta.jwksUri, backendUrl: backend.url }),
       POLICY_WASM_PATH: wasm,
       POLICY_DATA_PATH: path.join(config.policyDir, 'data.json'),
     });
-    if (config.quiet) process.env.LOG_LEVEL ??= 'silent';
     const gateway = await startLocalGateway({
       port: config.gatewayPort,
       authorizer: loadAuthorizerHandler(config.authorizerModule),

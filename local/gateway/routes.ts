@@ -68,9 +68,19 @@ function matchOne(resource: string, path: string): Record<string, string> | null
   return Object.keys(params).length > 0 ? params : null;
 }
 
+const sortedTables = new WeakMap<readonly RouteDefinition[], RouteDefinition[]>();
+
+function bySpecificity(routes: readonly RouteDefinition[]): RouteDefinition[] {
+  let sorted = sortedTables.get(routes);
+  if (!sorted) {
+    sorted = [...routes].sort((a, b) => score(b.resource) - score(a.resource));
+    sortedTables.set(routes, sorted);
+  }
+  return sorted;
+}
+
 export function matchRoute(routes: readonly RouteDefinition[], method: string, path: string): RouteMatch | undefined {
-  const candidates = [...routes].sort((a, b) => score(b.resource) - score(a.resource));
-  for (const r of candidates) {
+  for (const r of bySpecificity(routes)) {
     if (r.method !== 'ANY' && r.method !== method) continue;
     const params = matchOne(r.resource, path);
     if (params === undefined) continue;
