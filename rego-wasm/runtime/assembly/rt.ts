@@ -100,7 +100,8 @@ function __new(size: usize, id: u32): usize {
   object.rtSize = <u32>size;
   // memory is reused after heap resets, and AssemblyScript treats a custom
   // runtime like the incremental GC, which expects zeroed objects
-  memory.fill(ptr + OBJECT_OVERHEAD, 0, size);
+  // (strings, id 2, are always written in full by their creators)
+  if (id != idof<String>()) memory.fill(ptr + OBJECT_OVERHEAD, 0, size);
   return ptr + OBJECT_OVERHEAD;
 }
 
