@@ -31,7 +31,7 @@ const NAMES: string[] = [
   "base64url.encode_no_pad", "hex.encode", "hex.decode",
   "bits.or", "bits.and", "bits.negate", "bits.xor", "bits.lsh", "bits.rsh",
   "strings.any_prefix_match", "strings.any_suffix_match", "strings.count",
-  "object.subset", "array.flatten", "json.filter", "json.remove", "sprintf",
+  "object.subset", "array.flatten", "json.filter", "json.remove", "sprintf", "trace",
 ];
 
 let ids: Map<string, i32> | null = null;
@@ -791,6 +791,7 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       if (tree === null) return null;
       return id == 95 ? jsonFilter(x, tree) : jsonRemove(x, tree);
     }
+    case 98: return isStr(x) ? TRUE : null; // trace: notes only matter to topdown's explain mode
     case 97: { // sprintf
       if (!isStr(x) || y.kind != T_ARR) return null;
       return new StrV(goSprintf(s(x), changetype<ArrV>(y).items));
