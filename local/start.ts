@@ -49,6 +49,11 @@ async function main(): Promise<void> {
       () => process.exit(1),
     );
   };
+  // Like API Gateway's FlushStageAuthorizersCache: `kill -USR2 <pid>`.
+  process.on('SIGUSR2', () => {
+    stack.gateway.cache.flush();
+    say('authorizer cache flushed');
+  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
