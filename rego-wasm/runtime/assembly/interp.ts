@@ -457,7 +457,10 @@ function upsert(base: Value | null, path: Array<Value>, i: i32, v: Value): Value
 
 function dot(src: Value, key: Value): Value | null {
   let k = src.kind;
-  if (k == T_OBJ) return objGet(changetype<ObjV>(src), key);
+  if (k == T_OBJ) {
+    if (key.kind == T_STR) return objGetStr(changetype<ObjV>(src), changetype<StrV>(key).s);
+    return objGet(changetype<ObjV>(src), key);
+  }
   if (k == T_ARR) {
     if (key.kind != T_NUM) return null;
     let n = changetype<NumV>(key);
