@@ -7,6 +7,7 @@
  * dev-123.okta.com/oauth2/default npm start` points the local gateway at a
  * real Okta org, and tests can break the JWKS URI or the backend on purpose.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AuthorizerHandler, ProxyHandler } from './gateway/server';
 import { HandlerLoadError } from './errors';
@@ -22,9 +23,26 @@ export interface LocalEndpoints {
   readonly backendUrl: string;
 }
 
+interface PolicyManifest { request_entrypoint?: unknown; response_entrypoint?: unknown }
+
+/** Entrypoints named in policies/manifest.json (the functions' defaults apply when absent). */
+export function manifestEntrypoints(manifestFile = path.join(REPO_ROOT, 'policies', 'manifest.json')): Record<string, string> {
+  let manifest: PolicyManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as PolicyManifest;
+  } catch {
+    return {};
+  }
+  const out: Record<string, string> = {};
+  if (typeof manifest.request_entrypoint === 'string') out.POLICY_REQUEST_ENTRYPOINT = manifest.request_entrypoint;
+  if (typeof manifest.response_entrypoint === 'string') out.POLICY_RESPONSE_ENTRYPOINT = manifest.response_entrypoint;
+  return out;
+}
+
 /** Values the local stack gives the functions unless the environment already has them. */
 export function functionEnvironment(endpoints: LocalEndpoints): Record<string, string> {
   return {
+    ...manifestEntrypoints(),
     OKTA_ISSUER: endpoints.issuer,
     OKTA_AUDIENCE: endpoints.audience,
     OKTA_JWKS_URI: endpoints.jwksUri,
