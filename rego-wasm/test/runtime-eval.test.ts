@@ -333,6 +333,17 @@ describe('runtime statements', () => {
     expect(evalText(build(b.policy({ a: main('f'), b: main('nope') }, funcs)), '{}', 1)).toBe('[]');
   });
 
+  test('plans nested far deeper than input documents may be still load and run', () => {
+    const b = new PlanBuilder();
+    let inner = block(
+      st('MakeObjectStmt', { target: 2 }),
+      st('ObjectInsertStmt', { key: b.S('result'), value: b.S('deep'), object: 2 }),
+      st('ResultSetAddStmt', { value: 2 }),
+    );
+    for (let i = 0; i < 200; i++) inner = block(st('BlockStmt', { blocks: [inner] })); // ~800 JSON levels
+    expect(evalText(build(b.policy({ main: [inner] })), '{}')).toBe('[{"result":"deep"}]');
+  });
+
   test('print writes through opa_println', () => {
     const b = new PlanBuilder();
     const main = [block(

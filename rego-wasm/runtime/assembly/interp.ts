@@ -264,7 +264,8 @@ function resolveCalls(blocks: Array<Block>): void {
 }
 
 export function loadPlan(p: usize, len: usize): void {
-  let root = parseJson(p, len, false);
+  // plans nest ~4 JSON levels per IR block level; they are never dumped or compared
+  let root = parseJson(p, len, false, 4096);
   if (root === null) { fatal("invalid plan: malformed JSON"); return; }
   let st = fld(root, "static");
   let ss = arr(fld(st, "strings"));

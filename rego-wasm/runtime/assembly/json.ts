@@ -153,6 +153,7 @@ class Parser {
   rego: bool;
   err: bool = false;
   units: Array<u16> = new Array<u16>();
+  maxDepth: i32 = MAX_DEPTH;
   constructor(p: usize, len: usize, rego: bool) { this.p = p; this.end = p + len; this.rego = rego; }
 
   @inline peek(): i32 { return this.p < this.end ? <i32>load<u8>(this.p) : -1; }
@@ -208,7 +209,7 @@ class Parser {
       let v: Value = NULL;
       if (c == 91 || c == 123) {
         this.p++;
-        if (frames.length >= MAX_DEPTH) return this.fail();
+        if (frames.length >= this.maxDepth) return this.fail();
         this.ws();
         if (c == 91) {
           if (this.peek() == 93) { this.p++; v = new ArrV(); }
@@ -359,8 +360,9 @@ class Parser {
 }
 
 /** Parses `len` bytes at `p`; null on malformed input. */
-export function parseJson(p: usize, len: usize, rego: bool): Value | null {
+export function parseJson(p: usize, len: usize, rego: bool, maxDepth: i32 = MAX_DEPTH): Value | null {
   let ps = new Parser(p, len, rego);
+  ps.maxDepth = maxDepth;
   let v = ps.value();
   if (ps.err) return null;
   ps.ws();
