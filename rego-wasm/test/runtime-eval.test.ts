@@ -333,7 +333,7 @@ describe('runtime statements', () => {
     expect(evalText(build(b.policy({ a: main('f'), b: main('nope') }, funcs)), '{}', 1)).toBe('[]');
   });
 
-  test('plans nested far deeper than input documents may be still load and run', () => {
+  test('plans nested far deeper than the input nesting limit still load and run', () => {
     const b = new PlanBuilder();
     let inner = block(
       st('MakeObjectStmt', { target: 2 }),
