@@ -13,10 +13,14 @@ export const POLICY_DIR = path.join(REPO_ROOT, 'policies');
 export const POLICY_WASM = path.join(POLICY_DIR, 'build', 'policy.wasm');
 export const POLICY_DATA = path.join(POLICY_DIR, 'data.json');
 
-function newestSourceMtime(dir: string): number {
+function newestSourceMtime(dir: string, top = true): number {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) continue;
+    if (entry.isDirectory()) {
+      // Sub-packages count too; the build output does not.
+      if (!(top && entry.name === 'build') && !entry.name.startsWith('.')) newest = Math.max(newest, newestSourceMtime(path.join(dir, entry.name), false));
+      continue;
+    }
     if (!entry.name.endsWith('.rego') && entry.name !== 'manifest.json') continue;
     newest = Math.max(newest, fs.statSync(path.join(dir, entry.name)).mtimeMs);
   }
