@@ -154,6 +154,18 @@ describe('runtime numbers are exact decimals', () => {
     expect(calc('lt', ['0.1000000000000000000001', '0.1000000000000000000002'])).toBe('true');
   });
 
+  test('huge operands from input cannot stall an evaluation', () => {
+    const huge = '9'.repeat(50000);
+    const t0 = Date.now();
+    expect(calc('rem', ['1e5000', '7'])).toBe('undefined');
+    expect(calc('mul', [huge, huge])).toBe('undefined'); // float64 overflow: no exact result within the work limit
+    expect(calc('numbers.range', ['0', '100000000'])).toBe('undefined');
+    expect(calc('format_int', ['1e5000', '16'])).toBe('undefined');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    // within the limits, results stay exact
+    expect(calc('rem', ['1' + '0'.repeat(300), '7'])).toBe(String(10n ** 300n % 7n));
+  });
+
   test('input number text passes through unchanged', () => {
     expect(calc('abs', ['123456789012345678901234567890.5'])).toBe('123456789012345678901234567890.5');
   });

@@ -303,12 +303,16 @@ function hexVal(c: i32): i32 {
 }
 
 // ---- format_int ------------------------------------------------------------------------------
-function formatInt(n: NumV, base: i32): string {
+const MAX_RANGE: i64 = 1000000;
+
+function formatInt(n: NumV, base: i32): string | null {
+  if (n.coef.length + n.exp > 1000) return null;
   // truncate toward zero
   let t = n.exp >= 0 ? n : numRoundTrunc(n);
   let digits = t.coef + (t.exp > 0 ? "0".repeat(t.exp) : "");
   if (digits == "0") return "0";
-  if (base == 10) return (t.neg ? "-" : "") + digits;
+  let sign: string = t.neg ? "-" : "";
+  if (base == 10) { let r: string = sign + digits; return r; }
   const H = "0123456789abcdef";
   let out = new Array<i32>();
   let cur = digits;
@@ -319,7 +323,8 @@ function formatInt(n: NumV, base: i32): string {
     cur = qr[0];
   }
   out.reverse();
-  return (t.neg ? "-" : "") + String.fromCharCodes(out);
+  let r: string = sign + String.fromCharCodes(out);
+  return r;
 }
 
 function numRoundTrunc(n: NumV): NumV {
@@ -371,7 +376,9 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       let acc: NumV = numI64(id == 16 ? 0 : 1);
       for (let i = 0; i < it.length; i++) {
         if (!isNum(it[i])) return null;
-        acc = id == 16 ? numAdd(acc, num(it[i])) : numMul(acc, num(it[i]));
+        let next = id == 16 ? numAdd(acc, num(it[i])) : numMul(acc, num(it[i]));
+        if (next === null) return null;
+        acc = next;
       }
       return acc;
     }
@@ -507,6 +514,8 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       if (!isNum(x) || !isNum(y) || !numIsInt(num(x)) || !numIsInt(num(y))) return null;
       let lo = smallInt(x, okBuf); if (!okBuf[0]) return null;
       let hi = smallInt(y, okBuf); if (!okBuf[0]) return null;
+      // bounded: the bounds may come from request input
+      if ((hi > lo ? hi - lo : lo - hi) >= MAX_RANGE) return null;
       let r = new ArrV();
       if (lo <= hi) { for (let i = lo; i <= hi; i++) r.items.push(numI64(i)); }
       else { for (let i = lo; i >= hi; i--) r.items.push(numI64(i)); }
@@ -677,7 +686,8 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       if (!isNum(x)) return null;
       let b = smallInt(y, okBuf); if (!okBuf[0]) return null;
       if (b != 2 && b != 8 && b != 10 && b != 16) return null;
-      return new StrV(formatInt(num(x), <i32>b));
+      let f = formatInt(num(x), <i32>b);
+      return f === null ? null : new StrV(f);
     }
     case 69: { // strings.reverse
       if (!isStr(x)) return null;
@@ -755,7 +765,7 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       if (q < 0) return null;
       if (id == 88) {
         if (q < 62) { let r = p << q; if ((r >> q) == p) return numI64(r); }
-        if (q > 100000) return null;
+        if (q > 4096) return null;
         // beyond int64: exact, as Go's big.Int
         let pow = numI64(1);
         for (let k: i64 = 0; k < q; k++) pow = numAdd(pow, pow);

@@ -285,21 +285,33 @@ function decAdd(na: bool, ca: string, ea: i32, nb: bool, cb: string, eb: i32): N
   return numDec(nb, magSub(B, A), e);
 }
 
-export function numMul(a: NumV, b: NumV): NumV {
+/**
+ * Work limits: exact digit-string arithmetic is quadratic, and operands may come
+ * from request input, so huge operands fall back to float64 (or undefined)
+ * instead of stalling the evaluation.
+ */
+const MAX_MUL_WORK: i64 = 4000000;   // digit products per multiplication
+const MAX_DIV_DIGITS: i32 = 1000;    // integer digits for exact division/remainder
+
+export function numMul(a: NumV, b: NumV): NumV | null {
   if (a.isInt && b.isInt) {
     let x = a.i, y = b.i;
     let ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
     if (ax < 3037000499 && ay < 3037000499) return numI64(x * y);
   }
   if (a.coef == "0" || b.coef == "0") return numI64(0);
+  if (<i64>a.coef.length * <i64>b.coef.length > MAX_MUL_WORK) return numFromF64(numToF64(a) * numToF64(b));
   return numDec(a.neg != b.neg, magMul(a.coef, b.coef), a.exp + b.exp);
 }
+
+function intDigits(a: NumV): i32 { return a.coef.length + a.exp; }
 
 /** null on division by zero. */
 export function numDiv(a: NumV, b: NumV): NumV | null {
   if (b.coef == "0") return null;
   if (a.coef == "0") return numI64(0);
   if (a.isInt && b.isInt && a.i % b.i == 0) return numI64(a.i / b.i);
+  if (a.coef.length > MAX_DIV_DIGITS || b.coef.length > MAX_DIV_DIGITS) return numFromF64(numToF64(a) / numToF64(b));
   // exact decimal quotient if it terminates within 40 digits
   let shift = 40;
   let num = a.coef + zeros(shift + (b.coef.length > a.coef.length ? b.coef.length - a.coef.length : 0));
@@ -314,6 +326,7 @@ export function numDiv(a: NumV, b: NumV): NumV | null {
 export function numRem(a: NumV, b: NumV): NumV | null {
   if (!numIsInt(a) || !numIsInt(b) || b.coef == "0") return null;
   if (a.isInt && b.isInt) return numI64(a.i % b.i);
+  if (intDigits(a) > MAX_DIV_DIGITS || intDigits(b) > MAX_DIV_DIGITS) return null;
   let qr = magDivmod(a.coef + zeros(a.exp), b.coef + zeros(b.exp));
   return numDec(a.neg, qr[1], 0);
 }
@@ -322,6 +335,7 @@ export function numRem(a: NumV, b: NumV): NumV | null {
 export function numIntDiv(a: NumV, b: NumV): NumV | null {
   if (!numIsInt(a) || !numIsInt(b) || b.coef == "0") return null;
   if (a.isInt && b.isInt) return numI64(a.i / b.i);
+  if (intDigits(a) > MAX_DIV_DIGITS || intDigits(b) > MAX_DIV_DIGITS) return null;
   let qr = magDivmod(a.coef + zeros(a.exp), b.coef + zeros(b.exp));
   return numDec(a.neg != b.neg, qr[0], 0);
 }
