@@ -13,6 +13,16 @@ describe('runtime values: JSON and Rego term codec', () => {
 
   test('duplicate object keys keep the last value', () => {
     expect(roundTrip('{"a":1,"a":2}')).toBe('{"a":2}');
+    expect(roundTrip('{"b":0,"a":1,"b":2,"a":3}')).toBe('{"a":3,"b":2}');
+  });
+
+  test('large objects in any key order parse in near-linear time', () => {
+    const keys = Array.from({ length: 100000 }, (_, i) => `k${String(99999 - i).padStart(6, '0')}`);
+    const text = `{${keys.map((k, i) => `"${k}":${i}`).join(',')}}`;
+    const t0 = Date.now();
+    const out = roundTrip(text);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(out?.startsWith('{"k000000":99999,"k000001":99998')).toBe(true);
   });
 
   test('number text is kept exactly, beyond float64 and int64', () => {

@@ -616,7 +616,7 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       let o = changetype<ObjV>(x);
       for (let i = 0; i < o.keys.length; i++) if (!isStr(o.keys[i]) || !isStr(o.vals[i])) return null;
       let str = s(y);
-      let out = "";
+      let parts = new Array<string>();
       let i = 0;
       let hasEmpty = false;
       for (let k = 0; k < o.keys.length; k++) if (s(o.keys[k]).length == 0) hasEmpty = true;
@@ -626,16 +626,19 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
           let key = s(o.keys[k]);
           if (key.length == 0) continue;
           if (i + key.length <= str.length && str.substr(i, key.length) == key) {
-            out += s(o.vals[k]); i += key.length; matched = true; break;
+            parts.push(s(o.vals[k])); i += key.length; matched = true; break;
           }
         }
         if (matched) continue;
         if (i == str.length) break;
-        out += str.charAt(i);
-        i++;
+        // copy the run up to the next possible match start in one piece
+        let j = i + 1;
+        while (j < str.length && !startsAnyKey(str, j, o)) j++;
+        parts.push(str.substring(i, j));
+        i = j;
       }
       if (hasEmpty) return null;
-      return new StrV(out);
+      return new StrV(parts.join(""));
     }
     case 59: { // substring(s, start, length)
       if (!isStr(x)) return null;
@@ -814,6 +817,15 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
     }
   }
   return null;
+}
+
+function startsAnyKey(str: string, i: i32, o: ObjV): bool {
+  let c = str.charCodeAt(i);
+  for (let k = 0; k < o.keys.length; k++) {
+    let key = s(o.keys[k]);
+    if (key.length > 0 && key.charCodeAt(0) == c) return true;
+  }
+  return false;
 }
 
 function strList(v: Value): Array<string> | null {

@@ -1,7 +1,7 @@
 // JSON (RFC 8259) and Rego term text: parse from UTF-8 bytes, dump to UTF-8.
 import {
   Value, NullV, BoolV, StrV, ArrV, ObjV, SetV, NULL, TRUE, FALSE,
-  T_NULL, T_BOOL, T_NUM, T_STR, T_ARR, T_OBJ, T_SET, objPut, setAdd,
+  T_NULL, T_BOOL, T_NUM, T_STR, T_ARR, T_OBJ, T_SET, objPut, setAdd, cmp,
 } from "./value";
 import { NumV, numParse, numFormat } from "./num";
 
@@ -142,6 +142,31 @@ const MAX_DEPTH: i32 = 512;
 
 const F_ARR = 0, F_BRACE = 1, F_SET = 2, F_OBJ_KEY = 3, F_OBJ_VAL = 4;
 
+class KV {
+  constructor(public k: Value, public v: Value, public i: i32) {}
+}
+
+/** Objects collect entries unsorted while parsing and are sorted once (O(n log n)); the last duplicate key wins. */
+function closeFrame(f: Frame): Value {
+  if (f.kind != F_OBJ_VAL && f.kind != F_OBJ_KEY) return f.cont;
+  let o = changetype<ObjV>(f.cont);
+  let n = o.keys.length;
+  let sorted = true;
+  for (let i = 1; i < n; i++) if (cmp(unchecked(o.keys[i - 1]), unchecked(o.keys[i])) >= 0) { sorted = false; break; }
+  if (sorted) return o;
+  let kvs = new Array<KV>(0);
+  for (let i = 0; i < n; i++) kvs.push(new KV(unchecked(o.keys[i]), unchecked(o.vals[i]), i));
+  kvs.sort((a: KV, b: KV): i32 => { let c = cmp(a.k, b.k); return c != 0 ? c : a.i - b.i; });
+  let r = new ObjV();
+  for (let i = 0; i < n; i++) {
+    let e = unchecked(kvs[i]);
+    if (i + 1 < n && cmp(e.k, unchecked(kvs[i + 1]).k) == 0) continue; // a later duplicate wins
+    r.keys.push(e.k);
+    r.vals.push(e.v);
+  }
+  return r;
+}
+
 class Frame {
   key: Value | null = null;
   constructor(public kind: i32, public cont: Value) {}
@@ -246,21 +271,21 @@ class Parser {
         }
         if (f.kind == F_ARR) changetype<ArrV>(f.cont).items.push(v);
         else if (f.kind == F_SET) setAdd(changetype<SetV>(f.cont), v);
-        else objPut(changetype<ObjV>(f.cont), f.key!, v);
+        else { let o = changetype<ObjV>(f.cont); o.keys.push(f.key!); o.vals.push(v); } // sorted on close
         this.ws();
         let d = this.peek();
         let close = f.kind == F_ARR ? 93 : 125;
         if (d == 44) {
           this.p++;
           this.ws();
-          if (this.rego && this.peek() == close) { this.p++; v = f.cont; frames.pop(); continue; }
+          if (this.rego && this.peek() == close) { this.p++; v = closeFrame(f); frames.pop(); continue; }
           if (f.kind == F_OBJ_VAL) {
             f.kind = F_OBJ_KEY;
             if (!this.rego && this.peek() != 34) return this.fail();
           }
           break; // next element
         }
-        if (d == close) { this.p++; v = f.cont; frames.pop(); continue; }
+        if (d == close) { this.p++; v = closeFrame(f); frames.pop(); continue; }
         return this.fail();
       }
     }
