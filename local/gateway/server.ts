@@ -86,6 +86,29 @@ function headerBytes(req: http.IncomingMessage): number {
   return n;
 }
 
+/**
+ * The client's headers plus what API Gateway adds on the way in: the caller's
+ * address appended to X-Forwarded-For, X-Forwarded-Port/Proto and an
+ * X-Amzn-Trace-Id (client-sent values of the last three are replaced).
+ */
+function forwardedHeaders(req: http.IncomingMessage, sourceIp: string, port: number, requestId: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  let xff: string | undefined;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] ?? '';
+    const value = req.rawHeaders[i + 1] ?? '';
+    const lower = name.toLowerCase();
+    if (lower === 'x-forwarded-for') xff = xff === undefined ? value : `${xff}, ${value}`;
+    else if (lower === 'x-forwarded-port' || lower === 'x-forwarded-proto' || lower === 'x-amzn-trace-id') continue;
+    else pairs.push([name, value]);
+  }
+  pairs.push(['X-Forwarded-For', xff === undefined ? sourceIp : `${xff}, ${sourceIp}`]);
+  pairs.push(['X-Forwarded-Port', String(port)]);
+  pairs.push(['X-Forwarded-Proto', 'http']);
+  pairs.push(['X-Amzn-Trace-Id', `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${requestId.replace(/-/g, '').slice(0, 24)}`]);
+  return pairs;
+}
+
 class BodyTooLarge extends Error {}
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
@@ -174,10 +197,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     if (!route) {
       return { result: gatewayError('MISSING_AUTHENTICATION_TOKEN', requestId, 'Missing Authentication Token'), authorizer: 'skipped', reason: 'no_route' };
     }
-    const headerPairs: Array<[string, string]> = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headerPairs.push([req.rawHeaders[i] ?? '', req.rawHeaders[i + 1] ?? '']);
+    const sourceIp = sourceIpOf(req);
+    const headerPairs = forwardedHeaders(req, sourceIp, (server.address() as AddressInfo).port, requestId);
     const greq: GatewayRequest = {
-      method, path, rawQuery, headerPairs, body, sourceIp: sourceIpOf(req), requestId, receivedAt: new Date(),
+      method, path, rawQuery, headerPairs, body, sourceIp, requestId, receivedAt: new Date(),
       resource: route.resource, resourceId: route.resourceId, pathParameters: route.pathParameters,
     };
     const arn = methodArn(api, method, path);

@@ -71,6 +71,14 @@ describe('local API Gateway emulation', () => {
     expect(e?.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  test('like API Gateway, the caller address is appended to X-Forwarded-For and a trace id is added', async () => {
+    await rawRequest(s.gw.url, 'GET', '/v1/x', { ...bearer('allow'), 'X-Forwarded-For': '203.0.113.7', 'X-Amzn-Trace-Id': 'Root=spoofed' });
+    const h = s.rec.authorizerEvents[0]?.headers ?? {};
+    expect(h['X-Forwarded-For']).toBe('203.0.113.7, 127.0.0.1');
+    expect(h['X-Amzn-Trace-Id']).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    expect(s.rec.authorizerEvents[0]?.requestContext.identity.sourceIp).toBe('127.0.0.1');
+  });
+
   test('an Allow reaches the integration with the authorizer context stringified, principalId and a numeric integrationLatency', async () => {
     const res = await rawRequest(s.gw.url, 'GET', '/v1/claims/enrollee/1001', bearer('allow'));
     expect(res.status).toBe(200);
