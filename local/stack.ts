@@ -24,6 +24,8 @@ export interface LocalStackConfig {
   readonly claimsProxyModule: string | undefined;
   /** Skip the policy build (fixture handlers that need no policy). */
   readonly skipPolicyBuild: boolean;
+  /** API keys the gateway requires in `x-api-key` (empty = no API key, the CDK default). */
+  readonly apiKeys: readonly string[];
   /** Rego sources to serve (default policies/); the bundle goes to <dir>/build/policy.wasm. */
   readonly policyDir: string;
   readonly quiet: boolean;
@@ -65,6 +67,7 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalS
     claimsProxyModule: env.LOCAL_CLAIMS_PROXY_MODULE ? path.resolve(env.LOCAL_CLAIMS_PROXY_MODULE) : undefined,
     skipPolicyBuild: env.LOCAL_SKIP_POLICY_BUILD === '1',
     policyDir: path.resolve(env.LOCAL_POLICY_DIR ?? POLICY_DIR),
+    apiKeys: (env.LOCAL_API_KEYS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''),
     quiet: env.LOCAL_QUIET === '1',
   };
 }
@@ -96,6 +99,7 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       integration: loadClaimsProxyHandler(config.claimsProxyModule),
       api: { stage: config.stage },
       authorizerCacheTtlSeconds: config.authorizerCacheTtlSeconds,
+      apiKeys: config.apiKeys,
       log,
     }).catch((e: unknown) => explainListenError(e, 'local gateway', 'GATEWAY_PORT', config.gatewayPort));
     const b = backend;

@@ -15,14 +15,14 @@ import type { AddressInfo } from 'node:net';
 import type {
   APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
-import { authorizerIdentitySources } from '../../cdk/construct/identity-sources';
+import { API_KEY_HEADER, authorizerIdentitySources } from '../../cdk/construct/identity-sources';
 import { AuthorizerCache } from './authorizer-cache';
 import { MalformedAuthorizerResult, parseAuthorizerResult, proxyAuthorizerContext, type AuthorizerDecision } from './authorizer-result';
 import { GatewayResponses, type GatewayResponseType } from './gateway-responses';
 import { evaluatePolicy } from './iam-policy';
 import { resolveIdentitySources } from './identity-sources';
 import { MalformedProxyResult, parseProxyResult, type HttpResult } from './proxy-result';
-import { buildAuthorizerEvent, buildProxyEvent, methodArn, type ApiIdentity, type GatewayRequest } from './request-model';
+import { buildAuthorizerEvent, buildProxyEvent, headerValue, methodArn, type ApiIdentity, type GatewayRequest } from './request-model';
 import { CDK_ROUTES, matchRoute, type RouteDefinition } from './routes';
 
 export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -36,7 +36,13 @@ export interface LocalGatewayOptions {
   readonly api?: Partial<ApiIdentity>;
   /** Authorizer result cache TTL (API Gateway default 300 s; 0 disables). */
   readonly authorizerCacheTtlSeconds?: number;
-  /** Defaults to the CDK construct's sources (Authorization, context.httpMethod, context.path). */
+  /**
+   * API keys accepted in the `x-api-key` header (API Gateway with `apiKeyRequired`). When set,
+   * the header is also an identity source (the CDK construct does the same) and a missing or
+   * unknown key is 403 after the authorizer allowed the request, as in AWS.
+   */
+  readonly apiKeys?: readonly string[];
+  /** Defaults to the CDK construct's sources (Authorization, context.httpMethod, context.path[, x-api-key]). */
   readonly identitySources?: readonly string[];
   readonly routes?: readonly RouteDefinition[];
   readonly authorizerTimeoutMs?: number;
@@ -142,7 +148,8 @@ function sourceIpOf(req: http.IncomingMessage): string {
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const api: ApiIdentity = { ...DEFAULT_API, ...options.api };
   const cache = new AuthorizerCache(options.authorizerCacheTtlSeconds ?? 300);
-  const identitySources = options.identitySources ?? authorizerIdentitySources(false);
+  const apiKeys = options.apiKeys && options.apiKeys.length > 0 ? new Set(options.apiKeys) : undefined;
+  const identitySources = options.identitySources ?? authorizerIdentitySources(apiKeys !== undefined);
   const routes = options.routes ?? CDK_ROUTES;
   const responses = new GatewayResponses();
   const authorizerTimeoutMs = options.authorizerTimeoutMs ?? 10_000;
@@ -247,6 +254,12 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       return { result: gatewayError('ACCESS_DENIED', requestId, message, { authorizer: { ...decision.context, principalId: decision.principalId } }), authorizer: source, verdict, principalId: decision.principalId };
     }
 
+    if (apiKeys) {
+      const key = headerValue(greq, API_KEY_HEADER);
+      if (key === undefined || !apiKeys.has(key)) {
+        return { result: gatewayError('INVALID_API_KEY', requestId, 'Forbidden'), authorizer: source, verdict: 'invalid-api-key', principalId: decision.principalId, reason: 'invalid_api_key' };
+      }
+    }
     const event = buildProxyEvent(api, greq, proxyAuthorizerContext(decision, latencyMs));
     invocations.integration++;
     let raw: unknown;

@@ -221,6 +221,25 @@ describe('authorizer result cache', () => {
   });
 });
 
+describe('API keys (apiKeyRequired)', () => {
+  test('the key is an identity source and must be a known key; the authorizer still decides first', async () => {
+    const rec = newRecorder();
+    const gw = await startLocalGateway({ port: 0, authorizer: fixtureAuthorizer(rec), integration: fixtureIntegration(rec), apiKeys: ['k-123'], log: () => undefined });
+    try {
+      expect((await rawRequest(gw.url, 'GET', '/v1/x', bearer('allow'))).status).toBe(401);
+      expect(rec.authorizerEvents).toHaveLength(0);
+      const wrong = await rawRequest(gw.url, 'GET', '/v1/x', { ...bearer('allow'), 'x-api-key': 'nope' });
+      expect(wrong.status).toBe(403);
+      expect(rec.authorizerEvents).toHaveLength(1);
+      expect((await rawRequest(gw.url, 'GET', '/v1/x', { ...bearer('allow'), 'x-api-key': 'k-123' })).status).toBe(200);
+      expect((await rawRequest(gw.url, 'GET', '/v1/x', { ...bearer('deny'), 'x-api-key': 'k-123' })).status).toBe(403);
+      expect(rec.proxyEvents).toHaveLength(1);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('routes and timeouts', () => {
   test('a path outside the route table is 403 Missing Authentication Token without calling the authorizer', async () => {
     const { gw, rec } = await start({ routes: [{ resource: '/v1/{proxy+}', method: 'ANY' }] });
