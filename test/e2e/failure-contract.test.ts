@@ -131,3 +131,25 @@ describe('policy evaluation errors', () => {
     expect(res.body).not.toContain('6789');
   });
 });
+
+describe('API key required (LOCAL_API_KEYS)', () => {
+  let stack: StackProcess;
+  beforeAll(async () => {
+    stack = await startStackProcess({ LOCAL_API_KEYS: 'dev-key-1' });
+  }, 90_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  test('without the key the request is 401, with a wrong key 403, and the key never reaches the backend', async () => {
+    const alice = await userToken(stack, 'alice');
+    expect((await call(stack, 'GET', '/v1/claims/enrollee/1001', alice)).status).toBe(401);
+    expect((await call(stack, 'GET', '/v1/claims/enrollee/1001', alice, undefined, { 'x-api-key': 'wrong' })).status).toBe(403);
+    const ok = await call(stack, 'GET', '/v1/claims/enrollee/1001', alice, undefined, { 'x-api-key': 'dev-key-1' });
+    expect(ok.status).toBe(200);
+    const seen = await backendRequests(stack);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.headerNames).not.toContain('x-api-key');
+    expect(seen[0]?.headerNames).not.toContain('authorization');
+  });
+});
