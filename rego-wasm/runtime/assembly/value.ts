@@ -41,8 +41,39 @@ export class ObjV extends Value {
 }
 
 export class SetV extends Value {
-  items: Array<Value> = new Array<Value>();
+  _items: Array<Value> = new Array<Value>();
+  /** Out-of-order additions not yet merged into `_items` (see setAdd). */
+  pending: Array<Value> | null = null;
   constructor() { super(T_SET); }
+  /** The elements, sorted and unique (merges pending additions first). */
+  get items(): Array<Value> {
+    if (this.pending !== null) flushSet(this);
+    return this._items;
+  }
+  set items(v: Array<Value>) { this._items = v; this.pending = null; }
+}
+
+const PENDING_MIN: i32 = 64;
+
+function flushSet(s: SetV): void {
+  let pend = s.pending!;
+  s.pending = null;
+  pend.sort((a: Value, b: Value): i32 => cmp(a, b));
+  let a = s._items;
+  let out = new Array<Value>();
+  let i = 0, j = 0;
+  let na = a.length, nb = pend.length;
+  while (i < na || j < nb) {
+    let v: Value;
+    if (j >= nb) v = unchecked(a[i++]);
+    else if (i >= na) v = unchecked(pend[j++]);
+    else {
+      let c = cmp(unchecked(a[i]), unchecked(pend[j]));
+      if (c <= 0) { v = unchecked(a[i++]); if (c == 0) j++; } else v = unchecked(pend[j++]);
+    }
+    if (out.length == 0 || cmp(unchecked(out[out.length - 1]), v) != 0) out.push(v);
+  }
+  s._items = out;
 }
 
 export const NULL = new NullV();
@@ -194,14 +225,30 @@ export function objRemove(o: ObjV, k: Value): void {
   o.vals.splice(i, 1);
 }
 
-/** Returns false if already present. */
-export function setAdd(s: SetV, v: Value): bool {
-  let i = bsearch(s.items, v);
-  if (i >= 0) return false;
-  i = -i - 1;
-  s.items.push(v);
-  if (i != s.items.length - 1) insertAt(s.items, i, v);
-  return true;
+/**
+ * Adds `v`. In-order additions append; out-of-order additions to a large set are
+ * buffered and merged in one sort on the next read, so building a set from
+ * unsorted elements costs O(n log n) instead of O(n^2) element moves.
+ */
+export function setAdd(s: SetV, v: Value): void {
+  let pend = s.pending;
+  if (pend !== null) { pend.push(v); return; }
+  let items = s._items;
+  let n = items.length;
+  if (n > 0) {
+    let c = cmp(unchecked(items[n - 1]), v);
+    if (c == 0) return;
+    if (c > 0) {
+      if (n >= PENDING_MIN) { let p = new Array<Value>(); p.push(v); s.pending = p; return; }
+      let i = bsearch(items, v);
+      if (i >= 0) return;
+      i = -i - 1;
+      items.push(v);
+      insertAt(items, i, v);
+      return;
+    }
+  }
+  items.push(v);
 }
 
 export function setHas(s: SetV, v: Value): bool { return bsearch(s.items, v) >= 0; }
