@@ -62,7 +62,19 @@ export function applyFunctionEnvironment(env: Record<string, string>, target: No
   return applied;
 }
 
-interface HandlerModule<H> { handler?: H }
+interface HandlerModule<H> { handler?: H; resetForTests?: () => void }
+
+/**
+ * Re-run a handler module's cold start (its optional `resetForTests()`), e.g.
+ * after the policy bundle changed. Returns false when the module has no reset.
+ */
+export function resetHandlerModule(file: string): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(file) as HandlerModule<unknown>;
+  if (typeof mod.resetForTests !== 'function') return false;
+  mod.resetForTests();
+  return true;
+}
 
 function loadHandler<H>(file: string): H {
   let mod: HandlerModule<H>;

@@ -6,7 +6,10 @@
 import * as path from 'node:path';
 import { startClaimsBackend, type ClaimsBackend } from './backend/server';
 import { LocalConfigError } from './errors';
-import { applyFunctionEnvironment, functionEnvironment, loadAuthorizerHandler, loadClaimsProxyHandler } from './functions-env';
+import * as fs from 'node:fs';
+import {
+  AUTHORIZER_MODULE, CLAIMS_PROXY_MODULE, applyFunctionEnvironment, functionEnvironment, loadAuthorizerHandler, loadClaimsProxyHandler, resetHandlerModule,
+} from './functions-env';
 import { startLocalGateway, type LocalGateway } from './gateway/server';
 import { startOktaStandIn, type OktaStandIn } from './okta/server';
 import { ensurePolicyBundle, POLICY_DIR, REPO_ROOT } from './policy-bundle';
@@ -29,6 +32,8 @@ export interface LocalStackConfig {
   /** Rego sources to serve (default policies/); the bundle goes to <dir>/build/policy.wasm. */
   readonly policyDir: string;
   readonly quiet: boolean;
+  /** Rebuild the bundle and re-run the handlers' cold start when policy files change. */
+  readonly watchPolicies: boolean;
 }
 
 export interface LocalStack {
@@ -69,6 +74,7 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalS
     policyDir: path.resolve(env.LOCAL_POLICY_DIR ?? POLICY_DIR),
     apiKeys: (env.LOCAL_API_KEYS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''),
     quiet: env.LOCAL_QUIET === '1',
+    watchPolicies: env.LOCAL_WATCH !== '0',
   };
 }
 
@@ -103,9 +109,13 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       log,
     }).catch((e: unknown) => explainListenError(e, 'local gateway', 'GATEWAY_PORT', config.gatewayPort));
     const b = backend;
+    const watcher = config.watchPolicies && !config.skipPolicyBuild
+      ? watchPolicies(config, wasm, say, () => gateway.cache.flush())
+      : undefined;
     return {
       okta, backend: b, gateway, functionEnv,
       close: async () => {
+        watcher?.close();
         await gateway.close();
         await b.close();
         await okta.close();
@@ -115,5 +125,41 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
     await backend?.close();
     await okta.close();
     throw error;
+  }
+}
+
+/**
+ * Policy hot reload: when a `.rego`, `manifest.json` or `data.json` in the
+ * policy directory changes, rebuild the bundle if stale, re-run both
+ * handlers' cold start (they reload policy.wasm and data.json) and flush the
+ * authorizer cache. A compile error is reported and the previous policy
+ * keeps serving.
+ */
+function watchPolicies(config: LocalStackConfig, wasm: string, say: (m: string) => void, flush: () => void): fs.FSWatcher | undefined {
+  let timer: NodeJS.Timeout | undefined;
+  const reload = (): void => {
+    try {
+      ensurePolicyBundle({ dir: config.policyDir, wasm, log: say });
+    } catch (error) {
+      say(`policy NOT reloaded (the previous policy keeps serving): ${(error as Error).message}`);
+      return;
+    }
+    const modules = [config.authorizerModule ?? AUTHORIZER_MODULE, config.claimsProxyModule ?? CLAIMS_PROXY_MODULE];
+    const reset = modules.filter((m) => resetHandlerModule(m));
+    flush();
+    say(`policy reloaded (${reset.length} handler(s) re-initialised, authorizer cache flushed)`);
+  };
+  try {
+    const watcher = fs.watch(config.policyDir, (_event, name) => {
+      const file = typeof name === 'string' ? name : '';
+      if (!file.endsWith('.rego') && file !== 'manifest.json' && file !== 'data.json') return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(reload, 250);
+    });
+    watcher.on('error', () => undefined);
+    return watcher;
+  } catch {
+    say('policy hot reload unavailable (fs.watch failed); restart npm start after policy changes');
+    return undefined;
   }
 }
