@@ -14,6 +14,7 @@
  */
 import { loadPolicy, loadPolicySync, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { beginEvaluation, sdkHostBuiltins, type HostBuiltin, type JsonValue, type SdkBuiltin } from './builtins/host';
+import { importedMemoryMinPages } from './package/wasm-binary';
 
 export type { LoadedPolicy };
 
@@ -35,7 +36,10 @@ export function sdkBuiltins(extra: Readonly<Record<string, HostBuiltin>> = {}): 
 }
 
 export interface LoadOptions {
-  /** Initial memory pages (64 KiB each); the SDK default is 5. */
+  /**
+   * Initial memory pages (64 KiB each). Default: the SDK's 5, or the module's
+   * declared minimum when that is larger (a large embedded plan).
+   */
   initialMemoryPages?: number;
   /** Additional or overriding host builtins. */
   builtins?: Readonly<Record<string, HostBuiltin>>;
@@ -51,10 +55,23 @@ function withEvaluationBoundaries(policy: LoadedPolicy): LoadedPolicy {
   return policy;
 }
 
+function initialPages(wasm: BufferSource | WebAssembly.Module, requested: number | undefined): number {
+  if (requested !== undefined) return requested;
+  if (wasm instanceof WebAssembly.Module) return 5;
+  const bytes = ArrayBuffer.isView(wasm)
+    ? new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.byteLength)
+    : new Uint8Array(wasm);
+  try {
+    return Math.max(5, importedMemoryMinPages(bytes));
+  } catch {
+    return 5; // not our format to judge: let the SDK report the problem
+  }
+}
+
 export async function loadPolicyWasm(wasm: BufferSource | WebAssembly.Module, opts: LoadOptions = {}): Promise<LoadedPolicy> {
-  return withEvaluationBoundaries(await loadPolicy(wasm, opts.initialMemoryPages ?? 5, sdkBuiltins(opts.builtins)));
+  return withEvaluationBoundaries(await loadPolicy(wasm, initialPages(wasm, opts.initialMemoryPages), sdkBuiltins(opts.builtins)));
 }
 
 export function loadPolicyWasmSync(wasm: BufferSource | WebAssembly.Module, opts: LoadOptions = {}): LoadedPolicy {
-  return withEvaluationBoundaries(loadPolicySync(wasm, opts.initialMemoryPages ?? 5, sdkBuiltins(opts.builtins)));
+  return withEvaluationBoundaries(loadPolicySync(wasm, initialPages(wasm, opts.initialMemoryPages), sdkBuiltins(opts.builtins)));
 }
