@@ -32,6 +32,8 @@ export interface LocalStackConfig {
   /** Rego sources to serve (default policies/); the bundle goes to <dir>/build/policy.wasm. */
   readonly policyDir: string;
   readonly quiet: boolean;
+  /** Log the (redacted) Lambda events and the authorizer result of every request. */
+  readonly debugEvents: boolean;
   /** Rebuild the bundle and re-run the handlers' cold start when policy files change. */
   readonly watchPolicies: boolean;
 }
@@ -75,6 +77,7 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalS
     apiKeys: (env.LOCAL_API_KEYS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''),
     quiet: env.LOCAL_QUIET === '1',
     watchPolicies: env.LOCAL_WATCH !== '0',
+    debugEvents: env.LOCAL_DEBUG_EVENTS === '1',
   };
 }
 
@@ -106,6 +109,7 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       api: { stage: config.stage },
       authorizerCacheTtlSeconds: config.authorizerCacheTtlSeconds,
       apiKeys: config.apiKeys,
+      debugEvents: config.debugEvents,
       log,
     }).catch((e: unknown) => explainListenError(e, 'local gateway', 'GATEWAY_PORT', config.gatewayPort));
     const b = backend;

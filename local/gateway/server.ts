@@ -54,6 +54,11 @@ export interface LocalGatewayOptions {
   readonly maxBodyBytes?: number;
   /** One JSON object per request (never tokens or bodies). */
   readonly log?: (line: Record<string, unknown>) => void;
+  /**
+   * Print the authorizer event and result and the integration event (like SAM's
+   * debug output), with every Authorization / API key value redacted.
+   */
+  readonly debugEvents?: boolean;
 }
 
 export interface LocalGateway {
@@ -113,6 +118,21 @@ function forwardedHeaders(req: http.IncomingMessage, sourceIp: string, port: num
   pairs.push(['X-Forwarded-Proto', 'http']);
   pairs.push(['X-Amzn-Trace-Id', `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${requestId.replace(/-/g, '').slice(0, 24)}`]);
   return pairs;
+}
+
+const SECRET_HEADERS = new Set(['authorization', API_KEY_HEADER]);
+
+/** A copy of an event with credential header values replaced (for debug output only). */
+export function redactEvent<E extends { headers?: unknown; multiValueHeaders?: unknown }>(event: E): E {
+  const redactMap = (m: unknown, multi: boolean): unknown => {
+    if (typeof m !== 'object' || m === null) return m;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
+      out[k] = SECRET_HEADERS.has(k.toLowerCase()) ? (multi ? ['<redacted>'] : '<redacted>') : v;
+    }
+    return out;
+  };
+  return { ...event, headers: redactMap(event.headers, false), multiValueHeaders: redactMap(event.multiValueHeaders, true) };
 }
 
 class BodyTooLarge extends Error {}
@@ -229,7 +249,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       invocations.authorizer++;
       let raw: unknown;
       try {
-        raw = await withTimeout(options.authorizer(buildAuthorizerEvent(api, greq)), authorizerTimeoutMs);
+        const authorizerEvent = buildAuthorizerEvent(api, greq);
+        if (options.debugEvents) log({ component: 'gateway', requestId, debug: 'authorizer-event', event: redactEvent(authorizerEvent) });
+        raw = await withTimeout(options.authorizer(authorizerEvent), authorizerTimeoutMs);
+        if (options.debugEvents) log({ component: 'gateway', requestId, debug: 'authorizer-result', result: raw });
       } catch (e) {
         if (e instanceof Error && e.message === 'Unauthorized') {
           return { result: gatewayError('UNAUTHORIZED', requestId, 'Unauthorized'), authorizer: source, reason: 'authorizer_unauthorized' };
@@ -261,6 +284,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       }
     }
     const event = buildProxyEvent(api, greq, proxyAuthorizerContext(decision, latencyMs));
+    if (options.debugEvents) log({ component: 'gateway', requestId, debug: 'integration-event', event: redactEvent(event) });
     invocations.integration++;
     let raw: unknown;
     try {

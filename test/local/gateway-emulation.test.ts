@@ -221,6 +221,26 @@ describe('authorizer result cache', () => {
   });
 });
 
+describe('debug output', () => {
+  test('debugEvents logs the authorizer event, its result and the integration event with credentials redacted', async () => {
+    const rec = newRecorder();
+    const lines: Record<string, unknown>[] = [];
+    const gw = await startLocalGateway({ port: 0, authorizer: fixtureAuthorizer(rec), integration: fixtureIntegration(rec), debugEvents: true, log: (l) => lines.push(l) });
+    try {
+      await rawRequest(gw.url, 'GET', '/v1/x', { Authorization: 'Bearer allow', 'x-api-key': 'secret-key' });
+      expect(lines.map((l) => l.debug).filter(Boolean)).toEqual(['authorizer-event', 'authorizer-result', 'integration-event']);
+      const text = JSON.stringify(lines);
+      expect(text).not.toContain('Bearer allow');
+      expect(text).not.toContain('secret-key');
+      expect(text).toContain('<redacted>');
+      // The handlers themselves still got the real values.
+      expect(rec.authorizerEvents[0]?.headers?.Authorization).toBe('Bearer allow');
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('API keys (apiKeyRequired)', () => {
   test('the key is an identity source and must be a known key; the authorizer still decides first', async () => {
     const rec = newRecorder();
