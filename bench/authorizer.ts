@@ -1,0 +1,134 @@
+/**
+ * Authorizer figures (issue #4), measured in one run against the local Okta
+ * stand-in (child process, loopback):
+ *
+ * - warm in-process latency of the REAL authorizer handler over 10k requests
+ *   (token verification + input mapping + request policy + IAM policy), next
+ *   to aws-jwt-verify verifying the same token alone (JWKS cached), and the
+ *   share the rest adds on top of verification (target ≤ 25%);
+ * - cold init: a fresh `node` process loading the handler bundled by esbuild
+ *   as the CDK stack bundles it, then answering its first request (module
+ *   load, policy instantiate, JWKS hydrate from the stand-in).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { JwtVerifier } from 'aws-jwt-verify';
+import { buildPolicyDir } from '../rego-wasm/src/cli/build';
+import { requestToken } from '../local/okta/token-client';
+import { startStackProcess } from '../local/stack-process';
+
+const ROOT = join(__dirname, '..');
+const POLICY_DIR = join(ROOT, 'policies');
+const N = Number(process.env.BENCH_AUTHORIZER_REQUESTS ?? '10000');
+
+type Handler = (event: unknown) => Promise<{ policyDocument?: { Statement?: { Effect?: string }[] } }>;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    out[i] = Number(process.hrtime.bigint() - t0) / 1000; // µs
+  }
+  return out;
+}
+
+export async function benchAuthorizer(): Promise<Record<string, number | string>> {
+  const built = buildPolicyDir(POLICY_DIR, { out: join(POLICY_DIR, 'build', 'policy.wasm') });
+  const stack = await startStackProcess({ LOCAL_QUIET: '1', LOCAL_KEYS_DIR: 'memory' });
+  try {
+    const token = (await requestToken({ tokenEndpoint: stack.tokenEndpoint, username: 'alice' })).accessToken;
+    const issuer = stack.issuer;
+    const jwksUri = `${issuer}/v1/keys`;
+    const env: Record<string, string> = {
+      OKTA_ISSUER: issuer,
+      OKTA_AUDIENCE: 'api://default',
+      OKTA_JWKS_URI: jwksUri,
+      POLICY_WASM_PATH: built.out,
+      POLICY_DATA_PATH: join(POLICY_DIR, 'data.json'),
+      LOG_LEVEL: 'silent',
+    };
+    const event = JSON.parse(
+      readFileSync(join(ROOT, 'test', 'events', 'authorizer-get-own-record.json'), 'utf8').replaceAll('__ACCESS_TOKEN__', token),
+    ) as unknown;
+
+    // ---- cold init, in a fresh process, from the esbuild bundle the stack deploys
+    const dir = mkdtempSync(join(tmpdir(), 'bench-authorizer-'));
+    buildSync({
+      entryPoints: [join(ROOT, 'functions', 'authorizer', 'handler.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      minify: true,
+      outfile: join(dir, 'index.js'),
+      alias: { '@open-policy-agent/opa-wasm': require.resolve('@open-policy-agent/opa-wasm') },
+      logLevel: 'silent',
+    });
+    writeFileSync(join(dir, 'event.json'), JSON.stringify(event));
+    writeFileSync(
+      join(dir, 'cold.js'),
+      `const t0 = process.hrtime.bigint();
+const h = require('./index.js');
+const t1 = process.hrtime.bigint();
+h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8'))).then((r) => {
+  const t2 = process.hrtime.bigint();
+  const effect = r.policyDocument.Statement[0].Effect;
+  process.stdout.write(JSON.stringify({ load: Number(t1 - t0) / 1e6, first: Number(t2 - t1) / 1e6, effect }));
+});`,
+    );
+    const colds: { load: number; first: number; effect: string }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const out = execFileSync(process.execPath, [join(dir, 'cold.js')], { env: { ...process.env, ...env } }).toString();
+      colds.push(JSON.parse(out) as { load: number; first: number; effect: string });
+    }
+    if (colds.some((c) => c.effect !== 'Allow')) throw new Error('cold authorizer did not allow alice reading her own record');
+    const byTotal = [...colds].sort((a, b) => a.load + a.first - (b.load + b.first));
+    const coldMedian = byTotal[Math.floor(byTotal.length / 2)];
+
+    // ---- warm, in this process: the real handler module
+    Object.assign(process.env, env);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { handler } = require('../functions/authorizer/handler') as { handler: Handler };
+    const first = await handler(event);
+    if (first.policyDocument?.Statement?.[0]?.Effect !== 'Allow') throw new Error('warm authorizer did not allow');
+
+    const verifier = JwtVerifier.create({ issuer, audience: 'api://default', jwksUri });
+    const jwks = (await (await fetch(jwksUri)).json()) as Parameters<typeof verifier.cacheJwks>[0];
+    verifier.cacheJwks(jwks);
+    await verifier.verify(token);
+
+    // interleave rounds so machine noise hits both alike
+    const auth: number[] = [];
+    const verify: number[] = [];
+    const rounds = 10;
+    for (let r = 0; r < rounds; r++) {
+      verify.push(...(await timeEach(N / rounds, () => verifier.verify(token))));
+      auth.push(...(await timeEach(N / rounds, () => handler(event))));
+    }
+    auth.sort((a, b) => a - b);
+    verify.sort((a, b) => a - b);
+    const a50 = percentile(auth, 50);
+    const v50 = percentile(verify, 50);
+    return {
+      requests: N,
+      authorizer_p50_us: a50,
+      authorizer_p99_us: percentile(auth, 99),
+      jwt_verify_only_p50_us: v50,
+      jwt_verify_only_p99_us: percentile(verify, 99),
+      added_over_verification_p50_pct: ((a50 - v50) / v50) * 100,
+      cold_module_load_ms: coldMedian.load,
+      cold_first_request_ms: coldMedian.first,
+      cold_total_ms: coldMedian.load + coldMedian.first,
+    };
+  } finally {
+    await stack.stop();
+  }
+}
