@@ -48,7 +48,23 @@ target := route.params.id
 
 claims := input.token.payload
 
-caller_id := claims.enrolleeId if is_string(claims.enrolleeId)
+# A member is a user-bound token (Okta sets `uid` only when a user is bound)
+# carrying the enrollee claims. A client-credentials token that happens to
+# carry an `enrolleeId` (a misconfigured custom claim) is NOT a member.
+caller_id := claims.enrolleeId if {
+	is_string(claims.enrolleeId)
+	is_string(claims.uid)
+}
+
+# A service client: the client-credentials shape (ACME.md: no `uid`, no
+# enrollee claims; Okta sets `sub` to the client id `cid`).
+is_service_client if {
+	not claims.uid
+	not claims.enrolleeId
+	not claims.enrolleeType
+	is_string(claims.cid)
+	claims.sub == claims.cid
+}
 
 is_primary if {
 	caller_id
@@ -60,7 +76,12 @@ is_secondary if {
 	claims.enrolleeType == "secondary"
 }
 
-is_auditor if api.audit_scope in input.token.scopes
+# ACME.md rule 4 is about service clients: a member token that carries
+# claims:audit (an over-broad Okta grant) gets no audit powers.
+is_auditor if {
+	is_service_client
+	api.audit_scope in input.token.scopes
+}
 
 dependants contains id if {
 	is_primary

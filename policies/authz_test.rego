@@ -142,3 +142,32 @@ test_primary_cannot_write_for_unlisted_member_of_own_family if {
 	d := authz.decision with input as req("POST", record_path("1004"), token)
 	d == {"allow": false, "reason": "not_own_family"}
 }
+
+# --- token shapes: members vs service clients (ACME.md "Tokens") ------------
+
+test_member_token_with_audit_scope_is_not_an_audit_client if {
+	token := member("1002", "secondary", ["claims:read", "claims:audit"], [])
+	d := authz.decision with input as req("GET", record_path("2001"), token)
+	d == {"allow": false, "reason": "not_own_record"}
+}
+
+test_client_credentials_token_with_enrollee_claims_is_not_a_member if {
+	scopes := ["claims:read", "claims:write"]
+	token := {"payload": {"sub": "0oa-svc", "cid": "0oa-svc", "enrolleeId": "1001", "enrolleeType": "primary", "scp": scopes}, "scopes": scopes}
+	d := authz.decision with input as req("POST", record_path("1001"), token)
+	d == {"allow": false, "reason": "not_a_member"}
+}
+
+test_audit_scope_on_token_with_enrollee_claims_but_no_user_grants_nothing if {
+	scopes := ["claims:read", "claims:audit"]
+	token := {"payload": {"sub": "0oa-svc", "cid": "0oa-svc", "enrolleeId": "1002", "enrolleeType": "secondary", "scp": scopes}, "scopes": scopes}
+	d := authz.decision with input as req("GET", record_path("2001"), token)
+	d.allow == false
+}
+
+test_audit_scope_on_token_whose_sub_is_not_its_client_grants_nothing if {
+	scopes := ["claims:read", "claims:audit"]
+	token := {"payload": {"sub": "someone@acme.example", "cid": "0oa-audit", "scp": scopes}, "scopes": scopes}
+	d := authz.decision with input as req("GET", record_path("2001"), token)
+	d.allow == false
+}

@@ -55,9 +55,15 @@ family_view if {
 	dependant_visible
 }
 
-dependant_visible if record.enrolleeAge < api.adult_age
+# The age must be a number: in Rego null, false and true sort before every
+# number, so an unknown age (null) would otherwise count as a minor.
+dependant_visible if {
+	is_number(record.enrolleeAge)
+	record.enrolleeAge < api.adult_age
+}
 
 dependant_visible if {
+	is_number(record.enrolleeAge)
 	record.enrolleeAge >= api.adult_age
 	record.canPrimaryViewClaims == true
 }

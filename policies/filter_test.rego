@@ -29,7 +29,7 @@ carol_record := person("2001", "2001", "primary", 45, true, "567-89-0123")
 dan_record := person("2002", "2001", "secondary", 12, false, "678-90-1234")
 
 member(id, type, deps) := {
-	"payload": {"sub": concat("", ["member-", id]), "cid": "0oa-acme-portal", "enrolleeId": id, "enrolleeType": type, "dependants": deps, "scp": ["claims:read", "claims:write"]},
+	"payload": {"sub": concat("", ["member-", id]), "cid": "0oa-acme-portal", "uid": concat("", ["00u", id]), "enrolleeId": id, "enrolleeType": type, "dependants": deps, "scp": ["claims:read", "claims:write"]},
 	"scopes": ["claims:read", "claims:write"],
 }
 
@@ -147,7 +147,7 @@ test_non_json_body_is_withheld if {
 
 test_member_with_audit_scope_reading_own_record_gets_own_view if {
 	token := {
-		"payload": {"sub": "member-1001", "cid": "0oa-acme-portal", "enrolleeId": "1001", "enrolleeType": "primary", "dependants": ["1003"], "scp": ["claims:audit", "claims:read"]},
+		"payload": {"sub": "member-1001", "cid": "0oa-acme-portal", "uid": "00u1001", "enrolleeId": "1001", "enrolleeType": "primary", "dependants": ["1003"], "scp": ["claims:audit", "claims:read"]},
 		"scopes": ["claims:audit", "claims:read"],
 	}
 	body := filter.response with input as get("1001", token, 200, alice_record)
@@ -157,7 +157,7 @@ test_member_with_audit_scope_reading_own_record_gets_own_view if {
 
 test_primary_with_audit_scope_reading_minor_dependant_gets_one_redacted_view if {
 	token := {
-		"payload": {"sub": "member-1001", "cid": "0oa-acme-portal", "enrolleeId": "1001", "enrolleeType": "primary", "dependants": ["1003"], "scp": ["claims:audit", "claims:read"]},
+		"payload": {"sub": "member-1001", "cid": "0oa-acme-portal", "uid": "00u1001", "enrolleeId": "1001", "enrolleeType": "primary", "dependants": ["1003"], "scp": ["claims:audit", "claims:read"]},
 		"scopes": ["claims:audit", "claims:read"],
 	}
 	body := filter.response with input as get("1003", token, 200, john_record)
@@ -167,4 +167,24 @@ test_primary_with_audit_scope_reading_minor_dependant_gets_one_redacted_view if 
 
 test_backend_5xx_style_status_is_withheld if {
 	not filter.response with input as get("1001", alice, 503, alice_record)
+}
+
+# --- hostile or sloppy backend data and token shapes -------------------------
+
+test_dependant_with_unknown_age_and_no_waiver_is_withheld if {
+	record := object.union(jane_record, {"enrolleeAge": null})
+	not filter.response with input as get("1004", alice, 200, record)
+}
+
+test_dependant_with_non_numeric_age_and_no_waiver_is_withheld if {
+	record := object.union(jane_record, {"enrolleeAge": false})
+	not filter.response with input as get("1004", alice, 200, record)
+}
+
+test_primary_with_audit_scope_gets_nothing_from_another_family if {
+	token := {
+		"payload": {"sub": "member-1001", "cid": "0oa-acme-portal", "uid": "00u1001", "enrolleeId": "1001", "enrolleeType": "primary", "dependants": ["1003"], "scp": ["claims:audit", "claims:read"]},
+		"scopes": ["claims:audit", "claims:read"],
+	}
+	not filter.response with input as get("2002", token, 200, dan_record)
 }
