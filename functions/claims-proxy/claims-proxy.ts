@@ -49,8 +49,14 @@ export const FORWARDED_REQUEST_HEADERS = [
   'x-correlation-id',
 ];
 
-/** Backend response headers the client may see. */
-export const RETURNED_RESPONSE_HEADERS = ['cache-control', 'etag', 'last-modified', 'content-language'];
+/**
+ * Backend response headers the client may see. NOT `cache-control`: the body
+ * the client gets depends on who asked (the response policy's view), so the
+ * backend's caching advice for the unfiltered record (e.g. `public,
+ * max-age=3600`) must never let a shared cache serve one caller's view to
+ * another; every answer is `no-store`.
+ */
+export const RETURNED_RESPONSE_HEADERS = ['etag', 'last-modified', 'content-language'];
 
 /** Backend response headers the response policy sees (no cookies). */
 const POLICY_RESPONSE_HEADER_DENYLIST = new Set(['set-cookie', 'set-cookie2', 'authorization', 'www-authenticate']);
@@ -132,12 +138,13 @@ function policyResponseHeaders(response: BackendResponse): Record<string, string
 }
 
 function returnedHeaders(response: BackendResponse, requestId: string, contentType: string): Record<string, string> {
-  const out: Record<string, string> = { 'content-type': contentType, ...SECURITY_HEADERS, 'x-request-id': requestId };
+  const out: Record<string, string> = { 'content-type': contentType, 'x-request-id': requestId };
   for (const name of RETURNED_RESPONSE_HEADERS) {
     const v = response.headers[name];
     if (v !== undefined) out[name] = v;
   }
-  return out;
+  // Last, so nothing from the backend can replace them.
+  return { ...out, ...SECURITY_HEADERS };
 }
 
 /** Encode the path segments the policy saw, so the backend gets exactly that path. */

@@ -10,8 +10,14 @@ import type { ContextValue } from './policy-engine';
 /** `arn:aws:execute-api:region:account:apiId/stage/METHOD/path...` (or an HTTP API routeArn). */
 const METHOD_ARN = /^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+\/[^/\s]+\/[A-Z*]+(\/[^\s*]*)?$/;
 
+/**
+ * A methodArn the authorizer may echo into a policy `Resource`: well formed
+ * and free of IAM wildcards (`*` any run, `?` one character), so an Allow
+ * can never cover more than the request that was decided (a path such as
+ * `/v1/claims/enrollee/100?` would otherwise match 1000-1009).
+ */
 export function isValidMethodArn(arn: string): boolean {
-  return METHOD_ARN.test(arn) && !arn.includes('*');
+  return METHOD_ARN.test(arn) && !arn.includes('*') && !arn.includes('?');
 }
 
 export interface AuthorizerAnswer {

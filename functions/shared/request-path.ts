@@ -4,7 +4,11 @@
  * mean a different path to the backend than to the policy is refused here,
  * before any policy runs: `.`/`..` segments (raw or encoded), encoded
  * slashes or backslashes, NUL and control characters, double encoding
- * (`%25xx`), malformed escapes, over-long paths.
+ * (`%25xx`), malformed escapes, over-long paths — and segments that a
+ * lenient backend would turn into one of those: `..;x` / `.;x` (Tomcat, Jetty
+ * and Spring strip `;` path parameters before resolving dot segments) and
+ * Unicode compatibility forms (`．．`, `／`, `＼`) that NFKC normalisation turns
+ * into dots or slashes.
  */
 import { RequestRejectedError } from './errors';
 
@@ -32,8 +36,21 @@ export function pathSegments(rawPath: string): string[] {
     if (/[\u0000-\u001f\u007f]/.test(segment)) throw new RequestRejectedError('control_character', 'NUL or control character in path');
     if (segment.includes('\\') || segment.includes('/')) throw new RequestRejectedError('encoded_slash', 'slash or backslash inside a segment');
     if (segment === '.' || segment === '..') throw new RequestRejectedError('dot_segment', 'dot segment in path');
+    refuseLenientTricks(segment);
     segments.push(segment);
   }
   if (segments.length > MAX_PATH_SEGMENTS) throw new RequestRejectedError('path_too_long', `more than ${MAX_PATH_SEGMENTS} path segments`);
   return segments;
+}
+
+/** A segment that some backend stack would read as a dot segment or a path separator. */
+function refuseLenientTricks(segment: string): void {
+  const normalised = segment.normalize('NFKC');
+  if (normalised.includes('/') || normalised.includes('\\')) {
+    throw new RequestRejectedError('encoded_slash', 'a character that normalises to a slash or backslash in path');
+  }
+  const beforeParams = normalised.split(';')[0].trim();
+  if (beforeParams === '.' || beforeParams === '..') {
+    throw new RequestRejectedError('dot_segment', 'dot segment hidden behind ;params, whitespace or a Unicode form');
+  }
 }

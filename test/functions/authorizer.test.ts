@@ -178,6 +178,15 @@ describe('403: Deny of the methodArn', () => {
     expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
   });
 
+  it.each([['*'], ['?']])('a methodArn with the IAM wildcard %s is never echoed into an Allow', async (wildcard) => {
+    const engine = allowAll();
+    const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', jwtFor());
+    event.methodArn = `${event.methodArn.slice(0, -1)}${wildcard}`;
+    event.path = `${event.path.slice(0, -1)}${encodeURIComponent(wildcard)}`;
+    await expect(authorizer(engine, captureLogs())(event)).rejects.toThrow('Invalid authorizer event');
+    expect(engine.calls).toHaveLength(0);
+  });
+
   it('path trick (encoded ../): Deny before the policy runs', async () => {
     const engine = allowAll();
     const logs = captureLogs();

@@ -34,6 +34,12 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<p>${SECRET}</p>`);
       return;
     }
+    if (url.startsWith('/v1/claims/enrollee/cacheable')) {
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'sniff-me', server: 'backend/1.2.3', 'x-powered-by': 'Express' })
+        .end(JSON.stringify(RECORD));
+      return;
+    }
     if (url.startsWith('/v1/claims/enrollee/huge')) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ memberSsn: SECRET, pad: 'x'.repeat(50_000) }));
       return;
@@ -89,6 +95,15 @@ describe('forwarding', () => {
     expect(result.body).not.toContain(SECRET);
     expect(result.headers?.etag).toBe('"v1"');
     expect(result.headers).not.toHaveProperty('set-cookie');
+  });
+
+  it('a filtered (per-caller) body is never cacheable, whatever the backend says; backend internals stay hidden', async () => {
+    const result = await proxy(stripSsn(), captureLogs())(proxyEvent('/v1/claims/enrollee/cacheable'));
+    expect(result.statusCode).toBe(200);
+    expect(result.headers?.['cache-control']).toBe('no-store');
+    expect(result.headers?.['x-content-type-options']).toBe('nosniff');
+    expect(result.headers).not.toHaveProperty('server');
+    expect(result.headers).not.toHaveProperty('x-powered-by');
   });
 
   it('strips authorization, the API key, cookies and hop-by-hop headers; adds x-request-id and x-authz-sub', async () => {

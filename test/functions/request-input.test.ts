@@ -71,6 +71,15 @@ describe('path segments', () => {
     ['/v1/claims/enrollee/%E0%A4%A', 'bad_encoding'],
     ['/v1/claims/enrollee/1001\\..', 'encoded_slash'],
     [`/${'a/'.repeat(1100)}`, 'path_too_long'],
+    // What lenient backends resolve as dot segments or separators (the policy would see another path).
+    ['/v1/claims/enrollee/1001/claims/..;', 'dot_segment'],
+    ['/v1/claims/enrollee/..;jsessionid=x/1002', 'dot_segment'],
+    ['/v1/claims/enrollee/.;x/1002', 'dot_segment'],
+    ['/v1/claims/enrollee/%2e%2e%3b/1002', 'dot_segment'],
+    ['/v1/claims/enrollee/..%20/1002', 'dot_segment'],
+    ['/v1/claims/enrollee/%EF%BC%8E%EF%BC%8E/1002', 'dot_segment'],
+    ['/v1/claims/enrollee/1001%EF%BC%8F..', 'encoded_slash'],
+    ['/v1/claims/enrollee/1001%EF%BC%BC..', 'encoded_slash'],
   ])('%s is refused before the policy (%s)', (raw, reason) => {
     let caught: unknown;
     try {
@@ -80,6 +89,11 @@ describe('path segments', () => {
     }
     expect(caught).toBeInstanceOf(RequestRejectedError);
     expect((caught as RequestRejectedError).reason).toBe(reason);
+  });
+
+  it('ordinary segments with ;, dots or non-ASCII letters are still accepted', () => {
+    expect(pathSegments('/v1/claims/enrollee/E-1001;v=2')).toEqual(['v1', 'claims', 'enrollee', 'E-1001;v=2']);
+    expect(pathSegments('/v1/claims/a.b/...x/J%C3%BCrgen')).toEqual(['v1', 'claims', 'a.b', '...x', 'Jürgen']);
   });
 
   it('the sample traversal event is refused when its facts are extracted', () => {
