@@ -5,42 +5,14 @@
  */
 import type { Body, Expr, Term } from '../parse/ast';
 import { isCallExpr, isEvery, isSomeDecl } from '../parse/ast';
+import { formatTerm, type TermFormat } from '../parse/format';
 import type { CompiledRule } from './types';
 
+/** Compiled form of a term: comprehension bodies printed in full, template strings as `$"..."`. */
+const COMPILED_PRINT_FORMAT: TermFormat = { closureBody: (b) => bodyText(b), templateString: 'placeholder' };
+
 export function termText(t: Term): string {
-  const v = t.value;
-  switch (v.type) {
-    case 'null':
-      return 'null';
-    case 'boolean':
-      return String(v.value);
-    case 'number':
-      return v.value;
-    case 'string':
-      return JSON.stringify(v.value);
-    case 'var':
-      return v.value;
-    case 'ref':
-      return v.value
-        .map((x, i) => (i === 0 ? termText(x) : x.value.type === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(x.value.value) ? `.${x.value.value}` : `[${termText(x)}]`))
-        .join('');
-    case 'array':
-      return `[${v.value.map(termText).join(', ')}]`;
-    case 'set':
-      return v.value.length === 0 ? 'set()' : `{${v.value.map(termText).join(', ')}}`;
-    case 'object':
-      return `{${v.value.map(([k, x]) => `${termText(k)}: ${termText(x)}`).join(', ')}}`;
-    case 'call':
-      return `${termText(v.value[0]!)}(${v.value.slice(1).map(termText).join(', ')})`;
-    case 'arraycomprehension':
-      return `[${termText(v.term)} | ${bodyText(v.body)}]`;
-    case 'setcomprehension':
-      return `{${termText(v.term)} | ${bodyText(v.body)}}`;
-    case 'objectcomprehension':
-      return `{${termText(v.key)}: ${termText(v.value)} | ${bodyText(v.body)}}`;
-    case 'templatestring':
-      return '$"..."';
-  }
+  return formatTerm(t, COMPILED_PRINT_FORMAT);
 }
 
 export function exprText(e: Expr): string {

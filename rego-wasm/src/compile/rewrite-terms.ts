@@ -13,7 +13,7 @@ import type { Body, Expr, Location, Rule, Term } from '../parse/ast';
 import { isCallExpr, isEvery, isSomeDecl, isTermExpr, varTerm } from '../parse/ast';
 import type { Diagnostics } from './diagnostics';
 import type { LocalVarGenerator } from './vargen';
-import { compareTerms, deepClone, eqExpr, exprOperatorName, isEquality, operatorTermFor, requiresEval, termVars, SAFETY_PARAMS, VarCollector } from './terms';
+import { compareTerms, deepClone, eqExpr, forEachClosureBody, exprOperatorName, isEquality, operatorTermFor, requiresEval, termVars, SAFETY_PARAMS, VarCollector } from './terms';
 import { outputVarsForBody } from './safety';
 import type { ArityFn } from './safety';
 
@@ -265,31 +265,6 @@ export function rewritePrintCalls(body: Body, globals: Set<string>, arity: Arity
     });
     e.terms = [operatorTermFor('internal.print', e.location), { value: { type: 'array', value: elems }, location: e.location }];
   });
-}
-
-function forEachClosureBody(t: Term, f: (b: Body) => void): void {
-  const v = t.value;
-  switch (v.type) {
-    case 'arraycomprehension':
-    case 'setcomprehension':
-    case 'objectcomprehension':
-      f(v.body);
-      return;
-    case 'ref':
-    case 'array':
-    case 'set':
-    case 'call':
-      v.value.forEach((x) => forEachClosureBody(x, f));
-      return;
-    case 'object':
-      v.value.forEach(([k, x]) => {
-        forEachClosureBody(k, f);
-        forEachClosureBody(x, f);
-      });
-      return;
-    default:
-      return;
-  }
 }
 
 // ---- expression terms ----------------------------------------------------------------------

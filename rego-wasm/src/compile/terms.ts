@@ -5,6 +5,7 @@
  */
 import type { Body, Expr, Location, Ref, Rule, Term, Value, With } from '../parse/ast';
 import { isCallExpr, isEvery, isSomeDecl, isTermExpr, varTerm, refTerm } from '../parse/ast';
+import { formatRef, formatTerm, type TermFormat } from '../parse/format';
 
 export interface VarVisitorParams {
   skipRefHead?: boolean;
@@ -188,57 +189,20 @@ function stripLocations(x: unknown): unknown {
   return x;
 }
 
-const IDENT = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const KEYWORDS = new Set([
-  'not', 'package', 'import', 'as', 'default', 'else', 'with', 'null', 'true', 'false',
-  'some', 'in', 'contains', 'if', 'every',
-]);
+/**
+ * How the compiler prints terms in names and messages: `parse/format`'s printer, except that a
+ * template string is always `$"..."` (compiled terms may carry a location without source text).
+ */
+const COMPILED_TERM_FORMAT: TermFormat = { templateString: 'placeholder' };
 
 /** Rego text of a term (OPA's Term.String, good enough for names and messages). */
 export function termString(t: Term): string {
-  const v = t.value;
-  switch (v.type) {
-    case 'null':
-      return 'null';
-    case 'boolean':
-      return String(v.value);
-    case 'number':
-      return v.value;
-    case 'string':
-      return JSON.stringify(v.value);
-    case 'var':
-      return v.value;
-    case 'ref':
-      return refString(v.value);
-    case 'array':
-      return `[${v.value.map(termString).join(', ')}]`;
-    case 'set':
-      return v.value.length === 0 ? 'set()' : `{${v.value.map(termString).join(', ')}}`;
-    case 'object':
-      return `{${v.value.map(([k, x]) => `${termString(k)}: ${termString(x)}`).join(', ')}}`;
-    case 'call':
-      return `${termString(v.value[0]!)}(${v.value.slice(1).map(termString).join(', ')})`;
-    case 'arraycomprehension':
-      return `[${termString(v.term)} | ...]`;
-    case 'setcomprehension':
-      return `{${termString(v.term)} | ...}`;
-    case 'objectcomprehension':
-      return `{${termString(v.key)}: ${termString(v.value)} | ...}`;
-    case 'templatestring':
-      return '$"..."';
-  }
+  return formatTerm(t, COMPILED_TERM_FORMAT);
 }
 
 /** OPA's Ref.String(): `data.a["b c"][x]`. */
 export function refString(ref: Ref): string {
-  if (ref.length === 0) return '';
-  let s = termString(ref[0]!);
-  for (const t of ref.slice(1)) {
-    const v = t.value;
-    if (v.type === 'string' && IDENT.test(v.value) && !KEYWORDS.has(v.value)) s += `.${v.value}`;
-    else s += `[${termString(t)}]`;
-  }
-  return s;
+  return formatRef(ref, COMPILED_TERM_FORMAT);
 }
 
 export function isScalar(v: Value): boolean {
@@ -288,6 +252,32 @@ export function someTerm(t: Term, f: (t: Term) => boolean): boolean {
       return v.value.some(([k, x]) => someTerm(k, f) || someTerm(x, f));
     default:
       return false;
+  }
+}
+
+/** Calls `f` with the body of every comprehension in `t` (outermost only: not inside those bodies). */
+export function forEachClosureBody(t: Term, f: (b: Body) => void): void {
+  const v = t.value;
+  switch (v.type) {
+    case 'arraycomprehension':
+    case 'setcomprehension':
+    case 'objectcomprehension':
+      f(v.body);
+      return;
+    case 'ref':
+    case 'array':
+    case 'set':
+    case 'call':
+      v.value.forEach((x) => forEachClosureBody(x, f));
+      return;
+    case 'object':
+      v.value.forEach(([k, x]) => {
+        forEachClosureBody(k, f);
+        forEachClosureBody(x, f);
+      });
+      return;
+    default:
+      return;
   }
 }
 

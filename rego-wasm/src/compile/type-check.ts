@@ -9,7 +9,7 @@ import type { Body, Term } from '../parse/ast';
 import { isCallExpr, isEvery, isTermExpr } from '../parse/ast';
 import type { BuiltinTable, TypeDecl } from '../builtins/signatures';
 import type { Diagnostics } from './diagnostics';
-import { isEquality, operatorNameOf } from './terms';
+import { forEachClosureBody, isEquality, operatorNameOf } from './terms';
 
 type Known = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'set';
 type TypeEnv = Map<string, Known>;
@@ -76,7 +76,7 @@ export function checkBuiltinArgTypes(body: Body, builtins: BuiltinTable, diag: D
       continue;
     }
     const terms = isCallExpr(e) ? e.terms : isTermExpr(e) ? [e.terms] : [];
-    for (const t of terms) nestedBodies(t, (b) => checkBuiltinArgTypes(b, builtins, diag, env));
+    for (const t of terms) forEachClosureBody(t, (b) => checkBuiltinArgTypes(b, builtins, diag, env));
     if (!isCallExpr(e) || e.with.length > 0) continue;
     if (isEquality(e)) {
       const [, a, b] = e.terms as [Term, Term, Term];
@@ -108,27 +108,3 @@ export function checkBuiltinArgTypes(body: Body, builtins: BuiltinTable, diag: D
   }
 }
 
-function nestedBodies(t: Term, f: (b: Body) => void): void {
-  const v = t.value;
-  switch (v.type) {
-    case 'arraycomprehension':
-    case 'setcomprehension':
-    case 'objectcomprehension':
-      f(v.body);
-      return;
-    case 'ref':
-    case 'array':
-    case 'set':
-    case 'call':
-      v.value.forEach((x) => nestedBodies(x, f));
-      return;
-    case 'object':
-      v.value.forEach(([k, x]) => {
-        nestedBodies(k, f);
-        nestedBodies(x, f);
-      });
-      return;
-    default:
-      return;
-  }
-}

@@ -1,5 +1,5 @@
 /** Rego text and small predicates over terms, for error messages and rule-head checks. */
-import type { Term, Value } from './ast';
+import type { Body, Term, Value } from './ast';
 import { KEYWORDS } from './lexer';
 
 /** OPA's ValueName: used in error messages. */
@@ -41,22 +41,38 @@ export function isGround(t: Term): boolean {
   }
 }
 
-/** Rego text of a ref, for messages (`a.b[x]`). */
-export function refToString(ref: Term[]): string {
+/**
+ * How `formatTerm` prints the parts that differ between its users. The defaults are the
+ * message form (`termToString`): comprehension bodies elided as `...`, template strings as
+ * their source text.
+ */
+export interface TermFormat {
+  /** Prints a comprehension's body; when absent the body is elided as `...`. */
+  readonly closureBody?: (body: Body) => string;
+  /** `source`: the template string's source text (falls back to `$"..."`); `placeholder`: always `$"..."`. */
+  readonly templateString?: 'source' | 'placeholder';
+}
+
+const SIMPLE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** OPA's Ref.String(): `data.a["b c"][x]` (keys that are keywords stay bracketed). */
+export function formatRef(ref: Term[], fmt: TermFormat = {}): string {
   return ref
     .map((t, i) => {
-      if (i === 0) return t.value.type === 'var' ? t.value.value : termToString(t);
-      if (t.value.type === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(t.value.value) && !KEYWORDS.has(t.value.value)) {
+      if (i === 0) return formatTerm(t, fmt);
+      if (t.value.type === 'string' && SIMPLE_KEY.test(t.value.value) && !KEYWORDS.has(t.value.value)) {
         return `.${t.value.value}`;
       }
-      return `[${termToString(t)}]`;
+      return `[${formatTerm(t, fmt)}]`;
     })
     .join('');
 }
 
-/** Compact Rego text of a term, for messages. */
-export function termToString(t: Term): string {
+/** Compact Rego text of a term (OPA's Term.String), the one term printer of the front end. */
+export function formatTerm(t: Term, fmt: TermFormat = {}): string {
   const v = t.value;
+  const sub = (x: Term): string => formatTerm(x, fmt);
+  const body = (b: Body): string => (fmt.closureBody ? fmt.closureBody(b) : '...');
   switch (v.type) {
     case 'null':
       return 'null';
@@ -69,22 +85,32 @@ export function termToString(t: Term): string {
     case 'var':
       return v.value;
     case 'ref':
-      return refToString(v.value);
+      return formatRef(v.value, fmt);
     case 'array':
-      return `[${v.value.map(termToString).join(', ')}]`;
+      return `[${v.value.map(sub).join(', ')}]`;
     case 'set':
-      return v.value.length === 0 ? 'set()' : `{${v.value.map(termToString).join(', ')}}`;
+      return v.value.length === 0 ? 'set()' : `{${v.value.map(sub).join(', ')}}`;
     case 'object':
-      return `{${v.value.map(([k, x]) => `${termToString(k)}: ${termToString(x)}`).join(', ')}}`;
+      return `{${v.value.map(([k, x]) => `${sub(k)}: ${sub(x)}`).join(', ')}}`;
     case 'call':
-      return `${termToString(v.value[0])}(${v.value.slice(1).map(termToString).join(', ')})`;
+      return `${sub(v.value[0])}(${v.value.slice(1).map(sub).join(', ')})`;
     case 'arraycomprehension':
-      return `[${termToString(v.term)} | ...]`;
+      return `[${sub(v.term)} | ${body(v.body)}]`;
     case 'setcomprehension':
-      return `{${termToString(v.term)} | ...}`;
+      return `{${sub(v.term)} | ${body(v.body)}}`;
     case 'objectcomprehension':
-      return `{${termToString(v.key)}: ${termToString(v.value)} | ...}`;
+      return `{${sub(v.key)}: ${sub(v.value)} | ${body(v.body)}}`;
     case 'templatestring':
-      return t.location.text ?? '$"..."';
+      return fmt.templateString === 'placeholder' ? '$"..."' : (t.location.text ?? '$"..."');
   }
+}
+
+/** Rego text of a ref, for messages (`a.b[x]`). */
+export function refToString(ref: Term[]): string {
+  return formatRef(ref);
+}
+
+/** Compact Rego text of a term, for messages. */
+export function termToString(t: Term): string {
+  return formatTerm(t);
 }
