@@ -136,12 +136,15 @@ export function requestFacts(event: AnyRequestEvent): RequestFacts {
 /** Header map for the policy: lower-cased, multiple values joined by ", ", secrets and the API key removed. */
 export function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record<string, string> {
   const dropped = new Set([...SECRET_HEADERS, apiKeyHeader.toLowerCase()]);
-  const out: Record<string, string> = {};
+  // A Map, not `{}`: client-chosen names such as `toString`, `constructor` or
+  // `__proto__` must not merge with (or be swallowed by) Object.prototype.
+  const joined = new Map<string, string>();
   for (const [k, v] of facts.rawHeaders) {
     if (dropped.has(k)) continue;
-    out[k] = k in out ? `${out[k]}, ${v}` : v;
+    const seen = joined.get(k);
+    joined.set(k, seen === undefined ? v : `${seen}, ${v}`);
   }
-  return out;
+  return Object.fromEntries(joined);
 }
 
 export function tokenInput(token: VerifiedToken): TokenInput {

@@ -43,6 +43,16 @@ describe('policy input from a REST REQUEST authorizer event', () => {
     expect(JSON.stringify(input)).not.toContain('secret-key');
   });
 
+  it('header names that are Object.prototype members arrive as sent', () => {
+    const e = load<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json');
+    e.multiValueHeaders = { ...e.multiValueHeaders, Constructor: ['b'] };
+    Object.defineProperty(e.multiValueHeaders, '__proto__', { value: ['c'], enumerable: true });
+    const headers = buildRequestInput(requestFacts(e), token, 'x-api-key').headers;
+    expect(Object.getOwnPropertyDescriptor(headers, 'constructor')?.value).toBe('b');
+    expect(Object.getOwnPropertyDescriptor(headers, '__proto__')?.value).toBe('c');
+    expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
+  });
+
   it('the HTTP API 2.0 event gives the same input', () => {
     const v2 = load<APIGatewayRequestAuthorizerEventV2>('authorizer-http-api-v2.json');
     const input2 = buildRequestInput(requestFacts(v2), token, 'x-api-key');

@@ -92,6 +92,21 @@ describe('rejected tokens are 401 invalid_token', () => {
     await expectInvalid(signRs256(key, claims), 'missing_exp');
   });
 
+  it('token without sub, or with an empty or non-string sub: 401 (no principal to authorize)', async () => {
+    const claims = accessClaims(issuer);
+    delete claims.sub;
+    await expectInvalid(signRs256(key, claims), 'missing_sub');
+    await expectInvalid(signRs256(key, accessClaims(issuer, { sub: '' })), 'missing_sub');
+    await expectInvalid(signRs256(key, accessClaims(issuer, { sub: 42 })), 'malformed_token');
+  });
+
+  it('audience array: accepted when it contains the API audience, rejected otherwise', async () => {
+    const verifier = createTokenVerifier(options());
+    await expect(verifier.verify(signRs256(key, accessClaims(issuer, { aud: ['api://billing', AUDIENCE] })))).resolves.toMatchObject({ sub: 'alice@acme.example' });
+    await expectInvalid(signRs256(key, accessClaims(issuer, { aud: ['api://billing', 'api://other'] })), 'wrong_audience', verifier);
+    await expectInvalid(signRs256(key, accessClaims(issuer, { aud: [] })), 'wrong_audience', verifier);
+  });
+
   it('iat in the future beyond the skew: 401', async () => {
     await expectInvalid(signRs256(key, accessClaims(issuer, { iat: now() + 600 })), 'iat_in_future');
   });
