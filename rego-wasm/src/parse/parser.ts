@@ -186,13 +186,19 @@ export class Parser {
     return KEYWORDS.has(k);
   }
 
+  /** Kind of the token after the current one (whitespace included), without consuming anything. */
+  private peekKindWS(): Kind {
+    const s = this.save();
+    this.scanWS();
+    const k = this.k();
+    this.restore(s);
+    return k;
+  }
+
   /** If the current token is a keyword directly followed by `.` or `[`, read it as an identifier. */
   private scanAheadRef(): boolean {
     if (this.isAllowedRefKeyword(this.k())) {
-      const s = this.save();
-      this.scanWS();
-      const k = this.k();
-      this.restore(s);
+      const k = this.peekKindWS();
       if (k === '.' || k === '[') {
         this.s.identPos = this.s.pos;
         return true;
@@ -269,9 +275,11 @@ export class Parser {
     return stmts;
   }
 
-  private parsePackage(): Package | null {
-    if (this.k() !== 'package') return null;
-    const loc = this.loc();
+  /**
+   * After `package` or `import`: the path term (null if it failed to parse), or null when the
+   * keyword is not a statement here (`package.x`) or no path starts after it.
+   */
+  private parseStatementPath(): { term: Term | null } | null {
     this.scanWS();
     if (this.k() === '.' || this.k() === '[') return null;
     if (this.k() === 'whitespace') this.scan();
@@ -279,7 +287,15 @@ export class Parser {
       this.illegalToken();
       return null;
     }
-    const t = this.parseTerm();
+    return { term: this.parseTerm() };
+  }
+
+  private parsePackage(): Package | null {
+    if (this.k() !== 'package') return null;
+    const loc = this.loc();
+    const read = this.parseStatementPath();
+    if (!read) return null;
+    const t = read.term;
     let path: Term[] | undefined;
     if (t) {
       const v = t.value;
@@ -314,14 +330,9 @@ export class Parser {
   private parseImport(): Import | null {
     if (this.k() !== 'import') return null;
     const loc = this.loc();
-    this.scanWS();
-    if (this.k() === '.' || this.k() === '[') return null;
-    if (this.k() === 'whitespace') this.scan();
-    if (!this.isIdentOrAllowedRefKeyword()) {
-      this.illegalToken();
-      return null;
-    }
-    const t = this.parseTerm();
+    const read = this.parseStatementPath();
+    if (!read) return null;
+    const t = read.term;
     let path: Term | undefined;
     if (t) {
       if (t.value.type === 'var') path = mkTerm({ type: 'ref', value: [t] }, t.location);
@@ -836,22 +847,10 @@ export class Parser {
       if (e) e.location = { ...loc, text: this.text(startTok.offset, this.lastEnd) };
       return e;
     };
-    if (this.isAllowedRefKeyword(this.k())) {
-      const s = this.save();
-      this.scanWS();
-      const k = this.k();
-      this.restore(s);
-      if (k === '.' || k === '[') {
-        this.s.identPos = this.s.pos;
-        return finish(this.parseLiteralExpr(false));
-      }
-    }
+    if (this.scanAheadRef()) return finish(this.parseLiteralExpr(false));
     let negated = false;
     if (this.k() === 'not') {
-      const s = this.save();
-      this.scanWS();
-      const k = this.k();
-      this.restore(s);
+      const k = this.peekKindWS();
       if (k !== '.' && k !== '[') {
         this.scan();
         negated = true;
@@ -879,6 +878,11 @@ export class Parser {
     const expr = this.parseExpr();
     if (!expr) return null;
     expr.negated = negated;
+    return this.parseOptionalWith(expr);
+  }
+
+  /** Reads the `with` modifiers that may follow an expression into `expr.with`. */
+  private parseOptionalWith(expr: Expr): Expr | null {
     if (this.k() === 'with') {
       const withs = this.parseWith();
       if (!withs) return null;
@@ -939,13 +943,7 @@ export class Parser {
         return null;
       }
       const decl: SomeDecl = { type: 'somedecl', symbols: [t], location: loc };
-      const expr = this.newExpr(decl, loc);
-      if (this.k() === 'with') {
-        const withs = this.parseWith();
-        if (!withs) return null;
-        expr.with = withs;
-      }
-      return expr;
+      return this.parseOptionalWith(this.newExpr(decl, loc));
     }
     this.restore(s);
     const symbols: Term[] = [];
@@ -1007,13 +1005,7 @@ export class Parser {
       this.scan();
       const every: Every = { type: 'every', value, domain, body, location: loc };
       if (key) every.key = key;
-      const expr = this.newExpr(every, loc);
-      if (this.k() === 'with') {
-        const withs = this.parseWith();
-        if (!withs) return null;
-        expr.with = withs;
-      }
-      return expr;
+      return this.parseOptionalWith(this.newExpr(every, loc));
     }
     this.illegal('missing body');
     return null;
@@ -1541,25 +1533,11 @@ export class Parser {
   }
 
   private parseTermList(end: Kind, r: Term[]): Term[] | null {
-    if (this.k() === end) return r;
-    for (;;) {
-      const t = this.parseTermInfixCallInList();
-      if (!t) return null;
-      r.push(t);
-      if (this.k() === end) return r;
-      if (this.k() === ',') {
-        this.scan();
-        if (this.k() === end) return r;
-        continue;
-      }
-      this.illegal(`expected "," or "${end}"`);
-      return null;
-    }
+    return this.parseList(end, r, () => this.parseTermInfixCallInList());
   }
 
   private parseTermPairList(end: Kind, r: [Term, Term][]): [Term, Term][] | null {
-    if (this.k() === end) return r;
-    for (;;) {
+    return this.parseList(end, r, (): [Term, Term] | null => {
       const key = this.parseTermInfixCallInList();
       if (!key) return null;
       if (this.k() !== ':') {
@@ -1568,8 +1546,17 @@ export class Parser {
       }
       this.scan();
       const val = this.parseTermInfixCallInList();
-      if (!val) return null;
-      r.push([key, val]);
+      return val ? [key, val] : null;
+    });
+  }
+
+  /** Comma-separated items up to (not consuming) `end`, trailing comma allowed, appended to `r`. */
+  private parseList<T>(end: Kind, r: T[], item: () => T | null): T[] | null {
+    if (this.k() === end) return r;
+    for (;;) {
+      const x = item();
+      if (!x) return null;
+      r.push(x);
       if (this.k() === end) return r;
       if (this.k() === ',') {
         this.scan();
