@@ -3,7 +3,7 @@ import {
   Value, NullV, BoolV, StrV, ArrV, ObjV, SetV, NULL, TRUE, FALSE,
   T_NULL, T_BOOL, T_NUM, T_STR, T_ARR, T_OBJ, T_SET, objPut, setAdd, cmp,
 } from "./value";
-import { NumV, numParse, numFormat } from "./num";
+import { NumV, numParse, numFormat, numI64 } from "./num";
 
 // ---- output buffer ----------------------------------------------------------------
 export class Buf {
@@ -136,6 +136,18 @@ export function dumpTerm(v: Value): string { let b = new Buf(); writeValue(b, v,
 /** Rego's human-readable term text (`[1, 2]`, `{"a": 1}`, `set()`), as Go's Term.String(). */
 export function termString(v: Value): string { let b = new Buf(); writeValue(b, v, true, true); return b.toString(); }
 
+/** A string from `n` bytes of 7-bit ASCII at `p` (no validation needed). */
+function asciiString(p: usize, n: usize): string {
+  let r = changetype<usize>(__new(n << 1, idof<String>()));
+  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) {
+    let x = <u64>load<u32>(p + i);
+    store<u64>(r + (i << 1), (x & 0xFF) | ((x & 0xFF00) << 8) | ((x & 0xFF0000) << 16) | ((x & 0xFF000000) << 24));
+  }
+  for (; i < n; i++) store<u16>(r + (i << 1), <u16>load<u8>(p + i));
+  return changetype<string>(r);
+}
+
 // ---- parser -------------------------------------------------------------------------
 // Deeper documents are rejected: dumping and comparing values recurse on the native stack.
 const MAX_DEPTH: i32 = 512;
@@ -146,6 +158,37 @@ class KV {
   constructor(public k: Value, public v: Value, public i: i32) {}
 }
 
+const SMALL_SORT: i32 = 24;
+
+/** Stable insertion sort of a small object's parallel key/value arrays; the last duplicate key wins. */
+function sortSmall(o: ObjV): ObjV {
+  let keys = o.keys, vals = o.vals;
+  let n = keys.length;
+  // raw element access: indices are within [0, n)
+  let kp = keys.dataStart, vp = vals.dataStart;
+  for (let i = 1; i < n; i++) {
+    let k = load<usize>(kp + (<usize>i << 2)), v = load<usize>(vp + (<usize>i << 2));
+    let j = i - 1;
+    while (j >= 0 && cmp(changetype<Value>(load<usize>(kp + (<usize>j << 2))), changetype<Value>(k)) > 0) {
+      store<usize>(kp + (<usize>(j + 1) << 2), load<usize>(kp + (<usize>j << 2)));
+      store<usize>(vp + (<usize>(j + 1) << 2), load<usize>(vp + (<usize>j << 2)));
+      j--;
+    }
+    store<usize>(kp + (<usize>(j + 1) << 2), k);
+    store<usize>(vp + (<usize>(j + 1) << 2), v);
+  }
+  // equal keys are adjacent in input order: keep the last of each run
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    if (i + 1 < n && cmp(changetype<Value>(load<usize>(kp + (<usize>i << 2))), changetype<Value>(load<usize>(kp + (<usize>(i + 1) << 2)))) == 0) continue;
+    store<usize>(kp + (<usize>w << 2), load<usize>(kp + (<usize>i << 2)));
+    store<usize>(vp + (<usize>w << 2), load<usize>(vp + (<usize>i << 2)));
+    w++;
+  }
+  if (w < n) { keys.length = w; vals.length = w; }
+  return o;
+}
+
 /** Objects collect entries unsorted while parsing and are sorted once (O(n log n)); the last duplicate key wins. */
 function closeFrame(f: Frame): Value {
   if (f.kind != F_OBJ_VAL && f.kind != F_OBJ_KEY) return f.cont;
@@ -154,6 +197,7 @@ function closeFrame(f: Frame): Value {
   let sorted = true;
   for (let i = 1; i < n; i++) if (cmp(unchecked(o.keys[i - 1]), unchecked(o.keys[i])) >= 0) { sorted = false; break; }
   if (sorted) return o;
+  if (n <= SMALL_SORT) return sortSmall(o);
   let kvs = new Array<KV>(0);
   for (let i = 0; i < n; i++) kvs.push(new KV(unchecked(o.keys[i]), unchecked(o.vals[i]), i));
   kvs.sort((a: KV, b: KV): i32 => { let c = cmp(a.k, b.k); return c != 0 ? c : a.i - b.i; });
@@ -182,11 +226,14 @@ class Parser {
   constructor(p: usize, len: usize, rego: bool) { this.p = p; this.end = p + len; this.rego = rego; }
 
   @inline peek(): i32 { return this.p < this.end ? <i32>load<u8>(this.p) : -1; }
-  ws(): void {
-    while (this.p < this.end) {
-      let c = load<u8>(this.p);
-      if (c == 32 || c == 9 || c == 10 || c == 13) this.p++; else break;
+  @inline ws(): void {
+    let p = this.p, end = this.end;
+    if (p < end && load<u8>(p) > 32) return; // common case: no whitespace
+    while (p < end) {
+      let c = load<u8>(p);
+      if (c == 32 || c == 9 || c == 10 || c == 13) p++; else break;
     }
+    this.p = p;
   }
   fail(): Value { this.err = true; return NULL; }
 
@@ -200,6 +247,26 @@ class Parser {
 
   number(): Value {
     let s = this.p;
+    // fast path: a canonical integer of up to 18 digits ("-0" and leading zeros take the general path)
+    let q = s;
+    let neg = false;
+    if (q < this.end && load<u8>(q) == 45) { neg = true; q++; }
+    if (q < this.end && load<u8>(q) >= 49 && load<u8>(q) <= 57) {
+      let v: i64 = 0;
+      let d = q;
+      while (d < this.end && d - q < 18) {
+        let c = <u32>load<u8>(d);
+        if (c < 48 || c > 57) break;
+        v = v * 10 + <i64>(c - 48);
+        d++;
+      }
+      let next = d < this.end ? <u32>load<u8>(d) : 0;
+      // the literal must end here (no more digits, fraction or exponent)
+      if (!((next >= 48 && next <= 57) || next == 46 || next == 101 || next == 69 || next == 45 || next == 43)) {
+        this.p = d;
+        return numI64(neg ? -v : v);
+      }
+    }
     while (this.p < this.end) {
       let c = load<u8>(this.p);
       if ((c >= 48 && c <= 57) || c == 45 || c == 43 || c == 46 || c == 101 || c == 69) this.p++; else break;
@@ -250,7 +317,7 @@ class Parser {
       // ---- a complete value v: hand it to the enclosing containers
       while (true) {
         if (frames.length == 0) return v;
-        let f = frames[frames.length - 1];
+        let f = unchecked(frames[frames.length - 1]);
         if (f.kind == F_BRACE) {
           this.ws();
           if (this.peek() == 58) {
@@ -308,15 +375,16 @@ class Parser {
   }
 
   str(): string {
-    this.p++; // opening quote
-    let start = this.p;
+    let start = this.p + 1; // after the opening quote
     // fast path: printable ASCII without escapes
-    while (this.p < this.end) {
-      let c = load<u8>(this.p);
-      if (c == 34) { let s = String.UTF8.decodeUnsafe(start, this.p - start); this.p++; return s; }
+    let p = start, end = this.end;
+    while (p < end) {
+      let c = load<u8>(p);
+      if (c == 34) { this.p = p + 1; return asciiString(start, p - start); }
       if (c == 92 || c < 0x20 || c >= 0x80) break;
-      this.p++;
+      p++;
     }
+    this.p = p;
     let u = this.units;
     u.length = 0;
     for (let q = start; q < this.p; q++) u.push(<u16>load<u8>(q));

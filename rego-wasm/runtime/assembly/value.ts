@@ -92,11 +92,14 @@ export function strV(s: string): StrV { return new StrV(s); }
 }
 
 export function strCmp(a: string, b: string): i32 {
-  if (a == b) return 0;
+  let pa = changetype<usize>(a), pb = changetype<usize>(b);
+  if (pa == pb) return 0;
   let la = a.length, lb = b.length;
   let n = la < lb ? la : lb;
-  let pa = changetype<usize>(a), pb = changetype<usize>(b);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  // skip equal 4-unit chunks
+  while (i + 4 <= n && load<u64>(pa + (<usize>i << 1)) == load<u64>(pb + (<usize>i << 1))) i += 4;
+  for (; i < n; i++) {
     let ca = <u32>load<u16>(pa + (<usize>i << 1));
     let cb = <u32>load<u16>(pb + (<usize>i << 1));
     if (ca != cb) return cpOrder(ca) < cpOrder(cb) ? -1 : 1;
