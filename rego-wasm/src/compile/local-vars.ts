@@ -13,7 +13,7 @@ import type { Body, Expr, Rule, Term, Value } from '../parse/ast';
 import { isCallExpr, isEvery, isSomeDecl, refTerm, varTerm } from '../parse/ast';
 import type { Diagnostics } from './diagnostics';
 import type { LocalVarGenerator } from './vargen';
-import { bodyVars, isAssignment, termVars, operatorTermFor } from './terms';
+import { bodyVars, forEachClosure, isAssignment, termVars, operatorTermFor } from './terms';
 import { outputVarsForExprEq } from './safety';
 import { isGeneratedVar } from './types';
 
@@ -452,30 +452,7 @@ export class LocalVarRewriter {
   }
 
   private headClosures(t: Term, rewritten: Map<string, string>): void {
-    const v = t.value;
-    switch (v.type) {
-      case 'arraycomprehension':
-      case 'setcomprehension':
-      case 'objectcomprehension': {
-        const s = new DeclaredVarStack(rewritten);
-        this.term(s, t);
-        return;
-      }
-      case 'array':
-      case 'set':
-      case 'ref':
-      case 'call':
-        v.value.forEach((x) => this.headClosures(x, rewritten));
-        return;
-      case 'object':
-        v.value.forEach(([k, x]) => {
-          this.headClosures(k, rewritten);
-          this.headClosures(x, rewritten);
-        });
-        return;
-      default:
-        return;
-    }
+    forEachClosure(t, (closure) => this.term(new DeclaredVarStack(rewritten), closure));
   }
 }
 

@@ -13,7 +13,7 @@ import type { Body, Expr, Location, Rule, Term } from '../parse/ast';
 import { isCallExpr, isEvery, isSomeDecl, isTermExpr, varTerm } from '../parse/ast';
 import type { Diagnostics } from './diagnostics';
 import type { LocalVarGenerator } from './vargen';
-import { compareTerms, deepClone, eqExpr, forEachClosureBody, exprOperatorName, isEquality, operatorTermFor, requiresEval, termVars, SAFETY_PARAMS, VarCollector } from './terms';
+import { compareTerms, deepClone, eqExpr, forEachClosureBody, stripLocations, exprOperatorName, isEquality, operatorTermFor, requiresEval, termVars, SAFETY_PARAMS, VarCollector } from './terms';
 import { outputVarsForBody } from './safety';
 import type { ArityFn } from './safety';
 
@@ -189,21 +189,11 @@ export function rewriteRuleHeadRefs(rule: Rule, gen: LocalVarGenerator): void {
     const ty = t.value.type;
     if (ty === 'var' || ty === 'null' || ty === 'boolean' || ty === 'number' || ty === 'string') continue;
     const x = newVar(gen, t.location);
-    const isKey = i === ref.length - 1 && rule.head.key !== undefined && JSON.stringify(stripLoc(rule.head.key.value)) === JSON.stringify(stripLoc(t.value));
+    const isKey = i === ref.length - 1 && rule.head.key !== undefined && JSON.stringify(stripLocations(rule.head.key.value)) === JSON.stringify(stripLocations(t.value));
     rule.body.push(eqExpr(cloneTerm(x), t, t.location));
     ref[i] = x;
     if (isKey) rule.head.key = cloneTerm(x);
   }
-}
-
-function stripLoc(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(stripLoc);
-  if (x && typeof x === 'object') {
-    const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) if (k !== 'location') o[k] = stripLoc(v);
-    return o;
-  }
-  return x;
 }
 
 // ---- print ---------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ import {
   isEquality,
   termVars,
   exprOperatorName,
+  forEachClosure,
+  stripLocations,
 } from './terms';
 
 /** Arity of a callable operator name; -1 when unknown (OPA's GetArity). */
@@ -275,8 +277,8 @@ class Unifier {
           case 'object':
             if (av.value.length === bv.value.length) {
               for (const [k, x] of av.value) {
-                const kk = JSON.stringify(stripLoc(k.value));
-                const match = bv.value.find(([k2]) => JSON.stringify(stripLoc(k2.value)) === kk);
+                const kk = JSON.stringify(stripLocations(k.value));
+                const match = bv.value.find(([k2]) => JSON.stringify(stripLocations(k2.value)) === kk);
                 if (match) this.unify(x, match[1]);
               }
             }
@@ -289,16 +291,6 @@ class Unifier {
         return;
     }
   }
-}
-
-function stripLoc(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(stripLoc);
-  if (x && typeof x === 'object') {
-    const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) if (k !== 'location') o[k] = stripLoc(v);
-    return o;
-  }
-  return x;
 }
 
 export function unify(safe: Set<string>, a: Term, b: Term): Set<string> {
@@ -332,30 +324,7 @@ export class UnsafeVars {
 function varsInClosures(e: Expr): Set<string> {
   const out = new Set<string>();
   const c = new VarCollector();
-  const walkTerm = (t: Term): void => {
-    const v = t.value;
-    switch (v.type) {
-      case 'arraycomprehension':
-      case 'setcomprehension':
-      case 'objectcomprehension':
-        c.term(t);
-        return;
-      case 'ref':
-      case 'array':
-      case 'set':
-      case 'call':
-        v.value.forEach(walkTerm);
-        return;
-      case 'object':
-        v.value.forEach(([k, x]) => {
-          walkTerm(k);
-          walkTerm(x);
-        });
-        return;
-      default:
-        return;
-    }
-  };
+  const walkTerm = (t: Term): void => forEachClosure(t, (closure) => c.term(closure));
   if (isEvery(e)) c.body(e.terms.body);
   exprTermList(e).forEach(walkTerm);
   for (const w of e.with) {

@@ -3,8 +3,8 @@
  * with its skip params), canonical keys, OPA-style ref printing, term walking and equality
  * factories for generated `__localN__ = term` expressions.
  */
-import type { Body, Expr, Location, Ref, Rule, Term, Value, With } from '../parse/ast';
-import { isCallExpr, isEvery, isSomeDecl, isTermExpr, varTerm, refTerm } from '../parse/ast';
+import type { ArrayComprehension, Body, Expr, Location, ObjectComprehension, Ref, Rule, SetComprehension, Term, Value, With } from '../parse/ast';
+import { isCallExpr, isEvery, isSomeDecl, isTermExpr, operatorName, operatorTerm } from '../parse/ast';
 import { formatRef, formatTerm, type TermFormat } from '../parse/format';
 
 export interface VarVisitorParams {
@@ -179,7 +179,8 @@ export function termKey(t: Term): string {
   return valueKey(t.value);
 }
 
-function stripLocations(x: unknown): unknown {
+/** Copy of AST data without its `location` fields (for structural comparison). */
+export function stripLocations(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(stripLocations);
   if (x && typeof x === 'object') {
     const out: Record<string, unknown> = {};
@@ -255,30 +256,37 @@ export function someTerm(t: Term, f: (t: Term) => boolean): boolean {
   }
 }
 
-/** Calls `f` with the body of every comprehension in `t` (outermost only: not inside those bodies). */
-export function forEachClosureBody(t: Term, f: (b: Body) => void): void {
+export type ClosureValue = ArrayComprehension | SetComprehension | ObjectComprehension;
+
+/** Calls `f` with every comprehension term in `t` (outermost only: not those nested in a comprehension). */
+export function forEachClosure(t: Term, f: (closure: Term<ClosureValue>) => void): void {
   const v = t.value;
   switch (v.type) {
     case 'arraycomprehension':
     case 'setcomprehension':
     case 'objectcomprehension':
-      f(v.body);
+      f(t as Term<ClosureValue>);
       return;
     case 'ref':
     case 'array':
     case 'set':
     case 'call':
-      v.value.forEach((x) => forEachClosureBody(x, f));
+      v.value.forEach((x) => forEachClosure(x, f));
       return;
     case 'object':
       v.value.forEach(([k, x]) => {
-        forEachClosureBody(k, f);
-        forEachClosureBody(x, f);
+        forEachClosure(k, f);
+        forEachClosure(x, f);
       });
       return;
     default:
       return;
   }
+}
+
+/** Calls `f` with the body of every comprehension in `t` (outermost only, as `forEachClosure`). */
+export function forEachClosureBody(t: Term, f: (b: Body) => void): void {
+  forEachClosure(t, (c) => f(c.value.body));
 }
 
 /** OPA's OPA `OPA RequiresEval`: contains refs or comprehensions. */
@@ -288,10 +296,8 @@ export function requiresEval(t: Term | undefined): boolean {
 
 export const EQ = 'eq';
 
-export function operatorTermFor(name: string, loc: Location): Term {
-  const [head, ...rest] = name.split('.');
-  return refTerm([varTerm(head!, loc), ...rest.map((s) => ({ value: { type: 'string' as const, value: s }, location: loc }))], loc);
-}
+/** Operator ref for a builtin name (`internal.member_2`): the parser's `operatorTerm`. */
+export const operatorTermFor: (name: string, loc: Location) => Term = operatorTerm;
 
 /** Builds `lhs = rhs` as a generated expression. */
 export function eqExpr(lhs: Term, rhs: Term, loc: Location, generated = true): Expr {
@@ -304,19 +310,8 @@ export function exprOperatorName(e: Expr): string | undefined {
   return op ? operatorNameOf(op) : undefined;
 }
 
-/** Dotted name of an operator term (var or ref of var + strings), as `ast.operatorName`; resolves full refs too (`data.a.f`). */
-export function operatorNameOf(t: Term): string | undefined {
-  if (t.value.type === 'var') return t.value.value;
-  if (t.value.type !== 'ref') return undefined;
-  const [head, ...rest] = t.value.value;
-  if (!head || head.value.type !== 'var') return undefined;
-  const names = [head.value.value];
-  for (const p of rest) {
-    if (p.value.type !== 'string') return undefined;
-    names.push(p.value.value);
-  }
-  return names.join('.');
-}
+/** Dotted name of an operator term (var or ref of var + strings; full refs too, `data.a.f`): the parser's `operatorName`. */
+export const operatorNameOf: (t: Term) => string | undefined = operatorName;
 
 export function isEquality(e: Expr): boolean {
   return isCallExpr(e) && exprOperatorName(e) === EQ && e.terms.length === 3;
