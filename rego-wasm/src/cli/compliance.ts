@@ -30,6 +30,8 @@ import { jsonSpans, spanText } from './json-spans';
 interface Task {
   file: string;
   index: number;
+  /** Top-level directory under the suite root. */
+  category: string;
 }
 
 interface TaskResult extends Task {
@@ -169,7 +171,7 @@ function workerMain(): void {
       cache.clear();
       cache.set(msg.file, cases);
     }
-    const c = cases[msg.index];
+    const c = { ...cases[msg.index], category: msg.category };
     let outcome: Outcome;
     if (msg.mode === 'rego' && !planner && !plannerError) {
       try {
@@ -224,7 +226,7 @@ async function runAll(opts: Options, tasks: Task[], notes: Map<string, string>):
       const fail = (reason: string): void => {
         if (!current) return;
         const note = notes.get(`${current.file}#${current.index}`) ?? `${current.file}#${current.index}`;
-        record({ ...current, note, category: note.split('/')[0], outcome: { status: 'failed', reason } });
+        record({ ...current, note, outcome: { status: 'failed', reason } });
         current = undefined;
       };
       const sendNext = (): void => {
@@ -284,17 +286,19 @@ function report(opts: Options, results: TaskResult[]): number {
   const failures = results.filter((r) => r.outcome.status === 'failed');
   if (failures.length > 0) {
     console.log('\nfailures:');
-    const shown = new Map<string, number>();
+    const shownPerCategory = new Map<string, number>();
+    let hidden = 0;
     for (const r of failures) {
-      const n = shown.get(r.category) ?? 0;
-      shown.set(r.category, n + 1);
-      if (!opts.verbose && !opts.report && n >= 5) continue;
-      if (!opts.verbose && opts.report && n >= 5) continue;
+      const n = shownPerCategory.get(r.category) ?? 0;
+      if (!opts.verbose && n >= 5) {
+        hidden++;
+        continue;
+      }
+      shownPerCategory.set(r.category, n + 1);
       const known = opts.knownFailures.has(r.note) ? ' (known)' : '';
       const reason = r.outcome.status === 'failed' ? r.outcome.reason : '';
       console.log(`  ✗ ${r.note}${known}\n      ${reason}`);
     }
-    const hidden = failures.length - [...shown.values()].reduce((a, n) => a + Math.min(n, opts.verbose ? n : 5), 0);
     if (hidden > 0) console.log(`  … ${hidden} more (use --verbose)`);
   }
 
@@ -341,7 +345,7 @@ async function main(): Promise<number> {
     const cases = (JSON.parse(readFileSync(file, 'utf8')) as { cases?: ComplianceCase[] }).cases ?? [];
     cases.forEach((c, index) => {
       if (opts.filter && !opts.filter.test(c.note)) return;
-      tasks.push({ file, index });
+      tasks.push({ file, index, category });
       notes.set(`${file}#${index}`, c.note);
     });
   }
