@@ -35,6 +35,11 @@ export class Stmt {
   t: i32 = 0;
   a: Op | null = null;
   b: Op | null = null;
+  // operands a/b flattened for the interpreter: local index, or -1 and a constant
+  al: i32 = -1;
+  av: Value | null = null;
+  bl: i32 = -1;
+  bv: Value | null = null;
   l1: i32 = 0;
   l2: i32 = 0;
   l3: i32 = 0;
@@ -60,6 +65,7 @@ export class Func {
   ret: i32 = 0;
   blocks: Array<Block> = new Array<Block>();
   nlocals: i32 = 0;
+  memo: bool = false; // rules (2 params: input, data) are memoised per evaluation
 }
 
 export class PlanDef {
@@ -231,6 +237,9 @@ function decodeStmt(v: Value): Stmt {
     s.block = decodeBlock(fld(o, "block"));
   }
   else bad("unknown statement type " + type);
+  let a = s.a, b = s.b;
+  if (a !== null) { if (a.isLocal) s.al = a.local; else s.av = a.val; }
+  if (b !== null) { if (b.isLocal) s.bl = b.local; else s.bv = b.val; }
   return s;
 }
 
@@ -291,6 +300,7 @@ export function loadPlan(p: usize, len: usize): void {
     fn.ret = loc(fv, "return");
     fn.blocks = decodeBlocks(fld(fv, "blocks"));
     fn.nlocals = maxLocal + 1;
+    fn.memo = fn.params.length == 2;
     funcByName.set(fn.name, funcs.length);
     let path = arr(fld(fv, "path"));
     if (path.length > 0) {
@@ -315,22 +325,20 @@ export function loadPlan(p: usize, len: usize): void {
 
 type Frame = StaticArray<Value | null>;
 
+const ARGS_CAP: i32 = 8;
+// allocated at start-up (below the SDK's base heap pointer), never grown
+let argScratch = new Array<Value>(ARGS_CAP);
+
 // ---- evaluation state (re-created per evaluation) -----------------------------------------------
-let memoStack = new Array<Array<Value | null>>();
+/** Memo table of the current `with` scope (one slot per function). */
+let curMemo = new StaticArray<Value | null>(0);
 let resultSet = new SetV();
 let hostCache = new Array<Value | null>();
 
-function memoTop(): Array<Value | null> { return memoStack[memoStack.length - 1]; }
-
-function pushMemo(): void {
-  let m = new Array<Value | null>(funcs.length);
-  memoStack.push(m);
-}
 
 export function evalPlan(idx: i32, input: Value | null, data: Value | null): SetV {
   if (idx < 0 || idx >= plans.length) { fatal("internal: illegal entrypoint id"); }
-  memoStack = new Array<Array<Value | null>>();
-  pushMemo();
+  curMemo = new StaticArray<Value | null>(funcs.length);
   resultSet = new SetV();
   hostCache = new Array<Value | null>(builtinNames.length);
   let pd = plans[idx];
@@ -348,6 +356,18 @@ export function evalPlan(idx: i32, input: Value | null, data: Value | null): Set
 function conflict(s: Stmt, msg: string): void {
   let file = s.file >= 0 && s.file < files.length ? files[s.file] : "<unknown>";
   fatal(file + ":" + s.row.toString() + ":" + s.col.toString() + ": " + msg);
+}
+
+// @ts-ignore: decorator
+@inline function opA(s: Stmt, frame: Frame): Value | null {
+  let l = s.al;
+  return l >= 0 ? unchecked(frame[l]) : s.av;
+}
+
+// @ts-ignore: decorator
+@inline function opB(s: Stmt, frame: Frame): Value | null {
+  let l = s.bl;
+  return l >= 0 ? unchecked(frame[l]) : s.bv;
 }
 
 // @ts-ignore: decorator
@@ -383,10 +403,10 @@ function runBlock(b: Block, frame: Frame): i32 {
 }
 
 /** Memoised result of a rule (2-param function) in the current `with` scope, or null. */
-function memoGet(fi: i32): Value | null {
-  if (unchecked(funcs[fi]).params.length != 2) return null;
-  let m = memoTop();
-  return unchecked(m[fi]);
+// @ts-ignore: decorator
+@inline function memoGet(fi: i32): Value | null {
+  if (!unchecked(funcs[fi]).memo) return null;
+  return unchecked(curMemo[fi]);
 }
 
 /** Runs function `fi` on a frame whose parameter locals are already set. */
@@ -402,7 +422,7 @@ function runFunc(fi: i32, frame: Frame): Value | null {
   }
   curParams = savedParams;
   if (res === null) res = unchecked(frame[fn.ret]);
-  if (res !== null && fn.params.length == 2) { let m = memoTop(); m[fi] = res; }
+  if (res !== null && fn.memo) unchecked(curMemo[fi] = res);
   return res;
 }
 
@@ -477,11 +497,11 @@ function dot(src: Value, key: Value): Value | null {
 function exec(s: Stmt, frame: Frame): i32 {
   switch (s.t) {
     case S_AssignVar: {
-      unchecked(frame[s.l1] = opv(s.a, frame));
+      unchecked(frame[s.l1] = opA(s, frame));
       return OK;
     }
     case S_AssignVarOnce: {
-      let v = opv(s.a, frame);
+      let v = opA(s, frame);
       let cur = unchecked(frame[s.l1]);
       if (cur === null) { unchecked(frame[s.l1] = v); return OK; }
       if (v === null || !eq(cur, v)) {
@@ -493,7 +513,7 @@ function exec(s: Stmt, frame: Frame): i32 {
     }
     case S_ResetLocal: { unchecked(frame[s.l1] = null); return OK; }
     case S_Dot: {
-      let src = opv(s.a, frame), key = opv(s.b, frame);
+      let src = opA(s, frame), key = opB(s, frame);
       if (src === null || key === null) return 0;
       let v = dot(src, key);
       if (v === null) return 0;
@@ -515,11 +535,16 @@ function exec(s: Stmt, frame: Frame): i32 {
         unchecked(frame[s.l1] = r);
         return OK;
       }
-      let args = new Array<Value>();
-      for (let i = 0; i < ops.length; i++) {
+      let nops = ops.length;
+      // builtins never re-enter the interpreter and keep no reference to their
+      // argument list, so one preallocated list serves every call of up to 8 args
+      let args = nops <= ARGS_CAP ? argScratch : new Array<Value>(nops);
+      args.length = nops;
+      let ap = args.dataStart;
+      for (let i = 0; i < nops; i++) {
         let v = opv(unchecked(ops[i]), frame);
         if (v === null) return 0;
-        args.push(v);
+        store<usize>(ap + (<usize>i << alignof<usize>()), changetype<usize>(v));
       }
       let r: Value | null;
       if (s.bi >= 0) r = callNative(s.bi, args);
@@ -538,13 +563,13 @@ function exec(s: Stmt, frame: Frame): i32 {
     case S_MakeNumberInt:
     case S_AssignInt: { unchecked(frame[s.l1] = s.cval); return OK; }
     case S_ObjectInsert: {
-      let k = opv(s.a, frame), v = opv(s.b, frame), o = unchecked(frame[s.l1]);
+      let k = opA(s, frame), v = opB(s, frame), o = unchecked(frame[s.l1]);
       if (k === null || v === null || o === null || o.kind != T_OBJ) return 0;
       objPut(changetype<ObjV>(o), k, v);
       return OK;
     }
     case S_ObjectInsertOnce: {
-      let k = opv(s.a, frame), v = opv(s.b, frame), o = unchecked(frame[s.l1]);
+      let k = opA(s, frame), v = opB(s, frame), o = unchecked(frame[s.l1]);
       if (k === null || v === null || o === null || o.kind != T_OBJ) return 0;
       let cur = objGet(changetype<ObjV>(o), k);
       if (cur !== null) { if (!eq(cur, v)) conflict(s, "object insert conflict (object keys must be unique)"); return OK; }
@@ -552,32 +577,32 @@ function exec(s: Stmt, frame: Frame): i32 {
       return OK;
     }
     case S_ArrayAppend: {
-      let v = opv(s.a, frame), a = unchecked(frame[s.l1]);
+      let v = opA(s, frame), a = unchecked(frame[s.l1]);
       if (v === null || a === null || a.kind != T_ARR) return 0;
       changetype<ArrV>(a).items.push(v);
       return OK;
     }
     case S_SetAdd: {
-      let v = opv(s.a, frame), a = unchecked(frame[s.l1]);
+      let v = opA(s, frame), a = unchecked(frame[s.l1]);
       if (v === null || a === null || a.kind != T_SET) return 0;
       setAdd(changetype<SetV>(a), v);
       return OK;
     }
     case S_Equal: {
-      let a = opv(s.a, frame), b = opv(s.b, frame);
+      let a = opA(s, frame), b = opB(s, frame);
       if (a === null || b === null) return 0;
       return eq(a, b) ? OK : 0;
     }
     case S_NotEqual: {
-      let a = opv(s.a, frame), b = opv(s.b, frame);
+      let a = opA(s, frame), b = opB(s, frame);
       if (a === null || b === null) return 0;
       return eq(a, b) ? 0 : OK;
     }
-    case S_IsArray: { let v = opv(s.a, frame); return v !== null && v.kind == T_ARR ? OK : 0; }
-    case S_IsObject: { let v = opv(s.a, frame); return v !== null && v.kind == T_OBJ ? OK : 0; }
-    case S_IsSet: { let v = opv(s.a, frame); return v !== null && v.kind == T_SET ? OK : 0; }
+    case S_IsArray: { let v = opA(s, frame); return v !== null && v.kind == T_ARR ? OK : 0; }
+    case S_IsObject: { let v = opA(s, frame); return v !== null && v.kind == T_OBJ ? OK : 0; }
+    case S_IsSet: { let v = opA(s, frame); return v !== null && v.kind == T_SET ? OK : 0; }
     case S_Len: {
-      let v = opv(s.a, frame);
+      let v = opA(s, frame);
       if (v === null) return 0;
       let n = 0;
       if (v.kind == T_ARR) n = changetype<ArrV>(v).items.length;
@@ -663,16 +688,17 @@ function exec(s: Stmt, frame: Frame): i32 {
     }
     case S_With: {
       let old = unchecked(frame[s.l1]);
-      let v = opv(s.a, frame);
+      let v = opA(s, frame);
       let path = s.path!;
       if (v === null) {
         // restoring a saved local that was undefined (e.g. no input)
         if (path.length != 0) return 0;
         unchecked(frame[s.l1] = null);
       } else unchecked(frame[s.l1] = path.length == 0 ? v : upsert(old, path, 0, v));
-      pushMemo();
+      let savedMemo = curMemo;
+      curMemo = new StaticArray<Value | null>(funcs.length);
       let r = runBlock(s.block!, frame);
-      memoStack.pop();
+      curMemo = savedMemo;
       unchecked(frame[s.l1] = old);
       if (r == OK || r == 0 || r == RET) return r;
       return r - 1;
