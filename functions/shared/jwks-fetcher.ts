@@ -10,6 +10,35 @@ import { JwksUnavailableError } from './errors';
 
 export const MAX_JWKS_BYTES = 256 * 1024;
 
+/**
+ * The body, stopping as soon as it exceeds `max` bytes: a chunked answer
+ * without Content-Length (or one that lies) cannot make the authorizer buffer
+ * an unbounded body until the timeout fires.
+ */
+async function readCapped(response: Response, max: number): Promise<ArrayBuffer> {
+  if (!response.body) return new ArrayBuffer(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new JwksUnavailableError(`JWKS larger than ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out.buffer;
+}
+
 export class JwksFetcher implements Fetcher {
   constructor(private readonly timeoutMs: number) {}
 
@@ -32,9 +61,7 @@ export class JwksFetcher implements Fetcher {
         await response.body?.cancel().catch(() => undefined);
         throw new JwksUnavailableError(`JWKS larger than ${MAX_JWKS_BYTES} bytes`);
       }
-      const body = await response.arrayBuffer();
-      if (body.byteLength > MAX_JWKS_BYTES) throw new JwksUnavailableError(`JWKS larger than ${MAX_JWKS_BYTES} bytes`);
-      return body;
+      return await readCapped(response, MAX_JWKS_BYTES);
     } catch (error) {
       if (error instanceof JwksUnavailableError) throw error;
       if (controller.signal.aborted) throw new JwksUnavailableError(`JWKS fetch timed out after ${this.timeoutMs} ms`);

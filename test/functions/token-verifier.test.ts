@@ -5,7 +5,8 @@
 import { InvalidTokenError, JwksUnavailableError } from '../../functions/shared/errors';
 import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from '../../functions/shared/token-verifier';
 import { accessClaims, AUDIENCE, CLIENT_ID, ISSUER_PATH, rsaKey, signHs256WithPublicKey, signRs256, unsigned, type TestKey } from './support/jwt';
-import { startJwksServer, type JwksServer } from './support/servers';
+import { JwksFetcher, MAX_JWKS_BYTES } from '../../functions/shared/jwks-fetcher';
+import { startJwksServer, startServer, type JwksServer } from './support/servers';
 
 let key: TestKey;
 let otherKey: TestKey;
@@ -202,6 +203,31 @@ describe('JWKS availability fails closed', () => {
     const started = Date.now();
     expect(await rejection(verifier, signRs256(key, accessClaims(issuer)))).toBeInstanceOf(JwksUnavailableError);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('a JWKS answer that streams without end is cut at the size cap, not buffered until the timeout', async () => {
+    const endless = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.write('{"keys":[');
+      pump();
+    });
+    try {
+      const started = Date.now();
+      const error = await new JwksFetcher(5000).fetch(`${endless.url}/v1/keys`).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(JwksUnavailableError);
+      expect((error as Error).message).toContain(`larger than ${MAX_JWKS_BYTES} bytes`);
+      expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      await endless.close();
+    }
   });
 
   it('JWKS older than the max age is refetched; a failed refresh fails closed instead of trusting stale keys', async () => {
