@@ -90,12 +90,21 @@ function isLoopback(url: URL): boolean {
   return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
 }
 
+/**
+ * A URL without credentials. Error messages end up in CloudWatch, so neither
+ * an unparsable value nor a `user:password@` part is ever echoed.
+ */
 function parsedUrl(name: string, raw: string): URL {
+  let url: URL;
   try {
-    return new URL(raw);
+    url = new URL(raw);
   } catch {
-    throw new ConfigError(`${name} is not a URL: "${raw}"`);
+    throw new ConfigError(`${name} is not a URL`);
   }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError(`${name} must not carry credentials (user:password@); send them another way`);
+  }
+  return url;
 }
 
 /** https everywhere; plain http only for loopback (local stand-ins, tests). */

@@ -55,6 +55,26 @@ describe('claims proxy configuration', () => {
     expect(c.responseEntrypoint).toBe('acme/filter/response');
   });
 
+  it.each([
+    ['https://svc:s3cr3t-pw@claims.internal.example/api'],
+    ['http://svc:s3cr3t-pw@claims.internal.example'],
+    ['not a url s3cr3t-pw'],
+  ])('refuses %s without echoing it (logs would keep the secret)', (url) => {
+    let caught: unknown;
+    try {
+      loadClaimsProxyConfig({ BACKEND_URL: url, BACKEND_ALLOW_HTTP: 'true' }, '/t');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as Error).message).toContain('BACKEND_URL');
+    expect((caught as Error).message).not.toContain('s3cr3t-pw');
+  });
+
+  it('refuses an Okta JWKS URI with credentials', () => {
+    expect(() => loadAuthorizerConfig({ ...base, OKTA_JWKS_URI: 'https://u:p@acme.okta.com/oauth2/default/v1/keys' }, '/t')).toThrow('OKTA_JWKS_URI must not carry credentials');
+  });
+
   it('refuses a non-loopback http backend unless BACKEND_ALLOW_HTTP=true', () => {
     expect(() => loadClaimsProxyConfig({ BACKEND_URL: 'http://claims.internal.example' }, '/t')).toThrow(ConfigError);
     expect(loadClaimsProxyConfig({ BACKEND_URL: 'http://claims.internal.example', BACKEND_ALLOW_HTTP: 'true' }, '/t').backendUrl.host).toBe('claims.internal.example');
