@@ -88,10 +88,10 @@ function __free(ptr: usize): void {
 @unsafe @global
 function __reset(): void {}
 
-/** Zero-fills [p, p + n): inline 8-byte stores for small objects (memory.fill is a call). */
+/** Zero-fills [p, p + n): inline 8-byte stores up to 256 bytes (frames, small arrays) (memory.fill is a call). */
 // @ts-ignore: decorator
 @inline function zero(p: usize, n: usize): void {
-  if (n <= 64) {
+  if (n <= 256) {
     let e = p + n;
     while (p + 8 <= e) { store<u64>(p, 0); p += 8; }
     if (p + 4 <= e) { store<u32>(p, 0); p += 4; }

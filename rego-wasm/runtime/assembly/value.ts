@@ -91,6 +91,17 @@ export function strV(s: string): StrV { return new StrV(s); }
   return u;
 }
 
+/** strCmp with the first code units compared inline (keys usually differ there). */
+// @ts-ignore: decorator
+@inline export function strCmpFast(a: string, b: string): i32 {
+  let pa = changetype<usize>(a), pb = changetype<usize>(b);
+  let ca: u32 = a.length > 0 ? <u32>load<u16>(pa) : 0x10000;
+  let cb: u32 = b.length > 0 ? <u32>load<u16>(pb) : 0x10000;
+  // an empty string sorts first; 0x10000 marks it so equal "first units" still go to strCmp
+  if (ca != cb && ca < 0xD800 && cb < 0xD800) return ca < cb ? -1 : 1;
+  return strCmp(a, b);
+}
+
 export function strCmp(a: string, b: string): i32 {
   let pa = changetype<usize>(a), pb = changetype<usize>(b);
   if (pa == pb) return 0;
@@ -130,7 +141,7 @@ export function cmp(a: Value, b: Value): i32 {
       return x == y ? 0 : (x ? 1 : -1);
     }
     case T_NUM: return numCmp(changetype<NumV>(a), changetype<NumV>(b));
-    case T_STR: return strCmp(changetype<StrV>(a).s, changetype<StrV>(b).s);
+    case T_STR: return strCmpFast(changetype<StrV>(a).s, changetype<StrV>(b).s);
     case T_ARR: return listCmp(changetype<ArrV>(a).items, changetype<ArrV>(b).items);
     case T_SET: return listCmp(changetype<SetV>(a).items, changetype<SetV>(b).items);
     case T_OBJ: {
@@ -193,7 +204,7 @@ export function objGetStr(o: ObjV, k: string): Value | null {
   while (lo <= hi) {
     let mid = (lo + hi) >>> 1;
     let kv = unchecked(keys[mid]);
-    let c: i32 = kv.kind == T_STR ? strCmp(changetype<StrV>(kv).s, k) : (kv.kind < T_STR ? -1 : 1);
+    let c: i32 = kv.kind == T_STR ? strCmpFast(changetype<StrV>(kv).s, k) : (kv.kind < T_STR ? -1 : 1);
     if (c < 0) lo = mid + 1;
     else if (c > 0) hi = mid - 1;
     else return unchecked(o.vals[mid]);
