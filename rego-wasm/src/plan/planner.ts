@@ -1349,31 +1349,27 @@ export class Planner {
     });
   }
 
+  /** ScanStmt over the current target, unifying `key` with each key; the value becomes the target. */
   private planScan(key: PTerm, iter: (lkey: Local) => void): void {
-    const source = this.targetLocal();
-    const lkey = this.newLocal();
-    const lval = this.newLocal();
-    const block: Block = { stmts: [] };
-    const prev = this.curr;
-    this.curr = block;
-    this.planUnifyLocal(local(lkey), key, () => {
-      this.ltarget = local(lval);
-      iter(lkey);
-    });
-    this.curr = prev;
-    this.emit('ScanStmt', { source, key: lkey, value: lval, block });
+    this.planScanUnify('key', key, iter);
   }
 
+  /** ScanStmt over the current target, unifying `val` with each value, which becomes the target. */
   private planScanValues(val: PTerm, iter: (l: Local) => void): void {
+    this.planScanUnify('value', val, iter);
+  }
+
+  private planScanUnify(unifyWith: 'key' | 'value', term: PTerm, iter: (l: Local) => void): void {
     const source = this.targetLocal();
     const lkey = this.newLocal();
     const lval = this.newLocal();
+    const bound = unifyWith === 'key' ? lkey : lval;
     const block: Block = { stmts: [] };
     const prev = this.curr;
     this.curr = block;
-    this.planUnifyLocal(local(lval), val, () => {
+    this.planUnifyLocal(local(bound), term, () => {
       this.ltarget = local(lval);
-      iter(lval);
+      iter(bound);
     });
     this.curr = prev;
     this.emit('ScanStmt', { source, key: lkey, value: lval, block });
