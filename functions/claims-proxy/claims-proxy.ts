@@ -40,9 +40,9 @@ export const FORWARDED_REQUEST_HEADERS = [
   'accept-language',
   'content-type',
   'user-agent',
+  // Write preconditions only. Read validators (if-none-match, if-modified-since)
+  // are dropped: a 304 has no body for the response policy to judge.
   'if-match',
-  'if-none-match',
-  'if-modified-since',
   'if-unmodified-since',
   'traceparent',
   'tracestate',
@@ -50,13 +50,15 @@ export const FORWARDED_REQUEST_HEADERS = [
 ];
 
 /**
- * Backend response headers the client may see. NOT `cache-control`: the body
+ * Backend response headers the client may see. NOT `etag` / `last-modified`:
+ * they describe the backend's unfiltered record, so a reader of a redacted
+ * view could watch them to learn when hidden fields change. NOT `cache-control`: the body
  * the client gets depends on who asked (the response policy's view), so the
  * backend's caching advice for the unfiltered record (e.g. `public,
  * max-age=3600`) must never let a shared cache serve one caller's view to
  * another; every answer is `no-store`.
  */
-export const RETURNED_RESPONSE_HEADERS = ['etag', 'last-modified', 'content-language'];
+export const RETURNED_RESPONSE_HEADERS = ['content-language'];
 
 /** Backend response headers the response policy sees (no cookies). */
 const POLICY_RESPONSE_HEADER_DENYLIST = new Set(['set-cookie', 'set-cookie2', 'authorization', 'www-authenticate']);
