@@ -22,7 +22,7 @@ import { Construct } from 'constructs';
 import { accessLogFormat } from './access-log';
 import { addGatewayResponses } from './gateway-responses';
 import { API_KEY_HEADER, authorizerIdentitySources } from './identity-sources';
-import { PolicyFunction } from './policy-function';
+import { BUNDLED_DATA_NAME, PolicyFunction } from './policy-function';
 import type { OpaAuthorizedApiProps } from './props';
 import { resolveProps, ResolvedApiConfig } from './validate-props';
 
@@ -81,6 +81,10 @@ export class OpaAuthorizedApi extends Construct {
       POLICY_REVISION: this.policyRevision,
       API_KEY_HEADER,
       LOG_LEVEL: config.logLevel,
+      // Named explicitly when the bundle has data: a packaging mistake that
+      // loses data.json then fails the cold start closed instead of running
+      // the policy on an empty data document.
+      ...(config.policyBundle.dataFile !== undefined ? { POLICY_DATA_PATH: BUNDLED_DATA_NAME } : {}),
     };
 
     this.authorizerFunction = new PolicyFunction(this, 'Authorizer', {

@@ -133,6 +133,7 @@ describe('OpaAuthorizedApi with default settings', () => {
       OKTA_JWKS_URI: 'https://acme.okta.com/oauth2/default/v1/keys',
       POLICY_REQUEST_ENTRYPOINT: 'acme/authz/decision',
       POLICY_REVISION: revision,
+      POLICY_DATA_PATH: 'data.json',
       API_KEY_HEADER: 'x-api-key',
       LOG_LEVEL: 'info',
     });
@@ -141,6 +142,7 @@ describe('OpaAuthorizedApi with default settings', () => {
       BACKEND_TIMEOUT_MS: '3000',
       POLICY_RESPONSE_ENTRYPOINT: 'acme/filter/response',
       POLICY_REVISION: revision,
+      POLICY_DATA_PATH: 'data.json',
       API_KEY_HEADER: 'x-api-key',
       LOG_LEVEL: 'info',
     });
