@@ -8,11 +8,11 @@
  * Prints per-category counts (same / different / front-end error) and the
  * first differences of up to N cases (default 5).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Policy } from '../ir/plan';
 import { comparePolicies } from './compare';
 import { planRegoQuery } from './pipeline';
+import { caseFiles } from './case-files';
 
 interface Case {
   note: string;
@@ -25,17 +25,6 @@ type FrontEnd = (modules: string[], query: string) => Policy;
 
 function loadFrontEnd(): FrontEnd {
   return planRegoQuery;
-}
-
-function files(path: string): string[] {
-  if (statSync(path).isFile()) return [path];
-  const out: string[] = [];
-  for (const e of readdirSync(path).sort()) {
-    const p = join(path, e);
-    if (statSync(p).isDirectory()) out.push(...files(p));
-    else if (e.endsWith('.json')) out.push(p);
-  }
-  return out;
 }
 
 function main(argv: string[]): void {
@@ -59,7 +48,7 @@ function main(argv: string[]): void {
   const stats = new Map<string, { same: number; diff: number; error: number }>();
   const errors = new Map<string, number>();
   let shown = 0;
-  for (const f of paths.flatMap(files)) {
+  for (const f of paths.flatMap((p) => caseFiles(p))) {
     const cases = (JSON.parse(readFileSync(f, 'utf8')) as { cases: Case[] }).cases;
     for (const c of cases) {
       if (filter && !filter.test(c.note)) continue;

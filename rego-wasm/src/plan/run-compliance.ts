@@ -7,23 +7,16 @@
  *
  *   npx tsx rego-wasm/src/plan/run-compliance.ts [dir] [--filter regex]
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { categoryOf, runCase, type ComplianceCase } from '../cli/compliance-case';
 import { planQueryForCompliance } from './pipeline';
-
-function files(path: string): string[] {
-  if (statSync(path).isFile()) return [path];
-  return readdirSync(path).sort().flatMap((e) => files(join(path, e))).filter((p) => p.endsWith('.json'));
-}
+import { caseDirAndFilter, caseFiles } from './case-files';
 
 function main(argv: string[]): void {
-  const fi = argv.indexOf('--filter');
-  const dir = argv.find((a, i) => !a.startsWith('--') && i !== fi + 1) ?? '/work/shared/opa-compliance/v1';
-  const filter = fi >= 0 ? new RegExp(argv[fi + 1]!) : undefined;
+  const { dir, filter } = caseDirAndFilter(argv);
   const stats = new Map<string, { passed: number; failed: number; skipped: number }>();
   const failures: string[] = [];
-  for (const f of files(dir)) {
+  for (const f of caseFiles(dir)) {
     for (const c of (JSON.parse(readFileSync(f, 'utf8')) as { cases?: ComplianceCase[] }).cases ?? []) {
       if (filter && !filter.test(c.note)) continue;
       const withText: ComplianceCase = {

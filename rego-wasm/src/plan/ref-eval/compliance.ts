@@ -5,9 +5,10 @@
  *
  *   npx tsx rego-wasm/src/plan/ref-eval/compliance.ts <dir> [--filter regex] [--verbose]
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planRegoQuery } from '../pipeline';
+import { caseDirAndFilter, caseFiles } from '../case-files';
 import { PlanEvaluator, EvalConflictError } from './eval';
 import { fromJSON, toJSON, Value } from './values';
 
@@ -66,18 +67,11 @@ export function runRefCase(c: RefCase): RefOutcome {
   return got.join('\n') === want.join('\n') ? { ok: true } : { ok: false, reason: `got ${got.join(' ').slice(0, 200)} want ${want.join(' ').slice(0, 200)}` };
 }
 
-function files(path: string): string[] {
-  if (statSync(path).isFile()) return [path];
-  return readdirSync(path).sort().flatMap((e) => files(join(path, e))).filter((p) => p.endsWith('.json'));
-}
-
 function main(argv: string[]): void {
-  const fi = argv.indexOf('--filter');
-  const dir = argv.find((a, i) => !a.startsWith('--') && i !== fi + 1) ?? '/work/shared/opa-compliance/v1';
-  const filter = fi >= 0 ? new RegExp(argv[fi + 1]!) : undefined;
+  const { dir, filter } = caseDirAndFilter(argv);
   const verbose = argv.includes('--verbose');
   const stats = new Map<string, [number, number]>();
-  for (const f of files(dir)) {
+  for (const f of caseFiles(dir)) {
     const parsed = JSON.parse(readFileSync(f, 'utf8')) as { cases?: RefCase[] };
     for (const c of parsed.cases ?? []) {
       if (filter && !filter.test(c.note)) continue;
