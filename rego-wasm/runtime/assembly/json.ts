@@ -1,7 +1,7 @@
 // JSON (RFC 8259) and Rego term text: parse from UTF-8 bytes, dump to UTF-8.
 import {
   Value, NullV, BoolV, StrV, ArrV, ObjV, SetV, NULL, TRUE, FALSE,
-  T_NULL, T_BOOL, T_NUM, T_STR, T_ARR, T_OBJ, T_SET, objPut, setAdd, cmp,
+  T_NULL, T_BOOL, T_NUM, T_STR, T_ARR, T_OBJ, T_SET, objPut, setAdd, cmp, strCmpFast,
 } from "./value";
 import { NumV, numParse, numFormat, numI64 } from "./num";
 
@@ -160,6 +160,13 @@ class KV {
 
 const SMALL_SORT: i32 = 24;
 
+/** cmp with string keys (the usual case) compared inline. */
+// @ts-ignore: decorator
+@inline function keyCmp(a: Value, b: Value): i32 {
+  if (a.kind == T_STR && b.kind == T_STR) return strCmpFast(changetype<StrV>(a).s, changetype<StrV>(b).s);
+  return cmp(a, b);
+}
+
 /** Stable insertion sort of a small object's parallel key/value arrays; the last duplicate key wins. */
 function sortSmall(o: ObjV): ObjV {
   let keys = o.keys, vals = o.vals;
@@ -169,7 +176,7 @@ function sortSmall(o: ObjV): ObjV {
   for (let i = 1; i < n; i++) {
     let k = load<usize>(kp + (<usize>i << 2)), v = load<usize>(vp + (<usize>i << 2));
     let j = i - 1;
-    while (j >= 0 && cmp(changetype<Value>(load<usize>(kp + (<usize>j << 2))), changetype<Value>(k)) > 0) {
+    while (j >= 0 && keyCmp(changetype<Value>(load<usize>(kp + (<usize>j << 2))), changetype<Value>(k)) > 0) {
       store<usize>(kp + (<usize>(j + 1) << 2), load<usize>(kp + (<usize>j << 2)));
       store<usize>(vp + (<usize>(j + 1) << 2), load<usize>(vp + (<usize>j << 2)));
       j--;
@@ -180,7 +187,7 @@ function sortSmall(o: ObjV): ObjV {
   // equal keys are adjacent in input order: keep the last of each run
   let w = 0;
   for (let i = 0; i < n; i++) {
-    if (i + 1 < n && cmp(changetype<Value>(load<usize>(kp + (<usize>i << 2))), changetype<Value>(load<usize>(kp + (<usize>(i + 1) << 2)))) == 0) continue;
+    if (i + 1 < n && keyCmp(changetype<Value>(load<usize>(kp + (<usize>i << 2))), changetype<Value>(load<usize>(kp + (<usize>(i + 1) << 2)))) == 0) continue;
     store<usize>(kp + (<usize>w << 2), load<usize>(kp + (<usize>i << 2)));
     store<usize>(vp + (<usize>w << 2), load<usize>(vp + (<usize>i << 2)));
     w++;
@@ -195,7 +202,7 @@ function closeFrame(f: Frame): Value {
   let o = changetype<ObjV>(f.cont);
   let n = o.keys.length;
   let sorted = true;
-  for (let i = 1; i < n; i++) if (cmp(unchecked(o.keys[i - 1]), unchecked(o.keys[i])) >= 0) { sorted = false; break; }
+  for (let i = 1; i < n; i++) if (keyCmp(unchecked(o.keys[i - 1]), unchecked(o.keys[i])) >= 0) { sorted = false; break; }
   if (sorted) return o;
   if (n <= SMALL_SORT) return sortSmall(o);
   let kvs = new Array<KV>(0);
