@@ -304,31 +304,25 @@ export class LocalVarRewriter {
     return out;
   }
 
+  /** Declares an `every` key or value var (wildcards stay anonymous) and renames it in place. */
+  private declareEveryVar(stack: DeclaredVarStack, t: Term, what: 'key' | 'value', e: Expr): void {
+    if (t.value.type !== 'var') {
+      this.diag.compile(`every ${what} must be a variable, got ${termNameOf(t)}`, t.location);
+      return;
+    }
+    if (t.value.value.startsWith('$')) return;
+    const gv = this.declare(stack, t.value.value, 'declared', e.location);
+    if (gv) t.value = { type: 'var', value: gv };
+  }
+
   private every(stack: DeclaredVarStack, e: Expr): void {
     if (!isEvery(e)) return;
     const ev = e.terms;
     this.term(stack, ev.domain);
     stack.push();
-    if (ev.key) {
-      if (ev.key.value.type === 'var') {
-        if (!ev.key.value.value.startsWith('$')) {
-          const gv = this.declare(stack, ev.key.value.value, 'declared', e.location);
-          if (gv) ev.key.value = { type: 'var', value: gv };
-        }
-      } else {
-        this.diag.compile(`every key must be a variable, got ${termNameOf(ev.key)}`, ev.key.location);
-      }
-    } else {
-      ev.key = varTerm(this.gen.generate(), e.location);
-    }
-    if (ev.value.value.type === 'var') {
-      if (!ev.value.value.value.startsWith('$')) {
-        const gv = this.declare(stack, ev.value.value.value, 'declared', e.location);
-        if (gv) ev.value.value = { type: 'var', value: gv };
-      }
-    } else {
-      this.diag.compile(`every value must be a variable, got ${termNameOf(ev.value)}`, ev.value.location);
-    }
+    if (ev.key) this.declareEveryVar(stack, ev.key, 'key', e);
+    else ev.key = varTerm(this.gen.generate(), e.location);
+    this.declareEveryVar(stack, ev.value, 'value', e);
     ev.body = this.bodyIn(stack, new Set(), ev.body);
     stack.pop();
     for (const w of e.with) this.with(stack, w.target, w.value);
