@@ -55,12 +55,17 @@ export interface TermFormat {
 
 const SIMPLE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** True if a string ref key prints as `.key` rather than `["key"]` (an identifier that is not a keyword). */
+export function isDotRefKey(key: string): boolean {
+  return SIMPLE_KEY.test(key) && !KEYWORDS.has(key);
+}
+
 /** OPA's Ref.String(): `data.a["b c"][x]` (keys that are keywords stay bracketed). */
 export function formatRef(ref: Term[], fmt: TermFormat = {}): string {
   return ref
     .map((t, i) => {
       if (i === 0) return formatTerm(t, fmt);
-      if (t.value.type === 'string' && SIMPLE_KEY.test(t.value.value) && !KEYWORDS.has(t.value.value)) {
+      if (t.value.type === 'string' && isDotRefKey(t.value.value)) {
         return `.${t.value.value}`;
       }
       return `[${formatTerm(t, fmt)}]`;

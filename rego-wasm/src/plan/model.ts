@@ -4,6 +4,7 @@
  * output into this view (the only module that knows the AST's shape), so the
  * planning code reads like OPA's planner.
  */
+import { isDotRefKey } from '../parse/format';
 
 export interface Loc {
   file: string;
@@ -213,11 +214,6 @@ export function isGround(t: PTerm): boolean {
   return !someVar(t, () => true);
 }
 
-const IDENT = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const KEYWORDS = new Set([
-  'not', 'package', 'import', 'as', 'default', 'else', 'with', 'null', 'true', 'false',
-  'some', 'in', 'contains', 'if', 'every',
-]);
 
 /** Rego text of a value (enough for names and messages). */
 export function valueString(v: PValue): string {
@@ -253,7 +249,7 @@ export function refString(terms: PTerm[]): string {
   let s = valueString(terms[0]!.value);
   for (const t of terms.slice(1)) {
     const v = t.value;
-    if (v.t === 'string' && IDENT.test(v.v) && !KEYWORDS.has(v.v)) s += `.${v.v}`;
+    if (v.t === 'string' && isDotRefKey(v.v)) s += `.${v.v}`;
     else s += `[${valueString(v)}]`;
   }
   return s;
