@@ -6,25 +6,17 @@
  *   npx tsx rego-wasm/src/plan/ref-eval/compliance.ts <dir> [--filter regex] [--verbose]
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import type { ComplianceCase } from '../../cli/compliance-case';
 import { planRegoQuery } from '../pipeline';
 import { caseDirAndFilter, caseFiles } from '../case-files';
 import { PlanEvaluator, EvalConflictError } from './eval';
 import { fromJSON, toJSON, Value } from './values';
 
-export interface RefCase {
-  note: string;
-  query: string;
-  modules?: string[];
-  data?: unknown;
-  input?: unknown;
-  input_term?: string;
-  want_result?: Record<string, unknown>[];
-  want_error?: string;
-  want_error_code?: string;
-  strict_error?: boolean;
-  sort_bindings?: boolean;
-}
+/** The fields of a conformance case (cli/compliance-case.ts) that the reference evaluator reads. */
+export type RefCase = Pick<
+  ComplianceCase,
+  'note' | 'query' | 'modules' | 'data' | 'input' | 'input_term' | 'want_result' | 'want_error' | 'want_error_code' | 'strict_error' | 'sort_bindings'
+>;
 
 export type RefOutcome = { ok: true } | { ok: false; reason: string };
 
