@@ -43,6 +43,7 @@ async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]
 export async function benchAuthorizer(): Promise<Record<string, number | string>> {
   const built = buildPolicyDir(POLICY_DIR, { out: join(POLICY_DIR, 'build', 'policy.wasm') });
   const stack = await startStackProcess({ LOCAL_QUIET: '1', LOCAL_KEYS_DIR: 'memory' });
+  const savedEnv = new Map<string, string | undefined>();
   try {
     const token = (await requestToken({ tokenEndpoint: stack.tokenEndpoint, username: 'alice' })).accessToken;
     const issuer = stack.issuer;
@@ -93,7 +94,10 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
     const byTotal = [...colds].sort((a, b) => a.load + a.first - (b.load + b.first));
     const coldMedian = byTotal[Math.floor(byTotal.length / 2)];
 
-    // ---- warm, in this process: the real handler module
+    // ---- warm, in this process: the real handler module (it reads the
+    // environment at load). The environment is restored afterwards: later
+    // areas start stacks that inherit it, where an already-set value wins.
+    for (const k of Object.keys(env)) savedEnv.set(k, process.env[k]);
     Object.assign(process.env, env);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require('../functions/authorizer/handler') as { handler: Handler };
@@ -129,6 +133,10 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
       cold_total_ms: coldMedian.load + coldMedian.first,
     };
   } finally {
+    for (const [k, v] of savedEnv) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     await stack.stop();
   }
 }
