@@ -8,7 +8,7 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { loadAuthorizerConfig } from '../shared/config';
 import { createDecisionLog } from '../shared/decision-log';
 import { createLogger, describeError } from '../shared/logger';
-import { loadPolicyEngine } from '../shared/policy-engine';
+import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
 import { createTokenVerifier } from '../shared/token-verifier';
 import { createAuthorizer, type AuthorizerEvent, type AuthorizerHandler } from './authorizer';
 
@@ -28,16 +28,7 @@ function init(): AuthorizerHandler {
   verifier.hydrate().catch((error: unknown) => {
     logger.error('JWKS not loaded at cold start; will retry per request and fail closed meanwhile', describeError(error));
   });
-  const engine = loadPolicyEngine({
-    wasmPath: config.policy.wasmPath,
-    dataPath: config.policy.dataPath,
-    dataOptional: process.env.POLICY_DATA_PATH === undefined,
-    revision: config.policy.revision,
-  });
-  engine.then(
-    (e) => logger.info('policy loaded', { policyRevision: e.revision, entrypoint: config.requestEntrypoint }),
-    (error: unknown) => logger.error('policy not loaded: every decision is a Deny', describeError(error)),
-  );
+  const engine = loadConfiguredPolicyEngine(config.policy, logger, config.requestEntrypoint, 'every decision is a Deny');
   const decisionSink = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };

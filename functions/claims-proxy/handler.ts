@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { loadClaimsProxyConfig } from '../shared/config';
 import { createDecisionLog } from '../shared/decision-log';
 import { createLogger, describeError } from '../shared/logger';
-import { loadPolicyEngine } from '../shared/policy-engine';
+import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
 import { createBackendClient } from './backend-client';
 import { createClaimsProxy, type ClaimsProxyHandler } from './claims-proxy';
 
@@ -24,16 +24,7 @@ function init(): ClaimsProxyHandler {
     });
   }
   const logger = createLogger(config.logLevel, 'claims-proxy');
-  const engine = loadPolicyEngine({
-    wasmPath: config.policy.wasmPath,
-    dataPath: config.policy.dataPath,
-    dataOptional: process.env.POLICY_DATA_PATH === undefined,
-    revision: config.policy.revision,
-  });
-  engine.then(
-    (e) => logger.info('policy loaded', { policyRevision: e.revision, entrypoint: config.responseEntrypoint }),
-    (error: unknown) => logger.error('policy not loaded: every response is a 502', describeError(error)),
-  );
+  const engine = loadConfiguredPolicyEngine(config.policy, logger, config.responseEntrypoint, 'every response is a 502');
   return createClaimsProxy({
     config,
     backend: createBackendClient({

@@ -9,7 +9,9 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { loadPolicyWasm } from '../../rego-wasm/src/load';
+import type { PolicyConfig } from './config';
 import { PolicyEvaluationError } from './errors';
+import { describeError, type Logger } from './logger';
 
 /** OPA's result set: one `{result}` per solution of the entrypoint query. */
 export type ResultSet = ReadonlyArray<{ readonly result?: unknown }>;
@@ -155,4 +157,30 @@ export function filterResponse(engine: PolicyEngine, entrypoint: string, input: 
   if (result === true) return { kind: 'passthrough' };
   if (result === false) return { kind: 'withheld' };
   throw new PolicyEvaluationError('malformed_result', `policy ${entrypoint}: a non-JSON body needs the result true (pass) or undefined/false (withhold)`);
+}
+
+/**
+ * A handler's cold start: load the configured policy once, log the outcome,
+ * and hand back the promise every invocation awaits (a failed load makes
+ * every decision fail closed, as `ifUnavailable` tells the operator).
+ */
+export function loadConfiguredPolicyEngine(
+  policy: PolicyConfig,
+  logger: Logger,
+  entrypoint: string,
+  ifUnavailable: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<PolicyEngine> {
+  const engine = loadPolicyEngine({
+    wasmPath: policy.wasmPath,
+    dataPath: policy.dataPath,
+    // An explicitly named data file must exist; the default one may be absent.
+    dataOptional: env.POLICY_DATA_PATH === undefined,
+    revision: policy.revision,
+  });
+  engine.then(
+    (e) => logger.info('policy loaded', { policyRevision: e.revision, entrypoint }),
+    (error: unknown) => logger.error(`policy not loaded: ${ifUnavailable}`, describeError(error)),
+  );
+  return engine;
 }
