@@ -10,8 +10,8 @@
  *   GET  /__local/requests                            last requests seen (method, path, header NAMES, x-authz-sub) for tests
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FAULT_IDS, sampleRecords, type ClaimSummary, type EnrolleeRecord } from './data';
+import { listenOnLoopback } from '../listen';
 
 export interface BackendOptions {
   readonly port: number;
@@ -197,11 +197,7 @@ export async function startClaimsBackend(options: BackendOptions): Promise<Claim
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, options.port);
   return {
     url: `http://127.0.0.1:${port}`,
     port,

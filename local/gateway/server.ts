@@ -24,6 +24,7 @@ import { resolveIdentitySources } from './identity-sources';
 import { MalformedProxyResult, parseProxyResult, type HttpResult } from './proxy-result';
 import { buildAuthorizerEvent, buildProxyEvent, headerValue, methodArn, type ApiIdentity, type GatewayRequest } from './request-model';
 import { CDK_ROUTES, matchRoute, type RouteDefinition } from './routes';
+import { listenOnLoopback } from '../listen';
 
 export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -323,11 +324,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       });
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, options.port);
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -23,11 +23,11 @@
  */
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   API_SCOPES, CLIENTS, DEFAULT_AUDIENCE, DEV_CLIENT_ID, DEV_USER_GRANT, OIDC_SCOPES, OTHER_AUDIENCE, findUser,
 } from './directory';
 import { loadOrCreateSigningJwk, publicPart, type PublicJwk, type SigningJwk } from './keys';
+import { listenOnLoopback } from '../listen';
 
 export const AUTH_SERVER_PATH = '/oauth2/default';
 
@@ -263,11 +263,7 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
 
   // Listen first: the issuer URL needs the (possibly ephemeral) port.
   const server = http.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, options.port);
   const issuer = `http://127.0.0.1:${port}${AUTH_SERVER_PATH}`;
 
   const provider = new mod.default(issuer, buildConfiguration(jwk, ttl, mod));
