@@ -5,7 +5,8 @@ import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEvent
 import { extractBearerToken } from '../../functions/shared/bearer-token';
 import { MalformedAuthorizationError, MissingTokenError, RequestRejectedError } from '../../functions/shared/errors';
 import { buildRequestInput, requestFacts } from '../../functions/shared/request-input';
-import { pathSegments } from '../../functions/shared/request-path';
+import { checkedSegments, pathSegments } from '../../functions/shared/request-path';
+import * as fc from 'fast-check';
 import type { VerifiedToken } from '../../functions/shared/token-verifier';
 
 const EVENTS = path.join(__dirname, '..', 'events');
@@ -106,6 +107,29 @@ describe('path segments', () => {
     expect(pathSegments('/v1/claims/a.b/...x/J%C3%BCrgen')).toEqual(['v1', 'claims', 'a.b', '...x', 'Jürgen']);
   });
 
+  it('the plain-path shortcut answers exactly as the full checks (segments or the same refusal)', () => {
+    const outcome = (f: (p: string) => string[], raw: string): unknown => {
+      try {
+        return f(raw);
+      } catch (error) {
+        return error instanceof RequestRejectedError ? `refused:${error.reason}` : error;
+      }
+    };
+    // Mostly unreserved characters (the shortcut), with the ones that force the full checks mixed in.
+    const char = fc.constantFrom(...'/ab1._~-'.split(''), '/', '.', '%', ';', ' ', '\\', 'é', '%2e', '%2F', '\u0000');
+    const path = fc.array(char, { maxLength: 40 }).map((cs) => `/${cs.join('')}`);
+    fc.assert(
+      fc.property(path, (raw) => {
+        expect(outcome(pathSegments, raw)).toEqual(outcome(checkedSegments, raw));
+      }),
+      { numRuns: 2000 },
+    );
+    // the segment-count limit on the shortcut
+    expect(outcome(pathSegments, '/a'.repeat(65))).toBe('refused:path_too_long');
+    expect(outcome(checkedSegments, '/a'.repeat(65))).toBe('refused:path_too_long');
+    expect(pathSegments('/a'.repeat(64))).toHaveLength(64);
+  });
+
   it('the sample traversal event is refused when its facts are extracted', () => {
     expect(() => requestFacts(load<APIGatewayRequestAuthorizerEvent>('authorizer-path-traversal.json'))).toThrow(RequestRejectedError);
   });
@@ -136,6 +160,37 @@ describe('Authorization header', () => {
 
   it('two Authorization headers are refused', () => {
     expect(() => extractBearerToken([`Bearer ${jwt}`, `Bearer ${jwt}`], 8192)).toThrow(MalformedAuthorizationError);
+  });
+
+  it('the one-scan shortcut accepts exactly what the step-by-step rules accept, with the same token', () => {
+    // The rules of RFC 6750 §2.1 as written out step by step (the pre-shortcut implementation).
+    const reference = (header: string, maxBytes: number): string => {
+      if (header.trim() === '') return 'missing';
+      if (Buffer.byteLength(header, 'utf8') > maxBytes) return 'malformed';
+      const m = /^([A-Za-z]+) +(\S+)$/.exec(header.trim());
+      if (!m || m[1].toLowerCase() !== 'bearer') return 'malformed';
+      return /^[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]*={0,2}$/.test(m[2]) ? m[2] : 'malformed';
+    };
+    const actual = (header: string, maxBytes: number): string => {
+      try {
+        return extractBearerToken([header], maxBytes);
+      } catch (error) {
+        if (error instanceof MissingTokenError) return 'missing';
+        if (error instanceof MalformedAuthorizationError) return 'malformed';
+        throw error;
+      }
+    };
+    const scheme = fc.constantFrom('Bearer', 'bearer', 'BeArEr', 'Basic', 'Bearerx', '', ' Bearer', 'Bear er');
+    const sep = fc.constantFrom(' ', '   ', '', '\t', ' \n');
+    const body = fc.array(fc.constantFrom('eyJ', 'a', '.', '=', '==', '-', '_', 'é', ' ', jwt, jwt), { maxLength: 4 }).map((xs) => xs.join(''));
+    const suffix = fc.constantFrom('', '', ' ', '\n', 'x', '.');
+    fc.assert(
+      fc.property(scheme, sep, body, suffix, fc.integer({ min: 5, max: 80 }), (a, b, c, d, maxBytes) => {
+        const header = a + b + c + d;
+        expect(actual(header, maxBytes)).toBe(reference(header, maxBytes));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('an oversized header is refused before any parsing', () => {
