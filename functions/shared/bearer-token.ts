@@ -7,6 +7,12 @@ import { MalformedAuthorizationError, MissingTokenError } from './errors';
 
 /** Compact JWS: three base64url parts (padding tolerated like aws-jwt-verify). */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]*={0,2}$/;
+/**
+ * The well-formed header in one scan: `Bearer` (any case), spaces, a compact
+ * JWT. Only ASCII can match, so its length is its byte count. Anything else
+ * takes the step-by-step checks, which name what is wrong.
+ */
+const WELL_FORMED = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]*={0,2})$/;
 
 export type HeaderMap = Readonly<Record<string, string | undefined>> | null | undefined;
 export type MultiHeaderMap = Readonly<Record<string, readonly string[] | undefined>> | null | undefined;
@@ -40,6 +46,10 @@ export function extractBearerToken(values: readonly string[], maxBytes: number):
   if (values.length === 0) throw new MissingTokenError('no Authorization header');
   if (values.length > 1) throw new MalformedAuthorizationError('more than one Authorization header');
   const header = values[0];
+  if (header.length <= maxBytes) {
+    const fast = WELL_FORMED.exec(header);
+    if (fast) return fast[1];
+  }
   if (header.trim() === '') throw new MissingTokenError('empty Authorization header');
   if (Buffer.byteLength(header, 'utf8') > maxBytes) {
     throw new MalformedAuthorizationError(`Authorization header longer than ${maxBytes} bytes`);
