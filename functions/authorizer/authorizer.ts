@@ -39,7 +39,14 @@ export const UNAUTHORIZED = 'Unauthorized';
 export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
   const { config, verifier, logger, decisions } = deps;
   // Never an unhandled rejection: the failure is reported per decision.
-  deps.engine.catch(() => undefined);
+  // Once loaded, the engine is used directly (no promise hop per request).
+  let loaded: PolicyEngine | undefined;
+  deps.engine.then(
+    (engine) => {
+      loaded = engine;
+    },
+    () => undefined,
+  );
 
   return async (event) => {
     const start = process.hrtime.bigint();
@@ -94,7 +101,7 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
     // 2. Input (path tricks → Deny before the policy) and 3. policy.
     try {
       const facts: RequestFacts = requestFacts(event);
-      const engine = await deps.engine;
+      const engine = loaded ?? (await deps.engine);
       revision = engine.revision;
       const input = buildRequestInput(facts, token, config.apiKeyHeader, config.apiProduct);
       const decision = decide(engine, config.requestEntrypoint, input);

@@ -38,8 +38,11 @@ export class BoundedAgeJwksCache extends SimpleJwksCache {
     return at === undefined || this.now() - at > this.maxAgeSeconds * 1000;
   }
 
-  override async getJwk(jwksUri: string, decomposedJwt: DecomposedJwt): Promise<JwkWithKid> {
-    if (this.fetchedAt.has(jwksUri) && this.isStale(jwksUri)) await this.getJwks(jwksUri);
+  override getJwk(jwksUri: string, decomposedJwt: DecomposedJwt): Promise<JwkWithKid> {
+    if (this.fetchedAt.has(jwksUri) && this.isStale(jwksUri)) {
+      return this.getJwks(jwksUri).then(() => super.getJwk(jwksUri, decomposedJwt));
+    }
+    // Fresh: the library's own lookup, without another promise hop per request.
     return super.getJwk(jwksUri, decomposedJwt);
   }
 

@@ -49,6 +49,7 @@ export const MAX_QUERY_PARAMS = 100;
 export const MAX_HEADERS = 100;
 /** Headers never handed to a policy: credentials and AWS session secrets. */
 export const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-amz-security-token'];
+const SECRET_HEADER_SET: ReadonlySet<string> = new Set(SECRET_HEADERS);
 
 export type AnyRequestEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2 | APIGatewayProxyEvent;
 
@@ -135,12 +136,12 @@ export function requestFacts(event: AnyRequestEvent): RequestFacts {
 
 /** Header map for the policy: lower-cased, multiple values joined by ", ", secrets and the API key removed. */
 export function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record<string, string> {
-  const dropped = new Set([...SECRET_HEADERS, apiKeyHeader.toLowerCase()]);
+  const apiKey = apiKeyHeader.toLowerCase();
   // A Map, not `{}`: client-chosen names such as `toString`, `constructor` or
   // `__proto__` must not merge with (or be swallowed by) Object.prototype.
   const joined = new Map<string, string>();
   for (const [k, v] of facts.rawHeaders) {
-    if (dropped.has(k)) continue;
+    if (SECRET_HEADER_SET.has(k) || k === apiKey) continue;
     const seen = joined.get(k);
     joined.set(k, seen === undefined ? v : `${seen}, ${v}`);
   }
