@@ -6,6 +6,9 @@
  *   (token verification + input mapping + request policy + IAM policy), next
  *   to aws-jwt-verify verifying the same token alone (JWKS cached), and the
  *   share the rest adds on top of verification (target ≤ 25%);
+ * - where the rest goes, in the same rounds: the same authorizer with the
+ *   verification replaced by its result (request mapping + request policy +
+ *   IAM answer), and the policy decision alone (SDK call) on the same input;
  * - cold init: a fresh `node` process loading the handler bundled by esbuild
  *   as the CDK stack bundles it, then answering its first request (module
  *   load, policy instantiate, JWKS hydrate from the stand-in).
@@ -19,6 +22,13 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import { buildPolicyDir } from '../rego-wasm/src/cli/build';
 import { requestToken } from '../local/okta/token-client';
 import { startStackProcess } from '../local/stack-process';
+import { createAuthorizer } from '../functions/authorizer/authorizer';
+import { loadAuthorizerConfig } from '../functions/shared/config';
+import { createDecisionLog } from '../functions/shared/decision-log';
+import { createLogger } from '../functions/shared/logger';
+import { decide, loadPolicyEngine } from '../functions/shared/policy-engine';
+import { buildRequestInput, requestFacts } from '../functions/shared/request-input';
+import { createTokenVerifier } from '../functions/shared/token-verifier';
 
 const ROOT = join(__dirname, '..');
 const POLICY_DIR = join(ROOT, 'policies');
@@ -109,25 +119,44 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
     verifier.cacheJwks(jwks);
     await verifier.verify(token);
 
-    // interleave rounds so machine noise hits both alike
-    const auth: number[] = [];
-    const verify: number[] = [];
+    // The same authorizer and policy with the verification replaced by its
+    // result, and the policy decision alone, to show where the rest goes.
+    const config = loadAuthorizerConfig(process.env, join(ROOT, 'functions', 'authorizer'));
+    const tokenVerifier = createTokenVerifier(config);
+    await tokenVerifier.hydrate();
+    const verified = await tokenVerifier.verify(token);
+    const engine = await loadPolicyEngine({ wasmPath: built.out, dataPath: env.POLICY_DATA_PATH, dataOptional: false });
+    const withoutVerification = createAuthorizer({
+      config,
+      verifier: { hydrate: async () => undefined, verify: async () => verified },
+      engine: Promise.resolve(engine),
+      logger: createLogger('silent', 'authorizer'),
+      decisions: createDecisionLog(() => undefined, false),
+    });
+    const input = buildRequestInput(requestFacts(event as Parameters<typeof requestFacts>[0]), verified, config.apiKeyHeader, config.apiProduct);
+    if (!decide(engine, config.requestEntrypoint, input).allow) throw new Error('the policy alone did not allow');
+
+    // interleave rounds so machine noise hits all alike
+    const series = { auth: [] as number[], verify: [] as number[], rest: [] as number[], policy: [] as number[] };
     const rounds = 10;
     for (let r = 0; r < rounds; r++) {
-      verify.push(...(await timeEach(N / rounds, () => verifier.verify(token))));
-      auth.push(...(await timeEach(N / rounds, () => handler(event))));
+      series.verify.push(...(await timeEach(N / rounds, () => verifier.verify(token))));
+      series.auth.push(...(await timeEach(N / rounds, () => handler(event))));
+      series.rest.push(...(await timeEach(N / rounds, () => withoutVerification(event as Parameters<typeof withoutVerification>[0]))));
+      series.policy.push(...(await timeEach(N / rounds, async () => decide(engine, config.requestEntrypoint, input))));
     }
-    auth.sort((a, b) => a - b);
-    verify.sort((a, b) => a - b);
-    const a50 = percentile(auth, 50);
-    const v50 = percentile(verify, 50);
+    for (const xs of Object.values(series)) xs.sort((a, b) => a - b);
+    const a50 = percentile(series.auth, 50);
+    const v50 = percentile(series.verify, 50);
     return {
       requests: N,
       authorizer_p50_us: a50,
-      authorizer_p99_us: percentile(auth, 99),
+      authorizer_p99_us: percentile(series.auth, 99),
       jwt_verify_only_p50_us: v50,
-      jwt_verify_only_p99_us: percentile(verify, 99),
+      jwt_verify_only_p99_us: percentile(series.verify, 99),
       added_over_verification_p50_pct: ((a50 - v50) / v50) * 100,
+      authorizer_without_verification_p50_us: percentile(series.rest, 50),
+      policy_decision_only_p50_us: percentile(series.policy, 50),
       cold_module_load_ms: coldMedian.load,
       cold_first_request_ms: coldMedian.first,
       cold_total_ms: coldMedian.load + coldMedian.first,
