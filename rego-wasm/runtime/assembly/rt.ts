@@ -16,7 +16,15 @@ function __heap_init(start: usize): void {
   ensureMemory(__heap_offset + BLOCK_OVERHEAD);
 }
 
-function ensureMemory(top: usize): void {
+// @ts-ignore: decorator
+@global let __mem_limit: usize = 0;
+
+// @ts-ignore: decorator
+@inline function ensureMemory(top: usize): void {
+  if (top > __mem_limit) growMemory(top);
+}
+
+function growMemory(top: usize): void {
   let pagesBefore = memory.size();
   let maxOffset = <usize>pagesBefore << 16;
   if (top > maxOffset) {
@@ -26,6 +34,8 @@ function ensureMemory(top: usize): void {
       if (memory.grow(pagesNeeded) < 0) unreachable();
     }
   }
+  let pages = <usize>memory.size();
+  __mem_limit = pages >= 0x10000 ? <usize>-1 : pages << 16;
 }
 
 // @ts-ignore: decorator
@@ -34,7 +44,7 @@ function ensureMemory(top: usize): void {
 }
 
 // @ts-ignore: decorator
-@unsafe @global
+@unsafe @global @inline
 function __alloc(size: usize): usize {
   if (__heap_offset == 0) {
     let start = <usize>opa_heap_start > __heap_base ? <usize>opa_heap_start : __heap_base;
@@ -100,7 +110,7 @@ function __reset(): void {}
 }
 
 // @ts-ignore: decorator
-@unsafe @global
+@unsafe @global @inline
 function __new(size: usize, id: u32): usize {
   if (size > OBJECT_MAXSIZE) unreachable();
   let ptr = __alloc(OBJECT_OVERHEAD + size);
