@@ -113,7 +113,36 @@ function isSpace(c: i32): bool {
     (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
+/** Whether `str` has a UTF-16 surrogate unit (so code units and code points differ). */
+function hasSurrogate(str: string): bool {
+  let p = changetype<usize>(str);
+  let n = str.length;
+  for (let i = 0; i < n; i++) {
+    let c = <u32>load<u16>(p + (<usize>i << 1));
+    if (c >= 0xD800 && c < 0xE000) return true;
+  }
+  return false;
+}
+
+/** Whether unit `c` occurs in `cut`. */
+// @ts-ignore: decorator
+@inline function unitIn(cut: string, c: u32): bool {
+  let p = changetype<usize>(cut);
+  let n = cut.length;
+  for (let i = 0; i < n; i++) if (<u32>load<u16>(p + (<usize>i << 1)) == c) return true;
+  return false;
+}
+
 function trimSet(str: string, cut: string, left: bool, right: bool): string {
+  if (!hasSurrogate(str) && !hasSurrogate(cut)) {
+    // no surrogates: code units are code points
+    let p = changetype<usize>(str);
+    let a = 0, b = str.length;
+    if (left) while (a < b && unitIn(cut, <u32>load<u16>(p + (<usize>a << 1)))) a++;
+    if (right) while (b > a && unitIn(cut, <u32>load<u16>(p + (<usize>(b - 1) << 1)))) b--;
+    if (a == 0 && b == str.length) return str;
+    return str.substring(a, b);
+  }
   let cps = codepoints(str);
   let cs = codepoints(cut);
   let a = 0, b = cps.length;

@@ -1,7 +1,7 @@
 // JSON (RFC 8259) and Rego term text: parse from UTF-8 bytes, dump to UTF-8.
 import {
   Value, NullV, BoolV, StrV, ArrV, ObjV, SetV, NULL, TRUE, FALSE,
-  T_NULL, T_BOOL, T_NUM, T_STR, T_ARR, T_OBJ, T_SET, objPut, setAdd, cmp, strCmpFast,
+  T_NULL, T_BOOL, T_NUM, T_STR, T_ARR, T_OBJ, T_SET, objPut, setAdd, cmp, strCmpFast, pushValue,
 } from "./value";
 import { NumV, numParse, numFormat, numI64 } from "./num";
 
@@ -63,7 +63,65 @@ export class Buf {
 
 const HEX = "0123456789abcdef";
 
+/**
+ * Appends `s` as a JSON string literal: `"`, `\\`, and control characters
+ * escaped, everything else as UTF-8 (lone surrogates → U+FFFD). Written in
+ * one pass into space reserved up front (at most 6 bytes per UTF-16 unit).
+ */
 export function writeJsonString(b: Buf, s: string): void {
+  let n = s.length;
+  if (n > 0x4000000) { writeJsonStringSlow(b, s); return; }
+  b.ensure(n * 6 + 2);
+  let sp = changetype<usize>(s);
+  let start = b.ptr + <usize>b.len;
+  let p = start;
+  store<u8>(p++, 34);
+  for (let i = 0; i < n; i++) {
+    let c = <u32>load<u16>(sp + (<usize>i << 1));
+    if (c < 0x80) {
+      if (c >= 0x20 && c != 34 && c != 92) { store<u8>(p++, <u8>c); continue; }
+      store<u8>(p++, 92);
+      if (c == 34) store<u8>(p++, 34);
+      else if (c == 92) store<u8>(p++, 92);
+      else if (c == 10) store<u8>(p++, 110);
+      else if (c == 13) store<u8>(p++, 114);
+      else if (c == 9) store<u8>(p++, 116);
+      else if (c == 8) store<u8>(p++, 98);
+      else if (c == 12) store<u8>(p++, 102);
+      else {
+        store<u8>(p, 117); store<u8>(p + 1, 48); store<u8>(p + 2, 48);
+        store<u8>(p + 3, <u8>HEX.charCodeAt(c >> 4)); store<u8>(p + 4, <u8>HEX.charCodeAt(c & 15));
+        p += 5;
+      }
+      continue;
+    }
+    if (c < 0x800) {
+      store<u8>(p, <u8>(0xC0 | (c >> 6))); store<u8>(p + 1, <u8>(0x80 | (c & 63))); p += 2;
+      continue;
+    }
+    if (c >= 0xD800 && c < 0xE000) {
+      if (c < 0xDC00 && i + 1 < n) {
+        let d = <u32>load<u16>(sp + (<usize>(i + 1) << 1));
+        if (d >= 0xDC00 && d < 0xE000) {
+          i++;
+          let cp = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+          store<u8>(p, <u8>(0xF0 | (cp >> 18))); store<u8>(p + 1, <u8>(0x80 | ((cp >> 12) & 63)));
+          store<u8>(p + 2, <u8>(0x80 | ((cp >> 6) & 63))); store<u8>(p + 3, <u8>(0x80 | (cp & 63)));
+          p += 4;
+          continue;
+        }
+      }
+      c = 0xFFFD;
+    }
+    store<u8>(p, <u8>(0xE0 | (c >> 12))); store<u8>(p + 1, <u8>(0x80 | ((c >> 6) & 63))); store<u8>(p + 2, <u8>(0x80 | (c & 63)));
+    p += 3;
+  }
+  store<u8>(p++, 34);
+  b.len += <i32>(p - start);
+}
+
+/** writeJsonString for huge strings (no up-front reservation). */
+function writeJsonStringSlow(b: Buf, s: string): void {
   b.byte(34);
   let n = s.length;
   let start = 0;
@@ -223,12 +281,26 @@ class Frame {
   constructor(public kind: i32, public cont: Value) {}
 }
 
+// Container frames of the shallowest levels are allocated once at start-up
+// (below the host's base heap pointer, so heap resets keep them) and reused
+// by every parse; parses never nest, and deeper levels get fresh frames.
+const FRAME_POOL: i32 = 32;
+let framePoolReady = false; // static initial value: safe to read before this module's start code
+const framePool = makeFramePool();
+
+function makeFramePool(): Array<Frame> {
+  let a = new Array<Frame>();
+  for (let i = 0; i < FRAME_POOL; i++) a.push(new Frame(F_ARR, NULL));
+  framePoolReady = true;
+  return a;
+}
+
 class Parser {
   p: usize;
   end: usize;
   rego: bool;
   err: bool = false;
-  units: Array<u16> = new Array<u16>();
+  units: Array<u16> | null = null; // created by the first string that needs decoding
   maxDepth: i32 = MAX_DEPTH;
   constructor(p: usize, len: usize, rego: bool) { this.p = p; this.end = p + len; this.rego = rego; }
 
@@ -299,7 +371,8 @@ class Parser {
 
   /** Iterative (explicit stack) so deep nesting cannot exhaust the native stack. */
   value(): Value {
-    let frames = new Array<Frame>();
+    let frames = framePoolReady ? framePool : new Array<Frame>();
+    let depth = 0;
     while (true) {
       if (this.err) return NULL;
       // ---- parse the start of a value
@@ -308,14 +381,14 @@ class Parser {
       let v: Value = NULL;
       if (c == 91 || c == 123) {
         this.p++;
-        if (frames.length >= this.maxDepth) return this.fail();
+        if (depth >= this.maxDepth) return this.fail();
         this.ws();
         if (c == 91) {
           if (this.peek() == 93) { this.p++; v = new ArrV(); }
-          else { frames.push(new Frame(F_ARR, new ArrV())); continue; }
+          else { frames = pushFrame(frames, depth++, F_ARR, new ArrV()); continue; }
         } else {
           if (this.peek() == 125) { this.p++; v = new ObjV(); }
-          else { frames.push(new Frame(F_BRACE, NULL)); continue; }
+          else { frames = pushFrame(frames, depth++, F_BRACE, NULL); continue; }
         }
       } else {
         v = this.scalar(c);
@@ -323,8 +396,8 @@ class Parser {
       }
       // ---- a complete value v: hand it to the enclosing containers
       while (true) {
-        if (frames.length == 0) return v;
-        let f = unchecked(frames[frames.length - 1]);
+        if (depth == 0) return v;
+        let f = unchecked(frames[depth - 1]);
         if (f.kind == F_BRACE) {
           this.ws();
           if (this.peek() == 58) {
@@ -343,23 +416,23 @@ class Parser {
           f.key = v; f.kind = F_OBJ_VAL;
           break;
         }
-        if (f.kind == F_ARR) changetype<ArrV>(f.cont).items.push(v);
+        if (f.kind == F_ARR) pushValue(changetype<ArrV>(f.cont).items, v);
         else if (f.kind == F_SET) setAdd(changetype<SetV>(f.cont), v);
-        else { let o = changetype<ObjV>(f.cont); o.keys.push(f.key!); o.vals.push(v); } // sorted on close
+        else { let o = changetype<ObjV>(f.cont); pushValue(o.keys, changetype<Value>(f.key)); pushValue(o.vals, v); } // sorted on close
         this.ws();
         let d = this.peek();
         let close = f.kind == F_ARR ? 93 : 125;
         if (d == 44) {
           this.p++;
           this.ws();
-          if (this.rego && this.peek() == close) { this.p++; v = closeFrame(f); frames.pop(); continue; }
+          if (this.rego && this.peek() == close) { this.p++; v = closeFrame(f); depth--; continue; }
           if (f.kind == F_OBJ_VAL) {
             f.kind = F_OBJ_KEY;
             if (!this.rego && this.peek() != 34) return this.fail();
           }
           break; // next element
         }
-        if (d == close) { this.p++; v = closeFrame(f); frames.pop(); continue; }
+        if (d == close) { this.p++; v = closeFrame(f); depth--; continue; }
         return this.fail();
       }
     }
@@ -392,7 +465,9 @@ class Parser {
       p++;
     }
     this.p = p;
-    let u = this.units;
+    let u0 = this.units;
+    if (u0 === null) { u0 = new Array<u16>(); this.units = u0; }
+    let u = u0;
     u.length = 0;
     for (let q = start; q < this.p; q++) u.push(<u16>load<u8>(q));
     while (true) {
@@ -457,6 +532,18 @@ class Parser {
     }
     return String.UTF16.decodeUnsafe(u.dataStart, <usize>u.length << 1);
   }
+}
+
+/** Frame `depth` set to (kind, cont); `frames` or, once the pool is outgrown, a per-parse copy of it. */
+function pushFrame(frames: Array<Frame>, depth: i32, kind: i32, cont: Value): Array<Frame> {
+  if (depth < frames.length) {
+    let f = unchecked(frames[depth]);
+    f.kind = kind; f.cont = cont; f.key = null;
+    return frames;
+  }
+  if (frames === framePool) frames = framePool.slice(0); // the pool itself never grows (heap resets)
+  frames.push(new Frame(kind, cont));
+  return frames;
 }
 
 /** Parses `len` bytes at `p`; null on malformed input. */

@@ -76,6 +76,17 @@ function flushSet(s: SetV): void {
   s._items = out;
 }
 
+/** arr.push(v) with the common case (spare capacity) inline. */
+// @ts-ignore: decorator
+@inline export function pushValue(arr: Array<Value>, v: Value): void {
+  let a = changetype<usize>(arr);
+  let n = load<i32>(a, offsetof<Array<Value>>("length_"));
+  if (<u32>n < (load<u32>(a, offsetof<Array<Value>>("byteLength")) >>> alignof<usize>())) {
+    store<usize>(load<usize>(a, offsetof<Array<Value>>("dataStart")) + (<usize>n << alignof<usize>()), changetype<usize>(v));
+    store<i32>(a, n + 1, offsetof<Array<Value>>("length_"));
+  } else arr.push(v);
+}
+
 export const NULL = new NullV();
 export const TRUE = new BoolV(true);
 export const FALSE = new BoolV(false);
