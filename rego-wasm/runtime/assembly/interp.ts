@@ -399,7 +399,8 @@ function runBlock(b: Block, frame: Frame): i32 {
 /** A fresh frame for function `fi` (locals all undefined). */
 // @ts-ignore: decorator
 @inline function newFrame(fi: i32): Frame {
-  return new StaticArray<Value | null>(unchecked(funcs[fi]).nlocals);
+  // as new StaticArray(nlocals), allocation inline (__new zero-fills)
+  return changetype<Frame>(__new(<usize>unchecked(funcs[fi]).nlocals << alignof<usize>(), idof<Frame>()));
 }
 
 /** Memoised result of a rule (2-param function) in the current `with` scope, or null. */

@@ -1,7 +1,8 @@
 // JSON (RFC 8259) and Rego term text: parse from UTF-8 bytes, dump to UTF-8.
 import {
   Value, NullV, BoolV, StrV, ArrV, ObjV, SetV, NULL, TRUE, FALSE,
-  T_NULL, T_BOOL, T_NUM, T_STR, T_ARR, T_OBJ, T_SET, objPut, setAdd, cmp, strCmpFast, pushValue,
+  T_NULL, T_BOOL, T_NUM, T_STR, T_ARR, T_OBJ, T_SET, objPut, setAdd, cmp, strCmpFast, pushValue, newStrV,
+  strCmp, cpOrder,
 } from "./value";
 import { NumV, numParse, numFormat, numI64 } from "./num";
 
@@ -225,8 +226,68 @@ const SMALL_SORT: i32 = 24;
   return cmp(a, b);
 }
 
+// Order prefixes of the keys being sorted (static: sortSmall never nests).
+const PFX: usize = memory.data(SMALL_SORT << 3, 8);
+
+// @ts-ignore: decorator
+@inline function unitKey(p: usize, len: i32, i: i32): u64 {
+  return i < len ? <u64>cpOrder(<u32>load<u16>(p + (<usize>i << 1))) + 1 : 0;
+}
+
+/**
+ * The first three code units of `s` as one integer (17 bits each, 0 past the
+ * end) ordered like the strings: different prefixes order the strings,
+ * equal prefixes need the full comparison.
+ */
+// @ts-ignore: decorator
+@inline function strPrefix(s: string): u64 {
+  let p = changetype<usize>(s), n = s.length;
+  return (unitKey(p, n, 0) << 34) | (unitKey(p, n, 1) << 17) | unitKey(p, n, 2);
+}
+
 /** Stable insertion sort of a small object's parallel key/value arrays; the last duplicate key wins. */
 function sortSmall(o: ObjV): ObjV {
+  let keys = o.keys;
+  let n = keys.length;
+  let kp = keys.dataStart;
+  for (let i = 0; i < n; i++) {
+    let k = changetype<Value>(load<usize>(kp + (<usize>i << 2)));
+    if (k.kind != T_STR) return sortSmallCmp(o);
+    store<u64>(PFX + (<usize>i << 3), strPrefix(changetype<StrV>(k).s));
+  }
+  let vp = o.vals.dataStart;
+  for (let i = 1; i < n; i++) {
+    let k = load<usize>(kp + (<usize>i << 2)), v = load<usize>(vp + (<usize>i << 2));
+    let pk = load<u64>(PFX + (<usize>i << 3));
+    let j = i - 1;
+    while (j >= 0) {
+      let pj = load<u64>(PFX + (<usize>j << 3));
+      if (pj < pk) break;
+      if (pj == pk && strCmp(changetype<StrV>(load<usize>(kp + (<usize>j << 2))).s, changetype<StrV>(k).s) <= 0) break;
+      store<usize>(kp + (<usize>(j + 1) << 2), load<usize>(kp + (<usize>j << 2)));
+      store<usize>(vp + (<usize>(j + 1) << 2), load<usize>(vp + (<usize>j << 2)));
+      store<u64>(PFX + (<usize>(j + 1) << 3), pj);
+      j--;
+    }
+    store<usize>(kp + (<usize>(j + 1) << 2), k);
+    store<usize>(vp + (<usize>(j + 1) << 2), v);
+    store<u64>(PFX + (<usize>(j + 1) << 3), pk);
+  }
+  // equal keys are adjacent in input order: keep the last of each run
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    if (i + 1 < n && load<u64>(PFX + (<usize>i << 3)) == load<u64>(PFX + (<usize>(i + 1) << 3)) &&
+      strCmp(changetype<StrV>(load<usize>(kp + (<usize>i << 2))).s, changetype<StrV>(load<usize>(kp + (<usize>(i + 1) << 2))).s) == 0) continue;
+    store<usize>(kp + (<usize>w << 2), load<usize>(kp + (<usize>i << 2)));
+    store<usize>(vp + (<usize>w << 2), load<usize>(vp + (<usize>i << 2)));
+    w++;
+  }
+  if (w < n) { keys.length = w; o.vals.length = w; }
+  return o;
+}
+
+/** sortSmall for objects with non-string keys (Rego terms). */
+function sortSmallCmp(o: ObjV): ObjV {
   let keys = o.keys, vals = o.vals;
   let n = keys.length;
   // raw element access: indices are within [0, n)
@@ -359,7 +420,7 @@ class Parser {
   /** A scalar at the cursor (string, number, literal); containers are handled by value(). */
   scalar(c: i32): Value {
     switch (c) {
-      case 34: { let s = this.str(); return this.err ? NULL : new StrV(s); }
+      case 34: { let s = this.str(); return this.err ? NULL : newStrV(s); }
       case 116: if (this.lit("true")) return TRUE; return this.fail();
       case 102: if (this.lit("false")) return FALSE; return this.fail();
       case 110: if (this.lit("null")) return NULL; return this.fail();

@@ -10,6 +10,21 @@ export const T_ARR: i32 = 4;
 export const T_OBJ: i32 = 5;
 export const T_SET: i32 = 6;
 
+/**
+ * `new Array<Value>()` with the allocations inline (the std constructor is a
+ * call, plus one more per __new): same header, same 8-slot zeroed buffer.
+ */
+// @ts-ignore: decorator
+@inline export function newValueArray(): Array<Value> {
+  let a = __new(offsetof<Array<Value>>(), idof<Array<Value>>());
+  let buf = __new(8 << alignof<usize>(), idof<ArrayBuffer>());
+  store<usize>(a, buf, offsetof<Array<Value>>("buffer"));
+  store<usize>(a, buf, offsetof<Array<Value>>("dataStart"));
+  store<i32>(a, 8 << alignof<usize>(), offsetof<Array<Value>>("byteLength"));
+  store<i32>(a, 0, offsetof<Array<Value>>("length_"));
+  return changetype<Array<Value>>(a);
+}
+
 export class Value {
   constructor(public kind: i32) {}
 }
@@ -30,18 +45,18 @@ export class ArrV extends Value {
   items: Array<Value>;
   constructor(cap: i32 = 0) {
     super(T_ARR);
-    this.items = new Array<Value>();
+    this.items = newValueArray();
   }
 }
 
 export class ObjV extends Value {
-  keys: Array<Value> = new Array<Value>();
-  vals: Array<Value> = new Array<Value>();
+  keys: Array<Value> = newValueArray();
+  vals: Array<Value> = newValueArray();
   constructor() { super(T_OBJ); }
 }
 
 export class SetV extends Value {
-  _items: Array<Value> = new Array<Value>();
+  _items: Array<Value> = newValueArray();
   /** Out-of-order additions not yet merged into `_items` (see setAdd). */
   pending: Array<Value> | null = null;
   constructor() { super(T_SET); }
@@ -94,9 +109,18 @@ export const FALSE = new BoolV(false);
 export function boolV(b: bool): Value { return b ? TRUE : FALSE; }
 export function strV(s: string): StrV { return new StrV(s); }
 
+/** `new StrV(s)` with the allocation inline. */
+// @ts-ignore: decorator
+@inline export function newStrV(s: string): StrV {
+  let p = __new(offsetof<StrV>(), idof<StrV>());
+  store<i32>(p, T_STR, offsetof<StrV>("kind"));
+  store<usize>(p, changetype<usize>(s), offsetof<StrV>("s"));
+  return changetype<StrV>(p);
+}
+
 // ---- strings in code point order -------------------------------------------
 // @ts-ignore: decorator
-@inline function cpOrder(u: u32): u32 {
+@inline export function cpOrder(u: u32): u32 {
   // UTF-16 unit → key whose order matches code point order
   if (u >= 0xD800) { if (u < 0xE000) return u + 0x2000; return u - 0x800; }
   return u;
