@@ -364,11 +364,10 @@ function numRoundTrunc(n: NumV): NumV {
 
 // ---- dispatcher -------------------------------------------------------------------------------
 export function callNative(id: i32, a: Array<Value>): Value | null {
-  let name = NAMES[id];
   let n = a.length;
-  let x: Value = n > 0 ? a[0] : NULL;
-  let y: Value = n > 1 ? a[1] : NULL;
-  let z: Value = n > 2 ? a[2] : NULL;
+  let x: Value = n > 0 ? unchecked(a[0]) : NULL;
+  let y: Value = n > 1 ? unchecked(a[1]) : NULL;
+  let z: Value = n > 2 ? unchecked(a[2]) : NULL;
   switch (id) {
     case 0: { // plus
       if (!isNum(x) || !isNum(y)) return null;

@@ -2,7 +2,7 @@
 import {
   Value, StrV, ArrV, ObjV, SetV, BoolV, NULL, TRUE,
   T_NUM, T_STR, T_ARR, T_OBJ, T_SET, T_BOOL,
-  objGet, objGetStr, objPut, objCopy, setAdd, setHas, setFrom, eq, cpCount,
+  objGet, objGetStr, objPut, objCopy, setAdd, setHas, setFrom, eq, eqFast, cpCount, strEq, objIndexStr,
 } from "./value";
 import { NumV, numI64, numParse } from "./num";
 import { fatal, opa_builtin0, opa_builtin1, opa_builtin2, opa_builtin3, opa_builtin4 } from "./env";
@@ -50,6 +50,7 @@ export class Stmt {
   args: Array<Op> | null = null;
   largs: Array<i32> | null = null;
   path: Array<Value> | null = null;
+  hint: i32 = 0;     // DotStmt: index where the key was last found (checked before use)
   fn: i32 = -1;      // user function index
   bi: i32 = -1;      // native builtin id
   host: i32 = -1;    // host builtin index (in static.builtin_funcs)
@@ -507,7 +508,7 @@ function dot(src: Value, key: Value): Value | null {
       let v = opA(s, frame);
       let cur = unchecked(frame[s.l1]);
       if (cur === null) { unchecked(frame[s.l1] = v); return OK; }
-      if (v === null || !eq(cur, v)) {
+      if (v === null || !eqFast(cur, v)) {
         conflict(s, curParams > 2
           ? "var assignment conflict (functions must not produce multiple outputs for same inputs)"
           : "var assignment conflict (complete rules must not produce multiple outputs)");
@@ -518,8 +519,27 @@ function dot(src: Value, key: Value): Value | null {
     case S_Dot: {
       let src = opA(s, frame), key = opB(s, frame);
       if (src === null || key === null) return 0;
-      let v = dot(src, key);
-      if (v === null) return 0;
+      let v: Value | null = null;
+      if (src.kind == T_OBJ && key.kind == T_STR) {
+        // objects read at one statement usually have the same keys: try the
+        // index of the last hit, verified by comparing the key itself
+        let o = changetype<ObjV>(src), ks = changetype<StrV>(key).s;
+        let keys = o.keys;
+        let h = s.hint;
+        if (<u32>h < <u32>keys.length) {
+          let kv = unchecked(keys[h]);
+          if (kv.kind == T_STR && strEq(changetype<StrV>(kv).s, ks)) v = unchecked(o.vals[h]);
+        }
+        if (v === null) {
+          let i = objIndexStr(o, ks);
+          if (i < 0) return 0;
+          s.hint = i;
+          v = unchecked(o.vals[i]);
+        }
+      } else {
+        v = dot(src, key);
+        if (v === null) return 0;
+      }
       unchecked(frame[s.l1] = v);
       return OK;
     }
@@ -594,12 +614,12 @@ function dot(src: Value, key: Value): Value | null {
     case S_Equal: {
       let a = opA(s, frame), b = opB(s, frame);
       if (a === null || b === null) return 0;
-      return eq(a, b) ? OK : 0;
+      return eqFast(a, b) ? OK : 0;
     }
     case S_NotEqual: {
       let a = opA(s, frame), b = opB(s, frame);
       if (a === null || b === null) return 0;
-      return eq(a, b) ? 0 : OK;
+      return eqFast(a, b) ? 0 : OK;
     }
     case S_IsArray: { let v = opA(s, frame); return v !== null && v.kind == T_ARR ? OK : 0; }
     case S_IsObject: { let v = opA(s, frame); return v !== null && v.kind == T_OBJ ? OK : 0; }

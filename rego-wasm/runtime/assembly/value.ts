@@ -207,6 +207,16 @@ function listCmp(a: Array<Value>, b: Array<Value>): i32 {
 
 export function eq(a: Value, b: Value): bool { return cmp(a, b) == 0; }
 
+/** eq with the identical-value and boolean cases (most plan comparisons: `x != false`) inline. */
+// @ts-ignore: decorator
+@inline export function eqFast(a: Value, b: Value): bool {
+  if (a === b) return true;
+  let k = a.kind;
+  if (k != b.kind) return false;
+  if (k == T_BOOL) return changetype<BoolV>(a).b == changetype<BoolV>(b).b;
+  return cmp(a, b) == 0;
+}
+
 // ---- sorted containers -------------------------------------------------------------
 /** Index of `k` in sorted `arr`, or -(insertion point) - 1. */
 export function bsearch(arr: Array<Value>, k: Value): i32 {
@@ -231,6 +241,33 @@ export function bsearch(arr: Array<Value>, k: Value): i32 {
 export function objGet(o: ObjV, k: Value): Value | null {
   let i = bsearch(o.keys, k);
   return i >= 0 ? unchecked(o.vals[i]) : null;
+}
+
+/** Whether two strings have the same code units. */
+export function strEq(a: string, b: string): bool {
+  let pa = changetype<usize>(a), pb = changetype<usize>(b);
+  if (pa == pb) return true;
+  let n = <usize>a.length << 1;
+  if (n != <usize>b.length << 1) return false;
+  let i: usize = 0;
+  for (; i + 8 <= n; i += 8) if (load<u64>(pa + i) != load<u64>(pb + i)) return false;
+  for (; i < n; i += 2) if (load<u16>(pa + i) != load<u16>(pb + i)) return false;
+  return true;
+}
+
+/** Index of string key `k` in `o`, or -1. */
+export function objIndexStr(o: ObjV, k: string): i32 {
+  let keys = o.keys;
+  let lo = 0, hi = keys.length - 1;
+  while (lo <= hi) {
+    let mid = (lo + hi) >>> 1;
+    let kv = unchecked(keys[mid]);
+    let c: i32 = kv.kind == T_STR ? strCmpFast(changetype<StrV>(kv).s, k) : (kv.kind < T_STR ? -1 : 1);
+    if (c < 0) lo = mid + 1;
+    else if (c > 0) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
 }
 
 export function objGetStr(o: ObjV, k: string): Value | null {
