@@ -2,7 +2,7 @@
 import {
   Value, StrV, ArrV, ObjV, SetV, BoolV, NULL, TRUE,
   T_NUM, T_STR, T_ARR, T_OBJ, T_SET, T_BOOL,
-  objGet, objGetStr, objPut, objCopy, setAdd, setHas, setFrom, eq, eqFast, cpCount, strEq, objIndexStr,
+  objGet, objGetStr, objPut, objCopy, setAdd, setHas, setFrom, eq, eqFast, cpCount, strEq, objIndexStr, pushValue,
 } from "./value";
 import { NumV, numI64, numParse } from "./num";
 import { fatal, opa_builtin0, opa_builtin1, opa_builtin2, opa_builtin3, opa_builtin4 } from "./env";
@@ -384,7 +384,13 @@ function runBlock(b: Block, frame: Frame): i32 {
   let stmts = b.stmts;
   let n = stmts.length;
   for (let i = 0; i < n; i++) {
-    let r = exec(unchecked(stmts[i]), frame);
+    let s = unchecked(stmts[i]);
+    let t = s.t;
+    // the most frequent statements, tested before the dispatch table
+    if (t == S_AssignVar) { unchecked(frame[s.l1] = opA(s, frame)); continue; }
+    if (t == S_ResetLocal) { unchecked(frame[s.l1] = null); continue; }
+    if (t == S_IsDefined) { if (unchecked(frame[s.l1]) === null) return 0; continue; }
+    let r = exec(s, frame);
     if (r != OK) return r;
   }
   return OK;
@@ -602,7 +608,7 @@ function dot(src: Value, key: Value): Value | null {
     case S_ArrayAppend: {
       let v = opA(s, frame), a = unchecked(frame[s.l1]);
       if (v === null || a === null || a.kind != T_ARR) return 0;
-      changetype<ArrV>(a).items.push(v);
+      pushValue(changetype<ArrV>(a).items, v);
       return OK;
     }
     case S_SetAdd: {

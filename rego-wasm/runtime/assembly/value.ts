@@ -289,7 +289,7 @@ export function objPut(o: ObjV, k: Value, v: Value): void {
   let i = bsearch(o.keys, k);
   if (i >= 0) { o.vals[i] = v; return; }
   i = -i - 1;
-  if (i == o.keys.length) { o.keys.push(k); o.vals.push(v); return; }
+  if (i == o.keys.length) { pushValue(o.keys, k); pushValue(o.vals, v); return; }
   o.keys.push(k); // placeholder growth
   insertAt(o.keys, i, k);
   o.vals.push(v);
@@ -329,12 +329,12 @@ export function setAdd(s: SetV, v: Value): void {
       let i = bsearch(items, v);
       if (i >= 0) return;
       i = -i - 1;
-      items.push(v);
+      pushValue(items, v);
       insertAt(items, i, v);
       return;
     }
   }
-  items.push(v);
+  pushValue(items, v);
 }
 
 export function setHas(s: SetV, v: Value): bool { return bsearch(s.items, v) >= 0; }
