@@ -196,7 +196,8 @@ export function dumpTerm(v: Value): string { let b = new Buf(); writeValue(b, v,
 export function termString(v: Value): string { let b = new Buf(); writeValue(b, v, true, true); return b.toString(); }
 
 /** A string from `n` bytes of 7-bit ASCII at `p` (no validation needed). */
-function asciiString(p: usize, n: usize): string {
+// @ts-ignore: decorator
+@inline function asciiString(p: usize, n: usize): string {
   let r = changetype<usize>(__new(n << 1, idof<String>()));
   let i: usize = 0;
   for (; i + 4 <= n; i += 4) {
@@ -418,7 +419,7 @@ class Parser {
   }
 
   /** A scalar at the cursor (string, number, literal); containers are handled by value(). */
-  scalar(c: i32): Value {
+  @inline scalar(c: i32): Value {
     switch (c) {
       case 34: { let s = this.str(); return this.err ? NULL : newStrV(s); }
       case 116: if (this.lit("true")) return TRUE; return this.fail();
@@ -519,6 +520,16 @@ class Parser {
     let start = this.p + 1; // after the opening quote
     // fast path: printable ASCII without escapes
     let p = start, end = this.end;
+    // skip 8 bytes at a time while none is '"', '\\', a control character or
+    // non-ASCII (each test below is exact for "some byte is ...")
+    while (p + 8 <= end) {
+      let x = load<u64>(p);
+      let q = x ^ 0x2222222222222222; // '"' bytes become zero
+      let b = x ^ 0x5C5C5C5C5C5C5C5C; // '\\' bytes become zero
+      let t = x | ((q - 0x0101010101010101) & ~q) | ((b - 0x0101010101010101) & ~b) | ((x - 0x2020202020202020) & ~x);
+      if ((t & 0x8080808080808080) != 0) break;
+      p += 8;
+    }
     while (p < end) {
       let c = load<u8>(p);
       if (c == 34) { this.p = p + 1; return asciiString(start, p - start); }
