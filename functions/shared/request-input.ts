@@ -77,25 +77,27 @@ function queryOf(
 ): Record<string, string[]> {
   const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   let count = 0;
-  const add = (k: string, v: string): void => {
-    if (++count > MAX_QUERY_PARAMS) throw new RequestRejectedError('too_many_query_params', `more than ${MAX_QUERY_PARAMS} query values`);
-    (out[k] ??= []).push(v);
-  };
   if (multi && Object.keys(multi).length > 0) {
-    for (const [k, values] of Object.entries(multi)) for (const v of values ?? []) add(k, v);
+    for (const [k, values] of Object.entries(multi)) {
+      for (const v of values ?? []) count = addQueryValue(out, k, v, count);
+    }
   } else if (single) {
-    for (const [k, v] of Object.entries(single)) if (v !== undefined) add(k, v);
+    for (const [k, v] of Object.entries(single)) if (v !== undefined) count = addQueryValue(out, k, v, count);
   }
   return { ...out };
+}
+
+/** Append one query value; returns the new count (refused beyond MAX_QUERY_PARAMS). */
+function addQueryValue(out: Record<string, string[]>, k: string, v: string, count: number): number {
+  if (count >= MAX_QUERY_PARAMS) throw new RequestRejectedError('too_many_query_params', `more than ${MAX_QUERY_PARAMS} query values`);
+  (out[k] ??= []).push(v);
+  return count + 1;
 }
 
 function rawQueryOf(raw: string): Record<string, string[]> {
   const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   let count = 0;
-  for (const [k, v] of new URLSearchParams(raw)) {
-    if (++count > MAX_QUERY_PARAMS) throw new RequestRejectedError('too_many_query_params', `more than ${MAX_QUERY_PARAMS} query values`);
-    (out[k] ??= []).push(v);
-  }
+  for (const [k, v] of new URLSearchParams(raw)) count = addQueryValue(out, k, v, count);
   return { ...out };
 }
 
@@ -137,15 +139,16 @@ export function requestFacts(event: AnyRequestEvent): RequestFacts {
 /** Header map for the policy: lower-cased, multiple values joined by ", ", secrets and the API key removed. */
 export function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record<string, string> {
   const apiKey = apiKeyHeader.toLowerCase();
-  // A Map, not `{}`: client-chosen names such as `toString`, `constructor` or
-  // `__proto__` must not merge with (or be swallowed by) Object.prototype.
-  const joined = new Map<string, string>();
+  // Collected on a null-prototype object: client-chosen names such as
+  // `toString`, `constructor` or `__proto__` must not merge with (or be
+  // swallowed by) Object.prototype; the spread copies them as own properties.
+  const joined = Object.create(null) as Record<string, string>;
   for (const [k, v] of facts.rawHeaders) {
     if (SECRET_HEADER_SET.has(k) || k === apiKey) continue;
-    const seen = joined.get(k);
-    joined.set(k, seen === undefined ? v : `${seen}, ${v}`);
+    const seen = joined[k];
+    joined[k] = seen === undefined ? v : `${seen}, ${v}`;
   }
-  return Object.fromEntries(joined);
+  return { ...joined };
 }
 
 export function tokenInput(token: VerifiedToken): TokenInput {

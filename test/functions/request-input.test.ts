@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { extractBearerToken } from '../../functions/shared/bearer-token';
 import { MalformedAuthorizationError, MissingTokenError, RequestRejectedError } from '../../functions/shared/errors';
-import { buildRequestInput, requestFacts } from '../../functions/shared/request-input';
+import { buildRequestInput, MAX_HEADERS, MAX_QUERY_PARAMS, requestFacts } from '../../functions/shared/request-input';
 import { checkedSegments, pathSegments } from '../../functions/shared/request-path';
 import * as fc from 'fast-check';
 import type { VerifiedToken } from '../../functions/shared/token-verifier';
@@ -52,6 +52,33 @@ describe('policy input from a REST REQUEST authorizer event', () => {
     expect(Object.getOwnPropertyDescriptor(headers, 'constructor')?.value).toBe('b');
     expect(Object.getOwnPropertyDescriptor(headers, '__proto__')?.value).toBe('c');
     expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
+  });
+
+  it(`keeps up to ${MAX_QUERY_PARAMS} query values and ${MAX_HEADERS} headers, and refuses more`, () => {
+    const reasonFor = (f: () => unknown): string | undefined => {
+      try {
+        f();
+        return undefined;
+      } catch (error) {
+        return error instanceof RequestRejectedError ? error.reason : String(error);
+      }
+    };
+    const rest = (queryValues: number, headers: number): APIGatewayRequestAuthorizerEvent => {
+      const e = load<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json');
+      e.multiValueQueryStringParameters = { a: Array.from({ length: queryValues }, (_, i) => String(i)) };
+      e.multiValueHeaders = Object.fromEntries(Array.from({ length: headers }, (_, i) => [`x-h${i}`, ['v']]));
+      return e;
+    };
+    expect(requestFacts(rest(MAX_QUERY_PARAMS, MAX_HEADERS)).query.a).toHaveLength(MAX_QUERY_PARAMS);
+    expect(reasonFor(() => requestFacts(rest(MAX_QUERY_PARAMS + 1, 1)))).toBe('too_many_query_params');
+    expect(reasonFor(() => requestFacts(rest(1, MAX_HEADERS + 1)))).toBe('too_many_headers');
+    const v2 = (queryValues: number): APIGatewayRequestAuthorizerEventV2 => {
+      const e = load<APIGatewayRequestAuthorizerEventV2>('authorizer-http-api-v2.json');
+      e.rawQueryString = Array.from({ length: queryValues }, (_, i) => `q=${i}`).join('&');
+      return e;
+    };
+    expect(requestFacts(v2(MAX_QUERY_PARAMS)).query.q).toHaveLength(MAX_QUERY_PARAMS);
+    expect(reasonFor(() => requestFacts(v2(MAX_QUERY_PARAMS + 1)))).toBe('too_many_query_params');
   });
 
   it('the HTTP API 2.0 event gives the same input', () => {
