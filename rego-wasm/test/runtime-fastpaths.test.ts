@@ -61,6 +61,47 @@ describe('runtime fast paths give the same values as the general paths', () => {
     }
   });
 
+  test('strings scanned 8 bytes at a time: a quote, escape, control or non-ASCII character at any position', () => {
+    const specials = ['"', '\\', '\n', '\u0001', '\u001f', '\u007f', '\u00e9', '\u20ac', '\u{1F600}', '/'];
+    for (let n = 0; n <= 40; n++) {
+      const base = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDE'.slice(0, n);
+      for (let at = 0; at <= n; at++) {
+        for (const c of specials) {
+          const s = base.slice(0, at) + c + base.slice(at);
+          expect(roundTrip(JSON.stringify(s))).toBe(JSON.stringify(s));
+        }
+      }
+      // a raw control character inside a string is malformed JSON at any position
+      for (let at = 0; at <= n; at++) expect(roundTrip(`"${base.slice(0, at)}\u0001${base.slice(at)}"`)).toBeNull();
+    }
+  });
+
+  test('the remembered key order of a key count is used only when it sorts the new object', () => {
+    const orders = [
+      '{"sub":1,"aud":2,"exp":3,"iss":4}',
+      '{"iss":4,"exp":3,"aud":2,"sub":1}', // same keys, new order
+      '{"sub":1,"aud":2,"exp":3,"iss":4}',
+      '{"zz":1,"aa":2,"mm":3,"bb":4}', // same count, other keys
+      '{"sub":1,"aud":2,"sub":3,"iss":4}', // same count with a duplicate (last wins)
+      '{"sub":1,"aud":2,"exp":3,"iss":4}',
+      '{"sua":1,"aud":2,"exp":3,"isz":4}', // keys that differ only past the 3-unit prefix order
+      '{"subb":1,"suba":2,"exp":3,"iss":4}',
+    ];
+    const expected = [
+      '{"aud":2,"exp":3,"iss":4,"sub":1}',
+      '{"aud":2,"exp":3,"iss":4,"sub":1}',
+      '{"aud":2,"exp":3,"iss":4,"sub":1}',
+      '{"aa":2,"bb":4,"mm":3,"zz":1}',
+      '{"aud":2,"iss":4,"sub":3}',
+      '{"aud":2,"exp":3,"iss":4,"sub":1}',
+      '{"aud":2,"exp":3,"isz":4,"sua":1}',
+      '{"exp":3,"iss":4,"suba":2,"subb":1}',
+    ];
+    for (let round = 0; round < 2; round++) {
+      orders.forEach((text, i) => expect(roundTrip(text)).toBe(expected[i]));
+    }
+  });
+
   test('string order compares code points past equal 4-unit prefixes', () => {
     expect(roundTrip('{"abcdefgh\u{1F600}", "abcdefgh\uFFFF", "abcdefgh", "abcdefg", "abcdefgi"}', true))
       .toBe('{"abcdefg","abcdefgh","abcdefgh\uFFFF","abcdefgh\u{1F600}","abcdefgi"}');
