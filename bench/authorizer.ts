@@ -13,6 +13,11 @@
  *   costs more than the two measured apart; in experiments the penalty hit
  *   the wasm evaluation after node's RSA verify, not JSON work, which points
  *   at CPU cache and branch-predictor state rather than at either's code);
+ * - the floor of this design: the same authorizer, verification replaced
+ *   by its result, with a policy that only returns a constant decision, so
+ *   what remains is request mapping, the SDK's JSON round trip of the same
+ *   input (including its parse inside the module) and the IAM answer. If the
+ *   floor alone exceeds the 25% budget, no engine speed-up can meet it;
  * - cold init: a fresh `node` process loading the handler bundled by esbuild
  *   as the CDK stack bundles it, then answering its first request (module
  *   load, policy instantiate, JWKS hydrate from the stand-in).
@@ -24,6 +29,9 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { buildPolicyDir } from '../rego-wasm/src/cli/build';
+import { loadPolicyWasm } from '../rego-wasm/src/load';
+import { buildPolicyWasm } from '../rego-wasm/src/package';
+import { planRegoEntrypoints } from '../rego-wasm/src/plan/pipeline';
 import { requestToken } from '../local/okta/token-client';
 import { startStackProcess } from '../local/stack-process';
 import { createAuthorizer } from '../functions/authorizer/authorizer';
@@ -137,17 +145,31 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
       logger: createLogger('silent', 'authorizer'),
       decisions: createDecisionLog(() => undefined, false),
     });
+    // The floor: a policy that returns a constant decision, through the same SDK.
+    const floorPolicy = await loadPolicyWasm(
+      buildPolicyWasm(planRegoEntrypoints(['package floor\n\ndecision := {"allow": true, "reason": "allowed"}\n'], ['floor/decision'])),
+    );
+    const floor = createAuthorizer({
+      config: { ...config, requestEntrypoint: 'floor/decision' },
+      verifier: { hydrate: async () => undefined, verify: async () => verified },
+      engine: Promise.resolve({ revision: 'floor', evaluate: (entrypoint: string, doc: unknown) => floorPolicy.evaluate(doc, entrypoint) as ReturnType<typeof engine.evaluate> }),
+      logger: createLogger('silent', 'authorizer'),
+      decisions: createDecisionLog(() => undefined, false),
+    });
+    const floorAnswer = await floor(event as Parameters<typeof floor>[0]);
+    if (floorAnswer.policyDocument?.Statement?.[0]?.Effect !== 'Allow') throw new Error('the floor policy did not allow');
     const input = buildRequestInput(requestFacts(event as Parameters<typeof requestFacts>[0]), verified, config.apiKeyHeader, config.apiProduct);
     if (!decide(engine, config.requestEntrypoint, input).allow) throw new Error('the policy alone did not allow');
 
     // interleave rounds so machine noise hits all alike
-    const series = { auth: [] as number[], verify: [] as number[], rest: [] as number[], policy: [] as number[], both: [] as number[] };
+    const series = { auth: [] as number[], verify: [] as number[], rest: [] as number[], policy: [] as number[], both: [] as number[], floor: [] as number[] };
     const rounds = 10;
     for (let r = 0; r < rounds; r++) {
       series.verify.push(...(await timeEach(N / rounds, () => verifier.verify(token))));
       series.auth.push(...(await timeEach(N / rounds, () => handler(event))));
       series.rest.push(...(await timeEach(N / rounds, () => withoutVerification(event as Parameters<typeof withoutVerification>[0]))));
       series.policy.push(...(await timeEach(N / rounds, async () => decide(engine, config.requestEntrypoint, input))));
+      series.floor.push(...(await timeEach(N / rounds, () => floor(event as Parameters<typeof floor>[0]))));
       // the two alone, back to back in one call: more than their sum
       series.both.push(...(await timeEach(N / rounds, async () => decide(engine, config.requestEntrypoint, (await verifier.verify(token), input)))));
     }
@@ -164,6 +186,8 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
       authorizer_without_verification_p50_us: percentile(series.rest, 50),
       policy_decision_only_p50_us: percentile(series.policy, 50),
       verify_then_policy_decision_p50_us: percentile(series.both, 50),
+      floor_constant_policy_without_verification_p50_us: percentile(series.floor, 50),
+      floor_pct_of_verification_p50: (percentile(series.floor, 50) / v50) * 100,
       cold_module_load_ms: coldMedian.load,
       cold_first_request_ms: coldMedian.first,
       cold_total_ms: coldMedian.load + coldMedian.first,

@@ -47,7 +47,7 @@ const areas: Area[] = [
   },
   {
     name: 'authorizer',
-    notes: 'warm in-process latency over 10k requests vs aws-jwt-verify alone (target: policy adds ≤ 25%); the same authorizer with verification replaced by its result, and the policy decision alone; cold init',
+    notes: 'warm in-process latency over 10k requests vs aws-jwt-verify alone (target: policy adds ≤ 25%); the same authorizer with verification replaced by its result, the policy decision alone, verification then decision, and the floor (constant policy, no verification); cold init',
     module: './authorizer',
     fn: 'benchAuthorizer',
   },
