@@ -271,17 +271,8 @@ export function objIndexStr(o: ObjV, k: string): i32 {
 }
 
 export function objGetStr(o: ObjV, k: string): Value | null {
-  let keys = o.keys;
-  let lo = 0, hi = keys.length - 1;
-  while (lo <= hi) {
-    let mid = (lo + hi) >>> 1;
-    let kv = unchecked(keys[mid]);
-    let c: i32 = kv.kind == T_STR ? strCmpFast(changetype<StrV>(kv).s, k) : (kv.kind < T_STR ? -1 : 1);
-    if (c < 0) lo = mid + 1;
-    else if (c > 0) hi = mid - 1;
-    else return unchecked(o.vals[mid]);
-  }
-  return null;
+  let i = objIndexStr(o, k);
+  return i >= 0 ? unchecked(o.vals[i]) : null;
 }
 
 /** Insert or overwrite. */
