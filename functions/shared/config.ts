@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { ConfigError } from './errors';
+import type { TokenVerifierOptions } from './token-verifier';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -23,15 +24,8 @@ export interface CommonConfig {
   readonly logLevel: LogLevel;
 }
 
-export interface AuthorizerConfig extends CommonConfig {
-  readonly issuers: readonly string[];
-  readonly audiences: readonly string[];
-  /** One JWKS URI per issuer (same order as `issuers`). */
-  readonly jwksUris: readonly string[];
-  readonly algorithms: readonly string[];
-  readonly clockSkewSeconds: number;
-  readonly jwksMaxAgeSeconds: number;
-  readonly jwksFetchTimeoutMs: number;
+/** The token verifier's options (issuers, audiences, JWKS URIs, algorithms, skew, JWKS age and timeout) plus the rest. */
+export interface AuthorizerConfig extends CommonConfig, Omit<TokenVerifierOptions, 'now'> {
   readonly requestEntrypoint: string;
   /** API product label put in `input.api.product` when the policy data does not decide it. */
   readonly apiProduct: string | undefined;

@@ -36,6 +36,7 @@ import { scopesOf } from './scopes';
 export interface TokenVerifierOptions {
   readonly issuers: readonly string[];
   readonly audiences: readonly string[];
+  /** One JWKS URI per issuer (same order as `issuers`). */
   readonly jwksUris: readonly string[];
   readonly algorithms: readonly string[];
   readonly clockSkewSeconds: number;
