@@ -8,9 +8,6 @@ cd "$(dirname "$0")/.."
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
 
-echo "== runtime build (cached)"
-npm run -s build:runtime
-
 echo "== Rego policy tests (policies/*_test.rego)"
 npm run -s policy:test
 

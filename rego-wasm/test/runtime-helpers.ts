@@ -1,8 +1,10 @@
 /**
- * Helpers for the runtime tests: the compiled engine, a raw instance (no SDK)
+ * Helpers for the runtime tests: the engine built from runtime/assembly (so
+ * these tests exercise the sources; engine-build.test.ts checks that the
+ * shipped binary is the same bytes), a raw instance (no SDK)
  * for value-level tests, and a tiny builder for hand-written IR plans.
  */
-import { ensureEngineSync } from '../src/runtime-build';
+import { sourceEngineSync } from '../tools/engine-build';
 import type { Block, Operand, Policy, Stmt, StmtFields, StmtType } from '../src/ir/plan';
 
 export interface RawEngine {
@@ -19,7 +21,7 @@ export interface RawEngine {
 export class EngineAbort extends Error {}
 
 export function engine(): Uint8Array {
-  return ensureEngineSync();
+  return sourceEngineSync();
 }
 
 /** Instantiates a module directly (the way the SDK does) with recording imports. */

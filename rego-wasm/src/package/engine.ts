@@ -1,24 +1,51 @@
 /**
- * Access to the precompiled engine and a minimal instantiation used only to
- * inspect modules at build time (never to evaluate requests: that is the OPA
- * SDK's job, see ../load.ts).
+ * The engine binary that ships with the package (engine/engine.wasm, built
+ * from runtime/assembly by `npm run build:engine`), checked against its
+ * SHA-256 before first use, and a minimal instantiation used only to inspect
+ * modules at build time (never to evaluate requests: that is the OPA SDK's
+ * job, see ../load.ts). Only reads: nothing is written into the package folder.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ENGINE_SHA256 } from './engine-hash';
 import { importedMemoryMinPages } from './wasm-binary';
 
-interface EngineBuilder {
-  ensureEngineSync(): Uint8Array;
+/** engine/engine.wasm of the package (the same relative place from src/package and dist/package). */
+export const ENGINE_FILE = resolve(__dirname, '..', '..', 'engine', 'engine.wasm');
+
+/** The engine binary is missing or is not the one the package was released with. */
+export class EngineIntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineIntegrityError';
+  }
+}
+
+/** Checks `bytes` against the recorded hash; throws EngineIntegrityError. */
+export function verifyEngine(bytes: Uint8Array, file = ENGINE_FILE): Uint8Array {
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== ENGINE_SHA256) {
+    throw new EngineIntegrityError(
+      `${file}: sha256 ${actual} is not the engine this package was built with (${ENGINE_SHA256}); ` +
+        'reinstall the package, or run `npm run build:engine` after changing runtime/assembly',
+    );
+  }
+  return bytes;
 }
 
 let cachedEngine: Uint8Array | undefined;
 
-/** The engine binary, built from rego-wasm/runtime on first use (cached on disk by its builder). */
+/** The shipped engine binary, read and verified once per process. */
 export function loadEngineSync(): Uint8Array {
   if (!cachedEngine) {
-    // Loaded lazily: only building a policy needs the AssemblyScript toolchain.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const builder = require('../runtime-build') as EngineBuilder;
-    cachedEngine = builder.ensureEngineSync();
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(ENGINE_FILE));
+    } catch (e) {
+      throw new EngineIntegrityError(`${ENGINE_FILE}: cannot read the engine: ${(e as Error).message}`);
+    }
+    cachedEngine = verifyEngine(bytes);
   }
   return cachedEngine;
 }
