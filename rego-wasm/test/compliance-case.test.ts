@@ -1,5 +1,5 @@
-import { runCase, type ComplianceCase } from '../src/cli/compliance-case';
-import { planRegoQuery } from '../src/plan/pipeline';
+import { runCase, type ComplianceCase } from '../tools/compliance-case';
+import { planRegoQuery } from '../src/frontend';
 
 const planner = (modules: string[], query: string) => planRegoQuery(modules, query);
 

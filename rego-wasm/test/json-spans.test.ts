@@ -1,4 +1,4 @@
-import { jsonSpans, JsonSpanError, spanText } from '../src/cli/json-spans';
+import { jsonSpans, JsonSpanError, spanText } from '../tools/json-spans';
 
 describe('JSON source spans', () => {
   test('big numbers keep their digits when a value is taken by span', () => {

@@ -9,9 +9,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileModules, compileQuery } from '../src/compile';
 import { parseQuery } from '../src/parse';
-import { comparePolicies, planQuery } from '../src/plan';
+import { planQuery } from '../src/plan';
+import { comparePolicies } from '../tools/plan/compare';
 import type { Policy } from '../src/ir/plan';
-import { EXEMPT_CATEGORIES } from '../src/cli/compliance-case';
+import { EXEMPT_CATEGORIES } from '../tools/compliance-case';
 
 const DIR = '/work/shared/opa-compliance/v1';
 

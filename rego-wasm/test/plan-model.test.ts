@@ -5,7 +5,7 @@
  */
 import { Planner } from '../src/plan/planner';
 import type { BuiltinInfo, PExpr, PModule, PRule, PTerm } from '../src/plan/model';
-import { comparePolicies } from '../src/plan/compare';
+import { comparePolicies } from '../tools/plan/compare';
 import type { Policy, Stmt } from '../src/ir/plan';
 
 const L = { file: 'module-0.rego', row: 1, col: 1 };

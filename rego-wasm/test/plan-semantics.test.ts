@@ -7,10 +7,10 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runRefCase, type RefCase } from '../src/plan/ref-eval/compliance';
-import { planRegoEntrypoints } from '../src/plan/pipeline';
-import { PlanEvaluator } from '../src/plan/ref-eval/eval';
-import { fromJSON, toJSON } from '../src/plan/ref-eval/values';
+import { runRefCase, type RefCase } from '../tools/plan/ref-eval/compliance';
+import { planRego } from '../src/frontend';
+import { PlanEvaluator } from '../tools/plan/ref-eval/eval';
+import { fromJSON, toJSON } from '../tools/plan/ref-eval/values';
 
 const DIR = '/work/shared/opa-compliance/v1';
 
@@ -69,7 +69,7 @@ runPolicies('the Acme policies as planned', () => {
       for (const t of m.text.matchAll(/^(test_\w+)/gm)) tests.push(`${pkg}/${t[1]}`);
     }
     expect(tests.length).toBeGreaterThan(0);
-    const evaluator = new PlanEvaluator(planRegoEntrypoints(mods, [...new Set(tests)]));
+    const evaluator = new PlanEvaluator(planRego(mods, [...new Set(tests)]));
     const data = fromJSON(JSON.parse(readFileSync(join(POLICIES, 'data.json'), 'utf8')));
     const failing = tests.filter((t) => JSON.stringify(evaluator.evaluate(t, undefined, data).map(toJSON)) !== '[{"result":true}]');
     expect(failing).toEqual([]);

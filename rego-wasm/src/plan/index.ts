@@ -15,8 +15,6 @@ import { Planner } from './planner';
 import { planError } from './errors';
 import { RegoError } from '../errors';
 
-export { comparePolicies, normalizePolicy } from './compare';
-
 export interface PlanQueryOptions {
   /** Plan name (default `eval`). */
   name?: string;

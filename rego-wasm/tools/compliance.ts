@@ -26,6 +26,7 @@ import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { categoryOf, runCase, type ComplianceCase, type Mode, type Outcome, type Planner } from './compliance-case';
 import { jsonSpans, spanText } from './json-spans';
+import { UsageError } from '../src/errors';
 
 interface Task {
   file: string;
@@ -53,7 +54,6 @@ interface Options {
   verbose: boolean;
 }
 
-class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options {
   const positional: string[] = [];
@@ -151,13 +151,10 @@ export function readCases(file: string): ComplianceCase[] {
 // ---------------------------------------------------------------- worker side
 
 function loadPlanner(): Planner {
-  // The Rego front end is optional for plans mode; load it only when needed.
+  // The Rego front end is needed in rego mode only; load it only then.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const frontend = require('../frontend') as { planQueryForCompliance?: Planner };
-  if (typeof frontend.planQueryForCompliance !== 'function') {
-    throw new Error('rego-wasm/src/frontend does not export planQueryForCompliance');
-  }
-  return frontend.planQueryForCompliance;
+  const { planRegoQuery } = require('../src/frontend') as typeof import('../src/frontend');
+  return (modules, query) => planRegoQuery(modules, query);
 }
 
 function workerMain(): void {
@@ -353,9 +350,6 @@ async function main(): Promise<number> {
     console.error('no cases matched');
     return 2;
   }
-  // Build the engine once here, not in every worker at the same time.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('../runtime-build') as { ensureEngineSync(): Uint8Array }).ensureEngineSync();
   const results = await runAll(opts, tasks, notes);
   return report(opts, results);
 }

@@ -7,7 +7,7 @@
  * order with the same local numbering — even if their string pools were
  * filled in a different order.
  */
-import type { Block, Operand, Policy, Stmt } from '../ir/plan';
+import type { Block, Operand, Policy, Stmt } from '../../src/ir/plan';
 
 const LOCATION_FIELDS = new Set(['file', 'row', 'col', 'end_row', 'end_col']);
 

@@ -2,9 +2,9 @@
  * One OPA conformance case: how it is read, run and judged. The runner
  * (compliance.ts) only schedules cases and prints counts.
  */
-import type { Policy } from '../ir/plan';
-import { buildPolicyWasm, importedMemoryMinPages, UnsupportedBuiltinError } from '../package';
-import { loadPolicyWasmSync } from '../load';
+import type { Policy } from '../src/ir/plan';
+import { buildPolicyWasm, importedMemoryMinPages, UnsupportedBuiltinError } from '../src/package';
+import { loadPolicyWasmSync } from '../src/load';
 
 /** A case as stored in ../shared/opa-compliance (swift-opa packaging of OPA's suite). */
 export interface ComplianceCase {

@@ -3,15 +3,15 @@
  * front end (parse → compile → planQuery) and compares the plan with the
  * golden plan OPA produced (`case.plan`), ignoring locations and pool order.
  *
- *   npx tsx rego-wasm/src/plan/diff.ts <dir|file.json> [--filter regex] [--show N] [--limit N]
+ *   npx tsx rego-wasm/tools/plan/diff.ts <dir|file.json> [--filter regex] [--show N] [--limit N]
  *
  * Prints per-category counts (same / different / front-end error) and the
  * first differences of up to N cases (default 5).
  */
 import { readFileSync } from 'node:fs';
-import type { Policy } from '../ir/plan';
+import type { Policy } from '../../src/ir/plan';
 import { comparePolicies } from './compare';
-import { planRegoQuery } from './pipeline';
+import { planRegoQuery } from '../../src/frontend';
 import { caseFiles } from './case-files';
 
 interface Case {

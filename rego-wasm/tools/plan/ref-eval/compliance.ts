@@ -3,11 +3,11 @@
  * plan) and the reference plan evaluator, comparing with `want_result` /
  * expected errors. A semantic check of the planner that needs no Wasm.
  *
- *   npx tsx rego-wasm/src/plan/ref-eval/compliance.ts <dir> [--filter regex] [--verbose]
+ *   npx tsx rego-wasm/tools/plan/ref-eval/compliance.ts <dir> [--filter regex] [--verbose]
  */
 import { readFileSync } from 'node:fs';
-import type { ComplianceCase } from '../../cli/compliance-case';
-import { planRegoQuery } from '../pipeline';
+import type { ComplianceCase } from '../../compliance-case';
+import { planRegoQuery } from '../../../src/frontend';
 import { caseDirAndFilter, caseFiles } from '../case-files';
 import { PlanEvaluator, EvalConflictError } from './eval';
 import { fromJSON, toJSON, Value } from './values';

@@ -5,7 +5,7 @@
  * follow reference §2.2: a block finishes normally, or breaks out of `n`
  * enclosing blocks (`break 0` = this block is undefined), or returns.
  */
-import type { Block, Func, Operand, Policy, Stmt } from '../../ir/plan';
+import type { Block, Func, Operand, Policy, Stmt } from '../../../src/ir/plan';
 import { callBuiltin } from './builtins';
 import { Value, clone, equal, key as keyOf, get, isObject, isSet, mkObject, mkSet, size, sortedEntries, sortedValues } from './values';
 

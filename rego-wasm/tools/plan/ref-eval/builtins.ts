@@ -4,8 +4,8 @@
  * builtin table (JSON in, JSON out). An error or a wrong operand type makes
  * the call undefined (OPA's non-strict builtin errors).
  */
-import { hostBuiltins } from '../../builtins/host';
-import type { JsonValue } from '../../builtins/host';
+import { hostBuiltins } from '../../../src/builtins/host';
+import type { JsonValue } from '../../../src/builtins/host';
 import {
   key as keyOfValue, Value, compare, equal, fromJSON, get, isObject, isSet, mkObject, mkSet, size, sortedEntries, sortedValues, toJSON, typeName,
 } from './values';
