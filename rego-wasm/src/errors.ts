@@ -1,7 +1,9 @@
 /**
- * The one error hierarchy of the Rego toolchain. Every stage (parse, compile, plan, CLI)
- * throws a RegoError (one problem) or RegoErrors (several); callers branch on `code`.
- * Message format (as OPA prints): `file:row:col: code: message`.
+ * Errors about Rego itself: every stage (parse, compile, plan) throws a RegoError (one
+ * problem) or RegoErrors (several); callers branch on `code`. Message format (as OPA
+ * prints): `file:row:col: code: message`. Other failures have their own classes where
+ * they arise: SourceError (files on disk), PackageError (packaging a plan),
+ * EngineIntegrityError (the shipped engine), UsageError (command-line arguments).
  */
 import type { Location } from './parse/ast';
 
@@ -56,4 +58,12 @@ export function toRegoErrors(err: unknown): RegoError[] {
   if (err instanceof RegoErrors) return err.errors;
   if (err instanceof RegoError) return [err];
   throw err;
+}
+
+/** Bad command-line arguments (the CLI and the development tools print usage and exit 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
 }

@@ -7,11 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBytes } from '../src/cli/build';
+import { build } from '../src/build';
 import { formatEval, wrapTermExpressions } from '../src/cli/eval';
-import { UsageError, parseArgs, runCli } from '../src/cli/main';
+import { UsageError } from '../src/errors';
+import { parseArgs, runCli } from '../src/cli/main';
 import { untar } from '../src/cli/opa-binary';
-import { findRegoFiles, loadDataDir, normaliseEntrypoint, readManifestEntrypoints, SourceError } from '../src/cli/sources';
+import { findRegoFiles, loadDataDir, normaliseEntrypoint, readManifestEntrypoints, SourceError } from '../src/sources';
 import { discoverTests, formatTestReport } from '../src/cli/test-runner';
 import { isCallExpr, operatorName, parseModule, parseQuery, termToString } from '../src/parse';
 
@@ -139,7 +140,7 @@ describe('cli: sources', () => {
 
 describe('cli: build', () => {
   test('plan target: one plan per manifest entrypoint, files named relative to the dir', () => {
-    const { bytes, entrypoints, files } = buildBytes({ dir, target: 'plan', entrypoints: [], compiler: 'builtin' });
+    const { bytes, entrypoints, files } = build({ paths: [dir], target: 'plan', entrypoints: [] });
     const plan = JSON.parse(new TextDecoder().decode(bytes)) as {
       plans: { plans: { name: string }[] };
       static: { files: { value: string }[] };
@@ -151,11 +152,11 @@ describe('cli: build', () => {
   });
 
   test('same sources give the same bytes, wherever they live', () => {
-    const a = buildBytes({ dir, target: 'plan', entrypoints: ['acme/authz/allow'], compiler: 'builtin' }).bytes;
+    const a = build({ paths: [dir], target: 'plan', entrypoints: ['acme/authz/allow'] }).bytes;
     const other = mkdtempSync(join(tmpdir(), 'cli-test-copy-'));
     try {
       writeFileSync(join(other, 'authz.rego'), POLICY);
-      const b = buildBytes({ dir: other, target: 'plan', entrypoints: ['acme/authz/allow'], compiler: 'builtin' }).bytes;
+      const b = build({ paths: [other], target: 'plan', entrypoints: ['acme/authz/allow'] }).bytes;
       expect(Buffer.from(b).equals(Buffer.from(a))).toBe(true);
     } finally {
       rmSync(other, { recursive: true, force: true });

@@ -8,19 +8,13 @@
  * Exit codes: 0 success, 1 failing tests, 2 usage / compile / build errors. Compile errors are
  * printed one per line as `file:row:col: code: message`.
  */
-import { RegoError, RegoErrors } from '../errors';
-import { type BuildTarget, runBuild } from './build';
+import { RegoError, RegoErrors, UsageError } from '../errors';
+import type { BuildTarget } from '../build';
+import { runBuild } from './build';
 import { formatEval, runEval } from './eval';
 import { OpaBinaryError } from './opa-binary';
-import { SourceError } from './sources';
+import { SourceError } from '../sources';
 import { formatTestReport, runTests } from './test-runner';
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 export const USAGE = `usage:
   build <dir> [--target wasm|plan] [-o out] [-e entrypoint]... [--compiler opa]
