@@ -1,5 +1,44 @@
 /**
- * The Rego front end as one call, for tools that start from source text
- * (the compliance runner's Rego mode): parse → compile → plan.
+ * The Rego front end in one place: Rego sources → compiled policy → OPA IR
+ * plan. The CLI, the end-to-end `build`, the benchmarks and the test tools
+ * all enter here.
  */
-export { planQueryForCompliance } from './plan/pipeline';
+import { compileModules, compileQuery, type CompiledPolicy, type CompileOptions } from './compile';
+import type { Policy } from './ir/plan';
+import type { Body, Module } from './parse';
+import { planEntrypoints, planQuery } from './plan';
+
+/** One Rego module: `file` names it in locations and in the plan. */
+export interface RegoSource {
+  file: string;
+  text: string;
+}
+
+/** Source texts (unnamed ones become module-0.rego, module-1.rego, …), parsed modules, or a compiled policy. */
+export type RegoInput = readonly (string | RegoSource)[] | readonly Module[] | CompiledPolicy;
+
+function isModuleList(x: readonly (string | RegoSource)[] | readonly Module[]): x is readonly Module[] {
+  return x.length > 0 && typeof x[0] === 'object' && 'package' in x[0];
+}
+
+/** Parses and compiles; throws RegoErrors (each located) on any parse or compile error. */
+export function compileRego(input: RegoInput, opts: CompileOptions = {}): CompiledPolicy {
+  if (!Array.isArray(input)) return input as CompiledPolicy;
+  const list = input as readonly (string | RegoSource)[] | readonly Module[];
+  if (isModuleList(list)) return compileModules(list, opts);
+  return compileModules(
+    (list as readonly (string | RegoSource)[]).map((m, i) => (typeof m === 'string' ? { file: `module-${i}.rego`, text: m } : m)),
+    opts,
+  );
+}
+
+/** Plans entrypoints (`"acme/authz/allow"`, one plan each) of the input. */
+export function planRego(input: RegoInput, entrypoints: readonly string[], opts: CompileOptions = {}): Policy {
+  return planEntrypoints(compileRego(input, opts), [...entrypoints]);
+}
+
+/** Compiles and plans an ad-hoc query (as `opa eval` does): one plan named `eval`, rows keyed by the query's vars. */
+export function planRegoQuery(input: RegoInput, query: Body | string, opts: CompileOptions = {}): Policy {
+  const policy = compileRego(input, opts);
+  return planQuery(policy, compileQuery(policy, query, opts));
+}

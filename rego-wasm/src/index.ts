@@ -1,35 +1,47 @@
-/** Public API of the Rego → OPA-Wasm toolchain. Each area owner adds its own export lines. */
+/**
+ * Public API of rego-wasm, by stage. Everything else in src/ is internal and
+ * not reachable through the package's `exports`.
+ *
+ *   build / loadRego   Rego sources → policy.wasm (or plan) → loaded policy, in one call
+ *   parse              Rego text → AST (`Module`, `Body`)
+ *   compile            AST → compiled policy (OPA's compiler stages)
+ *   plan               compiled policy → OPA IR plan (`opa build -t plan`)
+ *   package            plan → policy.wasm (OPA's Wasm ABI)
+ *   load               policy.wasm → policy evaluated by the unmodified OPA SDK
+ *   builtins           the builtin signatures the compiler knows; host builtin implementations
+ *
+ * Every stage reports Rego problems as RegoError / RegoErrors (`file:row:col: code: message`).
+ */
 
-// parser (helper "parser")
-export { RegoError, RegoErrors, toRegoErrors, type RegoErrorCode, type ErrorLocation } from './errors';
-export { parseModule, parseModules, parseQuery, parseTerm, termToString, refToString } from './parse';
-export type * as ast from './parse/ast';
-export { buildPolicyDir, type BuildResult, type BuildTarget } from './cli/build';
-export { runTests, type TestReport, type TestResult } from './cli/test-runner';
+// errors (all stages)
+export { RegoError, RegoErrors, type RegoErrorCode, type ErrorLocation } from './errors';
 
-// compiler (helper "compiler")
-export { compileModules, compileQuery, isGeneratedVar, type CompiledPolicy, type CompiledQuery, type CompiledRule, type CompileOptions, type RuleKind } from './compile';
-export { ruleText as compiledRuleText, bodyText as compiledBodyText } from './compile/print';
-export { BUILTINS as BUILTIN_SIGNATURES, lookupBuiltin, type BuiltinSignature, type BuiltinTable } from './builtins/signatures';
+// end to end (the CLI's `build`)
+export { build, loadRego, type BuildOptions, type BuildResult, type BuildTarget } from './build';
+export { SourceError } from './sources';
 
-// planner (helper "planner")
-export { planQuery, planEntrypoints, comparePolicies, normalizePolicy, type PlanQueryOptions } from './plan';
-export { planRegoQuery, planRegoEntrypoints } from './plan/pipeline';
+// parse
+export { parseModule, parseModules, parseQuery, type Module, type Body } from './parse';
 
-// host builtins (helper "host-builtins")
-export {
-  hostBuiltins,
-  sdkHostBuiltins,
-  strictHostBuiltins,
-  beginEvaluation,
-  HostBuiltinError,
-  OperandTypeError as HostOperandTypeError,
-  BuiltinEvalError as HostBuiltinEvalError,
-  InputLimitError as HostInputLimitError,
-  type HostBuiltin,
-  type SdkBuiltin,
-  type JsonValue,
-} from './builtins/host';
+// compile
+export { compileModules, compileQuery, type CompiledPolicy, type CompiledQuery, type CompileOptions } from './compile';
+export type { RegoSource, RegoInput } from './frontend';
 
-// runtime engine (helper "runtime")
-export { ensureEngine, ensureEngineSync, buildEngineSync, engineStamp, ENGINE_PATH, RuntimeBuildError } from './runtime-build';
+// plan (compile included when given sources)
+export { planRego, planRegoQuery } from './frontend';
+export { planEntrypoints, planQuery } from './plan';
+export type { Policy as IrPolicy } from './ir/plan';
+
+// package
+export { buildPolicyWasm, requiredHostBuiltins, PackageError, UnsupportedBuiltinError, PlanRejectedError, type PackageOptions } from './package';
+export { EngineIntegrityError } from './package/engine';
+
+// test (`opa test`: test_* rules of *_test.rego files)
+export { runTests, type TestCommandOptions as TestOptions, type TestReport, type TestResult, type TestStatus } from './cli/test-runner';
+
+// load
+export { loadPolicyWasm, loadPolicyWasmSync, sdkBuiltins, type LoadOptions, type LoadedPolicy } from './load';
+
+// builtins
+export { BUILTINS, lookupBuiltin, type BuiltinSignature, type BuiltinTable } from './builtins/signatures';
+export { hostBuiltins, type HostBuiltin, type SdkBuiltin, type JsonValue } from './builtins/host';

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBytes } from '../src/cli/build';
+import { build } from '../src/build';
 import { runEval } from '../src/cli/eval';
 import { runCli } from '../src/cli/main';
 import { runTests } from '../src/cli/test-runner';
@@ -77,8 +77,8 @@ describe('cli on the wasm runtime', () => {
   });
 
   test('wasm builds are byte-identical for identical sources', () => {
-    const opts = { dir, target: 'wasm' as const, entrypoints: [], compiler: 'builtin' as const };
-    expect(Buffer.from(buildBytes(opts).bytes).equals(Buffer.from(buildBytes(opts).bytes))).toBe(true);
+    const opts = { paths: [dir], target: 'wasm' as const };
+    expect(Buffer.from(build(opts).bytes).equals(Buffer.from(build(opts).bytes))).toBe(true);
   });
 
   test('eval reports the value of a ref query like opa eval', () => {

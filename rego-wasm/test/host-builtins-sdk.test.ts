@@ -5,7 +5,7 @@
  */
 import { loadPolicySync } from '@open-policy-agent/opa-wasm';
 import { buildPolicyWasm, importedMemoryMinPages } from '../src/package';
-import { planRegoEntrypoints } from '../src/plan/pipeline';
+import { planRego } from '../src/frontend';
 import { hostBuiltins, sdkHostBuiltins, beginEvaluation } from '../src/builtins/host';
 
 const POLICY = `package t
@@ -30,7 +30,7 @@ decision := {
 jest.setTimeout(180_000);
 
 function load(table: Record<string, unknown>) {
-  const wasm = buildPolicyWasm(planRegoEntrypoints([{ file: 't.rego', text: POLICY }], ['t/decision']));
+  const wasm = buildPolicyWasm(planRego([{ file: 't.rego', text: POLICY }], ['t/decision']));
   return loadPolicySync(wasm, importedMemoryMinPages(wasm), table as never);
 }
 

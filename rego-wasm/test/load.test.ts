@@ -1,6 +1,6 @@
 import { buildPolicyWasm, importedMemoryMinPages } from '../src/package';
 import { loadPolicyWasm, loadPolicyWasmSync } from '../src/load';
-import { planRegoEntrypoints } from '../src/plan/pipeline';
+import { planRego } from '../src/frontend';
 
 /** A policy whose embedded plan is larger than the SDK's default 5 pages (320 KiB). */
 function bigPolicySource(): string {
@@ -11,7 +11,7 @@ function bigPolicySource(): string {
 
 describe('loading a policy with the OPA SDK', () => {
   test('a plan larger than the default memory loads with the declared minimum', async () => {
-    const plan = planRegoEntrypoints([{ file: 'big.rego', text: bigPolicySource() }], ['big/allow']);
+    const plan = planRego([{ file: 'big.rego', text: bigPolicySource() }], ['big/allow']);
     const wasm = buildPolicyWasm(plan);
     expect(importedMemoryMinPages(wasm)).toBeGreaterThan(5);
     const policy = await loadPolicyWasm(wasm);
@@ -21,7 +21,7 @@ describe('loading a policy with the OPA SDK', () => {
 
   test('time.now_ns is one value within an evaluation and moves between evaluations', async () => {
     const src = 'package t\n\nsame if { a := time.now_ns(); b := time.now_ns(); a == b }\nnow := time.now_ns()\n';
-    const wasm = buildPolicyWasm(planRegoEntrypoints([{ file: 't.rego', text: src }], ['t/same', 't/now']));
+    const wasm = buildPolicyWasm(planRego([{ file: 't.rego', text: src }], ['t/same', 't/now']));
     const policy = await loadPolicyWasm(wasm);
     expect(policy.evaluate({}, 't/same')).toEqual([{ result: true }]);
     const first = policy.evaluate({}, 't/now')[0].result as number;

@@ -13,8 +13,9 @@ import { statSync } from 'node:fs';
 import { lookupBuiltin } from '../builtins/signatures';
 import type { CompiledPolicy } from '../compile/types';
 import { type Body, type Expr, isCallExpr, isTermExpr, operatorName, operatorTerm, parseQuery, varTerm } from '../parse';
-import { compileSources, evaluate, loadPlan, planForQuery } from './pipeline';
-import { type JsonValue, type SourceFile, SourceError, findRegoFiles, loadDataDir, mergeAt, readJsonFile } from './sources';
+import { compileRego, planRegoQuery } from '../frontend';
+import { evaluate, loadPlan } from './instance';
+import { type JsonValue, type SourceFile, SourceError, findRegoFiles, loadDataDir, mergeAt, readJsonFile } from '../sources';
 
 export interface EvalCommandOptions {
   query: string;
@@ -96,9 +97,9 @@ export function runEval(opts: EvalCommandOptions): EvalOutput {
   const { sources, data } = loadEvalSources(opts.data);
   const input = opts.input !== undefined ? readJsonFile(opts.input) : undefined;
   const parsed = parseQuery(opts.query);
-  const policy = compileSources(sources);
+  const policy = compileRego(sources);
   const { body, wrapped } = wrapTermExpressions(parsed, resultArity(policy));
-  const { plan } = planForQuery(policy, body);
+  const plan = planRegoQuery(policy, body);
   const loaded = loadPlan(plan);
   const rows = evaluate(loaded, 0, input, data) as Record<string, JsonValue>[];
   const wrappedNames = new Set(wrapped.values());

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { SourceError } from './sources';
+import { SourceError } from '../sources';
 
 export class OpaBinaryError extends Error {
   constructor(message: string) {

@@ -9,8 +9,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type Module, type Rule } from '../parse';
-import { compileParsed, compilePlanModule, evaluate, instantiate, parseSources, planForEntrypoints } from './pipeline';
-import { findRegoFiles, loadDataDir } from './sources';
+import { planRego } from '../frontend';
+import { parseModules } from '../parse';
+import { compilePlanModule, evaluate, instantiate } from './instance';
+import { findRegoFiles, loadDataDir } from '../sources';
 
 export interface TestCommandOptions {
   dir: string;
@@ -85,13 +87,12 @@ export function discoverTests(modules: readonly Module[], run?: RegExp): TestRul
 
 export function runTests(opts: TestCommandOptions): TestReport {
   const sources = findRegoFiles(opts.dir, { includeTests: true });
-  const modules = parseSources(sources);
+  const modules = parseModules(sources);
   const tests = discoverTests(modules, opts.run);
   const runnable = tests.filter((t) => !t.todo);
   const results: TestResult[] = [];
   if (runnable.length > 0) {
-    const policy = compileParsed(modules);
-    const plan = planForEntrypoints(policy, runnable.map((t) => t.entrypoint));
+    const plan = planRego(modules, runnable.map((t) => t.entrypoint));
     const wasm = compilePlanModule(plan);
     const data = loadDataDir(opts.dir);
     for (const t of tests) {

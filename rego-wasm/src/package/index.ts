@@ -53,7 +53,7 @@ export class PlanRejectedError extends PackageError {
   }
 }
 
-export interface BuildOptions {
+export interface PackageOptions {
   /** Engine binary; defaults to the cached build of rego-wasm/runtime. */
   engine?: Uint8Array;
   /**
@@ -96,7 +96,7 @@ export function encodePlan(policy: Policy): Uint8Array {
 }
 
 /** Builds `policy.wasm` bytes for a plan. */
-export function buildPolicyWasm(policy: Policy, opts: BuildOptions = {}): Uint8Array {
+export function buildPolicyWasm(policy: Policy, opts: PackageOptions = {}): Uint8Array {
   const engine = opts.engine ?? loadEngineSync();
   const plan = encodePlan(policy);
   const address = align16(engineHeapBase(engine));

@@ -1,5 +1,5 @@
 /**
- * Reading policy sources and data from disk for the CLI: `.rego` files (sorted, so builds are
+ * Reading policy sources and data from disk (the CLI and `build`): `.rego` files (sorted, so builds are
  * deterministic), `data.json` documents (mounted at their directory's path, as `opa` does),
  * and `manifest.json` entrypoints.
  */

@@ -1,36 +1,11 @@
 /**
- * The toolchain pipeline as the CLI uses it: parse → compile → plan → package → load.
- * Every stage's failure surfaces as RegoError/RegoErrors (compile problems, exit 2) or a
- * PackageError (plan the runtime cannot run, exit 2).
+ * Running plans for the CLI's `eval` and `test`: plan → policy.wasm → a
+ * policy loaded with the unmodified OPA SDK, and evaluation with exact JSON.
+ * Packaging failures surface as PackageError (exit 2).
  */
-import { compileModules, compileQuery } from '../compile';
-import type { CompiledPolicy, CompiledQuery } from '../compile/types';
 import type { Policy } from '../ir/plan';
 import type { LoadedPolicy } from '../load';
-import { type Body, type Module, parseModules } from '../parse';
-import { planEntrypoints, planQuery } from '../plan';
-import type { JsonValue, SourceFile } from './sources';
-
-export function parseSources(sources: readonly SourceFile[]): Module[] {
-  return parseModules(sources.map((s) => ({ file: s.file, text: s.text })));
-}
-
-export function compileParsed(modules: Module[]): CompiledPolicy {
-  return compileModules(modules);
-}
-
-export function compileSources(sources: readonly SourceFile[]): CompiledPolicy {
-  return compileParsed(parseSources(sources));
-}
-
-export function planForEntrypoints(policy: CompiledPolicy, entrypoints: readonly string[]): Policy {
-  return planEntrypoints(policy, [...entrypoints]);
-}
-
-export function planForQuery(policy: CompiledPolicy, query: Body): { plan: Policy; compiled: CompiledQuery } {
-  const compiled = compileQuery(policy, query);
-  return { plan: planQuery(policy, compiled), compiled };
-}
+import type { JsonValue } from '../sources';
 
 /*
  * The packager and loader pull in the precompiled Wasm engine; they are loaded on first use so
@@ -42,11 +17,6 @@ type LoadModule = typeof import('../load');
 const packager = (): PackageModule => require('../package') as PackageModule;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const loader = (): LoadModule => require('../load') as LoadModule;
-
-/** plan → policy.wasm bytes (deterministic). */
-export function wasmFromPlan(plan: Policy): Uint8Array {
-  return packager().buildPolicyWasm(plan);
-}
 
 /** Builds and loads a plan with the unmodified OPA SDK (memory sized to the module). */
 export function loadPlan(plan: Policy): LoadedPolicy {
