@@ -28,10 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { JwtVerifier } from 'aws-jwt-verify';
-import { buildPolicyDir } from '../rego-wasm/src/cli/build';
-import { loadPolicyWasm } from '../rego-wasm/src/load';
-import { buildPolicyWasm } from '../rego-wasm/src/package';
-import { planRegoEntrypoints } from '../rego-wasm/src/plan/pipeline';
+import { build, buildPolicyWasm, loadPolicyWasm, planRego } from 'rego-wasm';
 import { requestToken } from '../local/okta/token-client';
 import { startStackProcess } from '../local/stack-process';
 import { createAuthorizer } from '../functions/authorizer/authorizer';
@@ -63,7 +60,8 @@ async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]
 }
 
 export async function benchAuthorizer(): Promise<Record<string, number | string>> {
-  const built = buildPolicyDir(POLICY_DIR, { out: join(POLICY_DIR, 'build', 'policy.wasm') });
+  const wasmPath = join(POLICY_DIR, 'build', 'policy.wasm');
+  build({ paths: [POLICY_DIR], outfile: wasmPath });
   const stack = await startStackProcess({ LOCAL_QUIET: '1', LOCAL_KEYS_DIR: 'memory' });
   const savedEnv = new Map<string, string | undefined>();
   try {
@@ -74,7 +72,7 @@ export async function benchAuthorizer(): Promise<Record<string, number | string>
       OKTA_ISSUER: issuer,
       OKTA_AUDIENCE: 'api://default',
       OKTA_JWKS_URI: jwksUri,
-      POLICY_WASM_PATH: built.out,
+      POLICY_WASM_PATH: wasmPath,
       POLICY_DATA_PATH: join(POLICY_DIR, 'data.json'),
       LOG_LEVEL: 'silent',
     };
@@ -137,7 +135,7 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
     const tokenVerifier = createTokenVerifier(config);
     await tokenVerifier.hydrate();
     const verified = await tokenVerifier.verify(token);
-    const engine = await loadPolicyEngine({ wasmPath: built.out, dataPath: env.POLICY_DATA_PATH, dataOptional: false });
+    const engine = await loadPolicyEngine({ wasmPath: wasmPath, dataPath: env.POLICY_DATA_PATH, dataOptional: false });
     const withoutVerification = createAuthorizer({
       config,
       verifier: { hydrate: async () => undefined, verify: async () => verified },
@@ -147,7 +145,7 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
     });
     // The floor: a policy that returns a constant decision, through the same SDK.
     const floorPolicy = await loadPolicyWasm(
-      buildPolicyWasm(planRegoEntrypoints(['package floor\n\ndecision := {"allow": true, "reason": "allowed"}\n'], ['floor/decision'])),
+      buildPolicyWasm(planRego(['package floor\n\ndecision := {"allow": true, "reason": "allowed"}\n'], ['floor/decision'])),
     );
     const floor = createAuthorizer({
       config: { ...config, requestEntrypoint: 'floor/decision' },

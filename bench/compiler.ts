@@ -6,9 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPolicyDir } from '../rego-wasm/src/cli/build';
-import { buildPolicyWasm } from '../rego-wasm/src/package';
-import { planRegoQuery } from '../rego-wasm/src/plan/pipeline';
+import { build as buildRego, buildPolicyWasm, planRegoQuery } from 'rego-wasm';
 
 const POLICY_DIR = join(__dirname, '..', 'policies');
 const COMPLIANCE_DIR = process.env.OPA_COMPLIANCE_DIR ?? join(__dirname, '..', '..', 'shared', 'opa-compliance', 'v1');
@@ -59,7 +57,7 @@ function largestCase(): { c: Case; bytes: number } | undefined {
 export async function benchCompiler(): Promise<Record<string, number | string>> {
   const out: Record<string, number | string> = {};
   const build = (): void => {
-    buildPolicyDir(POLICY_DIR, { out: join(POLICY_DIR, 'build', 'policy.wasm') });
+    buildRego({ paths: [POLICY_DIR], outfile: join(POLICY_DIR, 'build', 'policy.wasm') });
   };
   out.policies_build_cold_ms = ms(build);
   out.policies_build_warm_ms = median(Array.from({ length: 9 }, () => ms(build)));

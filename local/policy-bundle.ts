@@ -46,19 +46,14 @@ export function ensurePolicyBundle(options: EnsurePolicyOptions = {}): BundleSta
   if (!fs.existsSync(dir)) throw new PolicyBuildError(`${dir} does not exist: there is no policy to serve`);
   if (!policyIsStale(dir, wasm)) return 'fresh';
   options.log?.(`building ${path.relative(REPO_ROOT, wasm)} from ${path.relative(REPO_ROOT, dir)}/*.rego ...`);
-  let build: (d: string, o: { out?: string }) => { out: string };
-  try {
-    // Loaded lazily: only a stale bundle needs the compiler.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    build = (require('../rego-wasm/src/cli/build') as { buildPolicyDir: typeof build }).buildPolicyDir;
-  } catch (error) {
-    throw new PolicyBuildError(`the Rego → Wasm toolchain (rego-wasm/) is not available yet: ${(error as Error).message}. Build ${wasm} with "npm run policy:build" once it lands.`, { cause: error });
-  }
+  // Loaded lazily: only a stale bundle needs the compiler.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { build } = require('rego-wasm') as typeof import('rego-wasm');
   const started = Date.now();
   // Build next to the target and rename: a concurrent reader (another stack) never sees half a file.
   const tmp = `${wasm}.${process.pid}.tmp`;
   try {
-    build(dir, { out: tmp });
+    build({ paths: [dir], outfile: tmp });
     fs.renameSync(tmp, wasm);
   } catch (error) {
     fs.rmSync(tmp, { force: true });

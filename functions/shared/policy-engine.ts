@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { loadPolicyWasm } from '../../rego-wasm/src/load';
+import { loadPolicyWasm } from 'rego-wasm/load';
 import type { PolicyConfig } from './config';
 import { PolicyEvaluationError } from './errors';
 import { describeError, type Logger } from './logger';

@@ -108,8 +108,8 @@ describe('policy evaluation errors', () => {
     ].join('\n'));
     fs.writeFileSync(path.join(dir, 'filter.rego'), ['package acme.filter', 'response := 1 if input.method', 'response := 2 if input.method', ''].join('\n'));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { buildPolicyDir } = require('../../rego-wasm/src/cli/build') as { buildPolicyDir: (d: string, o: { entrypoints: string[]; out: string }) => unknown };
-    buildPolicyDir(dir, { entrypoints: ['acme/authz/decision', 'acme/filter/response'], out: path.join(dir, 'policy.wasm') });
+    const { build } = require('rego-wasm') as typeof import('rego-wasm');
+    build({ paths: [dir], entrypoints: ['acme/authz/decision', 'acme/filter/response'], outfile: path.join(dir, 'policy.wasm') });
     fs.writeFileSync(path.join(dir, 'data.json'), '{}');
     stack = await startStackProcess({ POLICY_WASM_PATH: path.join(dir, 'policy.wasm'), POLICY_DATA_PATH: path.join(dir, 'data.json') });
   }, 90_000);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { buildPolicyDir } from '../../rego-wasm/src/cli/build';
+import { build } from 'rego-wasm';
 import { createAuthorizer } from '../../functions/authorizer/authorizer';
 import { createBackendClient } from '../../functions/claims-proxy/backend-client';
 import { createClaimsProxy } from '../../functions/claims-proxy/claims-proxy';
@@ -47,7 +47,7 @@ let tmp: string;
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'acme-policy-'));
   const wasmPath = path.join(tmp, 'policy.wasm');
-  buildPolicyDir(path.join(ROOT, 'policies'), { out: wasmPath });
+  build({ paths: [path.join(ROOT, 'policies')], outfile: wasmPath });
   engine = await loadPolicyEngine({ wasmPath, dataPath: path.join(ROOT, 'policies', 'data.json'), dataOptional: false });
   key = rsaKey('acme-1');
   jwks = await startJwksServer([key.jwk]);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { buildPolicyDir } from '../../rego-wasm/src/cli/build';
+import { build } from 'rego-wasm';
 import { accessClaims, AUDIENCE, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
 import { startJwksServer, startServer, type JwksServer, type LocalServer } from './support/servers';
 
@@ -29,7 +29,7 @@ const saved: Record<string, string | undefined> = {};
 beforeAll(async () => {
   for (const k of ENV_KEYS) saved[k] = process.env[k];
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'handlers-'));
-  buildPolicyDir(path.join(ROOT, 'policies'), { out: path.join(tmp, 'policy.wasm') });
+  build({ paths: [path.join(ROOT, 'policies')], outfile: path.join(tmp, 'policy.wasm') });
   key = rsaKey('h1');
   jwks = await startJwksServer([key.jwk]);
   backend = await startServer((_req, res) => {

@@ -4,7 +4,7 @@
  * its test breaks.
  */
 import * as path from 'node:path';
-import { runTests } from '../../rego-wasm/src/cli/test-runner';
+import { runTests } from 'rego-wasm';
 
 const POLICIES = path.join(__dirname, '..', '..', 'policies');
 
