@@ -25,7 +25,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { build, buildPolicyWasm, loadPolicyWasm, planRego } from 'rego-wasm';
@@ -90,7 +90,7 @@ export async function benchAuthorizer(): Promise<Record<string, number | string>
       target: 'node20',
       minify: true,
       outfile: join(dir, 'index.js'),
-      alias: { '@open-policy-agent/opa-wasm': require.resolve('@open-policy-agent/opa-wasm') },
+      alias: { '@open-policy-agent/opa-wasm': require.resolve('@open-policy-agent/opa-wasm', { paths: [dirname(require.resolve('rego-wasm/package.json'))] }) },
       logLevel: 'silent',
     });
     writeFileSync(join(dir, 'event.json'), JSON.stringify(event));

@@ -8,8 +8,8 @@ import { Construct } from 'constructs';
 import { LOCK_FILE, REPO_ROOT } from './paths';
 import type { PolicyBundleLocation } from './props';
 
-/** The OPA SDK's CommonJS entry (resolved the way the project's own code resolves it). */
-const OPA_SDK_CJS_ENTRY = require.resolve('@open-policy-agent/opa-wasm');
+/** The OPA SDK's CommonJS entry, resolved from rego-wasm (whose dependency it is) the way its code resolves it. */
+const OPA_SDK_CJS_ENTRY = require.resolve('@open-policy-agent/opa-wasm', { paths: [path.dirname(require.resolve('rego-wasm/package.json'))] });
 
 /** File names the handlers expect next to their bundled `index.js` (the contract's defaults). */
 export const BUNDLED_WASM_NAME = 'policy.wasm';

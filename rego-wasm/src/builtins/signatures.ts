@@ -1,6 +1,6 @@
 /**
  * Builtin declarations (name → OPA type decl), generated from OPA's own plans by
- * `gen-signatures.ts` into `signatures.json`, plus hand-written entries.
+ * `tools/gen-signatures.ts` into `signatures.json`, plus hand-written entries.
  */
 import table from './signatures.json';
 

@@ -1,7 +1,7 @@
 /**
  * Regenerates `signatures.json` (builtin name → OPA decl + flags).
  *
- *   npx tsx rego-wasm/src/builtins/gen-signatures.ts [compliance-dir]
+ *   npx tsx rego-wasm/tools/gen-signatures.ts [compliance-dir]
  *
  * Source 1: every `static.builtin_funcs[].decl` in OPA's own plans under the compliance
  * cases (default `/work/shared/opa-compliance/v1`), exactly as OPA printed them.
@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BuiltinSignature, FunctionDecl, TypeDecl } from './signatures';
+import type { BuiltinSignature, FunctionDecl, TypeDecl } from '../src/builtins/signatures';
 
 const ANY: TypeDecl = { type: 'any' };
 const NUM: TypeDecl = { type: 'number' };
@@ -98,7 +98,7 @@ function main(): void {
   for (const [name, decl] of Object.entries(HAND_WRITTEN)) if (!decls.has(name)) decls.set(name, decl);
   const out: Record<string, BuiltinSignature> = {};
   for (const name of [...decls.keys()].sort()) out[name] = signature(name, decls.get(name)!);
-  const target = path.join(__dirname, 'signatures.json');
+  const target = path.join(__dirname, '..', 'src', 'builtins', 'signatures.json');
   fs.writeFileSync(target, `${JSON.stringify(out, null, 1)}\n`);
   process.stdout.write(`${Object.keys(out).length} builtins (${fromPlans} from ${files.length} plan files) → ${target}\n`);
 }
