@@ -21,7 +21,7 @@ export interface BuildCommandOptions {
   compiler: 'builtin' | 'opa';
 }
 
-export function defaultOutput(dir: string, target: BuildTarget): string {
+function defaultOutput(dir: string, target: BuildTarget): string {
   return join(dir, 'build', target === 'wasm' ? 'policy.wasm' : 'plan.json');
 }
 

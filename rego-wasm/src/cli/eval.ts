@@ -67,7 +67,7 @@ export function wrapTermExpressions(body: Body, arityOf: ResultArity = () => und
 }
 
 /** Result arity from the compiled policy: builtins with a (non-void) result and user functions. */
-export function resultArity(policy: CompiledPolicy): ResultArity {
+function resultArity(policy: CompiledPolicy): ResultArity {
   return (op) => {
     const b = lookupBuiltin(op, policy.builtins);
     if (b) return b.void ? undefined : b.arity;
@@ -75,7 +75,7 @@ export function resultArity(policy: CompiledPolicy): ResultArity {
   };
 }
 
-export function loadEvalSources(paths: readonly string[]): { sources: SourceFile[]; data: { [k: string]: JsonValue } } {
+function loadEvalSources(paths: readonly string[]): { sources: SourceFile[]; data: { [k: string]: JsonValue } } {
   const sources: SourceFile[] = [];
   const data: { [k: string]: JsonValue } = {};
   for (const p of paths) {

@@ -48,7 +48,7 @@ export function untar(tar: Uint8Array): Map<string, Uint8Array> {
   return files;
 }
 
-export function opaOnPath(): boolean {
+function opaOnPath(): boolean {
   const r = spawnSync('opa', ['version'], { encoding: 'utf8' });
   return !r.error && r.status === 0;
 }

@@ -108,13 +108,3 @@ export interface Policy {
   funcs?: { funcs: Func[] | null } | null;
 }
 
-/** The statement types, in OPA's order; handy for exhaustive tables. */
-export const STMT_TYPES: readonly StmtType[] = [
-  'ArrayAppendStmt', 'AssignIntStmt', 'AssignVarOnceStmt', 'AssignVarStmt', 'BlockStmt',
-  'BreakStmt', 'CallDynamicStmt', 'CallStmt', 'DotStmt', 'EqualStmt', 'IsArrayStmt',
-  'IsDefinedStmt', 'IsObjectStmt', 'IsSetStmt', 'IsUndefinedStmt', 'LenStmt', 'MakeArrayStmt',
-  'MakeNullStmt', 'MakeNumberIntStmt', 'MakeNumberRefStmt', 'MakeObjectStmt', 'MakeSetStmt',
-  'NopStmt', 'NotEqualStmt', 'NotStmt', 'ObjectInsertOnceStmt', 'ObjectInsertStmt',
-  'ObjectMergeStmt', 'ResetLocalStmt', 'ResultSetAddStmt', 'ReturnLocalStmt', 'ScanStmt',
-  'SetAddStmt', 'WithStmt',
-];

@@ -21,7 +21,7 @@ import { engineHeapBase, instantiateForInspection, loadEngineSync } from './engi
 export { WasmFormatError, importedMemoryMinPages } from './wasm-binary';
 
 /** Builtins the unmodified OPA SDK implements itself (they take priority over ours). */
-export const SDK_BUILTINS: readonly string[] = [
+const SDK_BUILTINS: readonly string[] = [
   'json.is_valid',
   'sprintf',
   'regex.split',
@@ -72,7 +72,7 @@ const align16 = (n: number): number => (n + 15) & ~15;
  * result type, which decides set conversion of host results) to keep the
  * embedded plan small. Locations stay: runtime errors cite them.
  */
-export function compactPlan(policy: Policy): Policy {
+function compactPlan(policy: Policy): Policy {
   const stat = policy.static ?? {};
   return {
     static: {
@@ -91,7 +91,7 @@ export function compactPlan(policy: Policy): Policy {
   };
 }
 
-export function encodePlan(policy: Policy): Uint8Array {
+function encodePlan(policy: Policy): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(compactPlan(policy)));
 }
 

@@ -1,6 +1,6 @@
 /**
- * Just enough of the WebAssembly binary format to embed a plan into the
- * precompiled engine: read sections, rewrite the initialisers of exported
+ * Just enough of the WebAssembly binary format to embed a plan into a copy of
+ * the engine binary (engine/engine.wasm): read sections, rewrite the initialisers of exported
  * i32 globals, append an active data segment and raise the imported memory's
  * minimum. Everything else is copied byte for byte.
  *
@@ -16,7 +16,7 @@ export class WasmFormatError extends Error {
 
 const MAGIC_AND_VERSION = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
-export const enum SectionId {
+const enum SectionId {
   Custom = 0,
   Type = 1,
   Import = 2,

@@ -14,7 +14,7 @@ function loc(l: Location | undefined): Loc | null {
   return l ? { file: l.file, row: l.row, col: l.col } : null;
 }
 
-export function convertTerm(t: Term): PTerm {
+function convertTerm(t: Term): PTerm {
   return { value: convertValue(t), loc: loc(t.location) };
 }
 
@@ -52,7 +52,7 @@ function convertValue(t: Term): PValue {
   }
 }
 
-export function convertExpr(e: Expr): PExpr {
+function convertExpr(e: Expr): PExpr {
   const base = {
     loc: loc(e.location),
     negated: e.negated,

@@ -85,7 +85,7 @@ export interface BuiltinInfo {
 
 // ---- helpers -------------------------------------------------------------
 
-export const GENERATED_PREFIX = '__local';
+const GENERATED_PREFIX = '__local';
 
 export function isGeneratedVar(name: string): boolean {
   return name.startsWith(GENERATED_PREFIX);

@@ -23,7 +23,7 @@ type Trie = RuleTrie<PRule, PValue>;
 const INPUT: Local = 0;
 const DATA: Local = 1;
 
-export function trieKey(v: PValue): TrieKey<PValue> {
+function trieKey(v: PValue): TrieKey<PValue> {
   const text = v.t === 'string' ? v.v : v.t === 'number' ? v.text : v.t === 'var' ? v.name : valueString(v);
   return { id: `${v.t}:${text}`, rank: valueRank(v), text, value: v };
 }
@@ -1467,7 +1467,7 @@ function stringPrefix(ref: PTerm[]): PTerm[] {
 }
 
 /** Vars of a query body, sorted, skipping ref heads / call operators and closures (OPA's q.Vars). */
-export function queryVars(body: PBody): string[] {
+function queryVars(body: PBody): string[] {
   const out = new Set<string>();
   const visitTerm = (t: PTerm): void => {
     const v = t.value;

@@ -22,7 +22,7 @@ export interface TrieKey<V> {
   value: V;
 }
 
-export function compareKeys<V>(a: TrieKey<V>, b: TrieKey<V>): number {
+function compareKeys<V>(a: TrieKey<V>, b: TrieKey<V>): number {
   if (a.rank !== b.rank) return a.rank - b.rank;
   if (a.rank === 2) {
     const d = Number(a.text) - Number(b.text);
