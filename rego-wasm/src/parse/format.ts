@@ -73,7 +73,7 @@ export function formatRef(ref: Term[], fmt: TermFormat = {}): string {
     .join('');
 }
 
-/** Compact Rego text of a term (OPA's Term.String), the one term printer of the front end. */
+/** Compact Rego text of a term (OPA's Term.String) over the parser's AST. */
 export function formatTerm(t: Term, fmt: TermFormat = {}): string {
   const v = t.value;
   const sub = (x: Term): string => formatTerm(x, fmt);
