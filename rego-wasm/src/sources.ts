@@ -14,7 +14,9 @@ export interface SourceFile {
   text: string;
 }
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+import type { JsonValue } from './builtins/host/types';
+
+export type { JsonValue };
 
 /** A problem with files on disk or their contents (CLI exit code 2). */
 export class SourceError extends Error {

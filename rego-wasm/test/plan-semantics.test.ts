@@ -1,7 +1,7 @@
 /**
  * Semantics of our plans: every language-core OPA conformance case goes
  * through parse → compile → plan and is run by the reference plan evaluator
- * (rego-wasm/src/plan/ref-eval), and must give the case's expected result or
+ * (rego-wasm/tools/plan/ref-eval), and must give the case's expected result or
  * error. The few exceptions are limits of the reference evaluator, not of the
  * plans (it uses JS numbers and lacks opa.runtime).
  */
