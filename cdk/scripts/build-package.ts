@@ -1,0 +1,21 @@
+// `npm run build -w opa-okta-apigateway` (and `npm pack`'s prepack): compile the
+// construct to dist/ (JS + .d.ts) and bundle both handlers from ../functions
+// into dist/handlers, so an installed package needs neither TypeScript,
+// esbuild nor the functions' dependencies.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bundleHandlers, packageRoot, prebuiltHandlersDir, repositoryFunctionsDir } from '../construct/handler-bundles';
+
+const root = packageRoot(__dirname);
+const functionsDir = repositoryFunctionsDir(root);
+if (functionsDir === undefined) throw new Error(`no functions/ beside ${root}: the package is built from the project's repository`);
+
+fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+const bundles = bundleHandlers(functionsDir, prebuiltHandlersDir(root));
+for (const [name, dir] of Object.entries(bundles)) {
+  const bytes = fs.statSync(path.join(dir, 'index.js')).size;
+  process.stdout.write(`${name}: ${path.relative(root, dir)}/index.js (${(bytes / 1024).toFixed(0)} KiB)\n`);
+}
