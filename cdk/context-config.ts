@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextValueError } from './errors';
+import { REPO_POLICY_DIR } from './repo-paths';
 import type { LogLevel, OpaAuthorizedApiProps, PolicyBundleLocation } from './construct/props';
 
 /**
@@ -24,8 +25,9 @@ export const CONTEXT_KEYS = {
   apiKeyQuotaPeriod: 'usage-plan quota period: DAY, WEEK or MONTH (default DAY)',
   allowedSourceIpRanges: 'comma-separated CIDR ranges allowed to call the API (default: any)',
   logRetentionDays: 'log retention in days, one of CloudWatch\'s values (default 90)',
-  policyWasmFile: 'compiled policy (default policies/build/policy.wasm, built by synth)',
-  policyDataFile: 'policy data JSON (default policies/data.json when present)',
+  policyDir: 'folder of Rego sources compiled at synth (default policies/ of this repository)',
+  policyWasmFile: 'prebuilt policy.wasm to deploy instead of compiling policyDir',
+  policyDataFile: 'policy data JSON shipped with policyWasmFile',
   requestEntrypoint: 'request policy entrypoint (default acme/authz/decision)',
   responseEntrypoint: 'response policy entrypoint (default acme/filter/response)',
   stageName: 'stage name (default prod)',
@@ -34,7 +36,6 @@ export const CONTEXT_KEYS = {
   webAclArn: 'regional WAFv2 web ACL ARN to associate (default none)',
   cloudWatchRole: 'false if the account already has an API Gateway CloudWatch role (default true)',
   stackName: 'CloudFormation stack name (default OpaAuthorizedApi)',
-  skipPolicyBuild: 'true to skip `npm run policy:build` before synth (default false)',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -55,8 +56,6 @@ export const DEFAULT_STACK_NAME = 'OpaAuthorizedApi';
 export interface AppConfig {
   readonly stackName: string;
   readonly props: OpaAuthorizedApiProps;
-  /** True when the policy wasm location was not given (synth builds it first). */
-  readonly defaultPolicyLocation: boolean;
 }
 
 type ContextReader = (key: string) => unknown;
@@ -108,6 +107,7 @@ export function configFromContext(read: ContextReader): AppConfig {
   const logLevel = str('logLevel');
   const wasmFile = str('policyWasmFile');
   const dataFile = str('policyDataFile');
+  const policyDir = str('policyDir');
 
   if (retention !== undefined && !(Object.values(RetentionDays) as number[]).includes(retention)) {
     throw new ContextValueError('logRetentionDays', `${retention} is not a CloudWatch Logs retention value (e.g. 1, 7, 30, 90, 365)`);
@@ -121,7 +121,11 @@ export function configFromContext(read: ContextReader): AppConfig {
   if (dataFile !== undefined && wasmFile === undefined) {
     throw new ContextValueError('policyWasmFile', 'is required when policyDataFile is given (they form one bundle)');
   }
+  if (policyDir !== undefined && wasmFile !== undefined) {
+    throw new ContextValueError('policyDir', 'give either policyDir (Rego sources) or policyWasmFile (a built policy), not both');
+  }
   const policyBundle: PolicyBundleLocation | undefined = wasmFile === undefined ? undefined : { wasmFile, dataFile };
+  const policyDirectory = wasmFile === undefined ? (policyDir ?? REPO_POLICY_DIR) : undefined;
 
   const props: OpaAuthorizedApiProps = {
     oktaIssuer: required('oktaIssuer'),
@@ -140,6 +144,7 @@ export function configFromContext(read: ContextReader): AppConfig {
         : { limit: quotaLimit ?? 10_000, period: period ?? Period.DAY },
     allowedSourceIpRanges: list('allowedSourceIpRanges'),
     logRetention: retention as RetentionDays | undefined,
+    policyDirectory,
     policyBundle,
     requestEntrypoint: str('requestEntrypoint'),
     responseEntrypoint: str('responseEntrypoint'),
@@ -149,5 +154,5 @@ export function configFromContext(read: ContextReader): AppConfig {
     webAclArn: str('webAclArn'),
     cloudWatchRole: bool('cloudWatchRole'),
   };
-  return { stackName: str('stackName') ?? DEFAULT_STACK_NAME, props, defaultPolicyLocation: wasmFile === undefined };
+  return { stackName: str('stackName') ?? DEFAULT_STACK_NAME, props };
 }

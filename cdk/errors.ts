@@ -40,6 +40,6 @@ export class PolicyBuildError extends CdkAppError {
 /** `npm run synth` was called with arguments it does not understand. */
 export class CliUsageError extends CdkAppError {
   constructor(message: string) {
-    super(`${message} (usage: npm run synth -- [-c key=value]... [--outdir dir] [--skip-policy-build] [--require-tenant])`);
+    super(`${message} (usage: npm run synth -- [-c key=value]... [--outdir dir] [--require-tenant])`);
   }
 }

@@ -1,7 +1,10 @@
+/** Public API of the construct package: the construct, its props, the thin stack and the errors. */
 export { OpaAuthorizedApi } from './construct/opa-authorized-api';
 export { API_KEY_HEADER, authorizerIdentitySources } from './construct/identity-sources';
 export { gatewayResponseSpecs, bearerChallenge } from './construct/gateway-responses';
-export type { OpaAuthorizedApiProps, PolicyBundleLocation, ApiKeyQuota, HandlerEntries, LogLevel } from './construct/props';
+export { PolicyFunction } from './construct/policy-function';
+export type { OpaAuthorizedApiProps, PolicyBundleLocation, ApiKeyQuota, HandlerBundles, LogLevel } from './construct/props';
+export type { ResolvedApiConfig } from './construct/validate-props';
 export { OpaApiStack } from './stack';
 export type { OpaApiStackProps } from './stack';
-export * from './errors';
+export { CdkAppError, InvalidPropError, PolicyBuildError } from './errors';

@@ -1,5 +1,5 @@
-// `npm run synth [-- -c key=value ...] [--outdir dir] [--skip-policy-build] [--require-tenant]`
-// Builds the policy with the in-house toolchain, synthesises the stack with
+// `npm run synth [-- -c key=value ...] [--outdir dir] [--require-tenant]`
+// Synthesises the stack (the construct compiles the policy) with
 // cdk-nag (AwsSolutions) and prints the bundle sizes. Works offline.
 import { AUTHORIZER_BUNDLE_BUDGET_BYTES, formatBundleReport, formatBytes } from './bundle-sizes';
 import { CdkAppError, CliUsageError } from './errors';
@@ -8,12 +8,11 @@ import { synthesize } from './synthesize';
 interface CliArgs {
   context: Record<string, string>;
   outdir?: string;
-  buildPolicy: boolean;
   allowExampleTenant: boolean;
 }
 
 function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { context: {}, buildPolicy: true, allowExampleTenant: true };
+  const args: CliArgs = { context: {}, allowExampleTenant: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-c' || arg === '--context') {
@@ -25,8 +24,6 @@ function parseArgs(argv: readonly string[]): CliArgs {
       const dir = argv[++i];
       if (dir === undefined) throw new CliUsageError(`${arg} needs a directory`);
       args.outdir = dir;
-    } else if (arg === '--skip-policy-build') {
-      args.buildPolicy = false;
     } else if (arg === '--require-tenant') {
       args.allowExampleTenant = false;
     } else {
@@ -41,7 +38,6 @@ function main(): number {
   const started = Date.now();
   const result = synthesize(args);
   const out = process.stdout;
-  if (result.policyBuilt) out.write('policy: built policies/build/policy.wasm with `npm run policy:build`\n');
   if (result.exampleKeys.length > 0) {
     out.write(
       `note: no ${result.exampleKeys.join(', ')} given; synthesised with EXAMPLE values (example.okta.com). ` +

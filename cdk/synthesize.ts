@@ -2,22 +2,19 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from './build-app';
 import { AUTHORIZER_BUNDLE_BUDGET_BYTES, FunctionBundleSize, measureFunctionBundles } from './bundle-sizes';
-import { configFromContext, EXAMPLE_CONTEXT } from './context-config';
-import { REPO_ROOT } from './construct/paths';
-import type { HandlerEntries } from './construct/props';
-import { buildPolicy } from './policy-build';
+import { EXAMPLE_CONTEXT } from './context-config';
+import type { HandlerBundles } from './construct/handler-bundles';
+import { REPO_ROOT } from './repo-paths';
 
 export interface SynthesizeOptions {
   /** Context values, as given with `-c key=value`. */
   readonly context: Readonly<Record<string, string>>;
   /** Cloud assembly directory. @default cdk.out at the repository root */
   readonly outdir?: string;
-  /** Build policies/build/policy.wasm first (only when no policyWasmFile is given). @default true */
-  readonly buildPolicy?: boolean;
   /** Fill missing oktaIssuer/oktaAudience/backendUrl with example values. @default true */
   readonly allowExampleTenant?: boolean;
-  /** Handler entry files. @default functions/authorizer/handler.ts, functions/claims-proxy/handler.ts */
-  readonly handlerEntries?: HandlerEntries;
+  /** Prebuilt handler bundles. @default bundled from functions/ at synth */
+  readonly handlerBundles?: HandlerBundles;
 }
 
 export interface SynthesizeResult {
@@ -26,7 +23,6 @@ export interface SynthesizeResult {
   readonly templateFile: string;
   /** Keys filled from EXAMPLE_CONTEXT (empty when a real tenant was given). */
   readonly exampleKeys: readonly string[];
-  readonly policyBuilt: boolean;
   readonly bundles: readonly FunctionBundleSize[];
   readonly authorizerBundle: FunctionBundleSize;
   readonly claimsProxyBundle: FunctionBundleSize;
@@ -34,7 +30,7 @@ export interface SynthesizeResult {
 }
 
 /**
- * Build the policy, synthesise the app with cdk-nag (throws on any finding)
+ * Synthesise the app (the construct compiles the policy) with cdk-nag (throws on any finding)
  * and measure the function bundles. Offline: no AWS credentials, no network.
  */
 export function synthesize(options: SynthesizeOptions): SynthesizeResult {
@@ -48,16 +44,9 @@ export function synthesize(options: SynthesizeOptions): SynthesizeResult {
       }
     }
   }
-  const config = configFromContext((key) => context[key]);
-  let policyBuilt = false;
-  if (config.defaultPolicyLocation && (options.buildPolicy ?? true)) {
-    buildPolicy();
-    policyBuilt = true;
-  }
-
   const outdir = path.resolve(options.outdir ?? path.join(REPO_ROOT, 'cdk.out'));
   const app = new App({ outdir, context: { ...context, 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } });
-  const stack = buildApp(app, options.handlerEntries ? { handlerEntries: options.handlerEntries } : {});
+  const stack = buildApp(app, options.handlerBundles ? { handlerBundles: options.handlerBundles } : {});
   const assembly = app.synth();
   const artifact = assembly.getStackArtifact(stack.artifactId);
   const bundles = measureFunctionBundles(assembly.directory, artifact.template);
@@ -72,7 +61,6 @@ export function synthesize(options: SynthesizeOptions): SynthesizeResult {
     assemblyDir: assembly.directory,
     templateFile: path.join(assembly.directory, artifact.templateFile),
     exampleKeys,
-    policyBuilt,
     bundles,
     authorizerBundle,
     claimsProxyBundle: find('ClaimsProxy'),

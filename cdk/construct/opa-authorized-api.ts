@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import {
   ApiKey,
   ApiKeySourceType,
@@ -22,27 +22,11 @@ import { Construct } from 'constructs';
 import { accessLogFormat } from './access-log';
 import { addGatewayResponses } from './gateway-responses';
 import { API_KEY_HEADER, authorizerIdentitySources } from './identity-sources';
-import { BUNDLED_DATA_NAME, PolicyFunction } from './policy-function';
+import { PolicyFunction } from './policy-function';
+import { BUNDLED_DATA_NAME } from './policy-source';
 import type { OpaAuthorizedApiProps } from './props';
 import { resolveProps, ResolvedApiConfig } from './validate-props';
 
-
-/**
- * Authorizer memory: RS256 verification and Wasm instantiation are CPU-bound
- * and Lambda's CPU share grows with memory; 512 MB keeps the cold start
- * (Wasm compile + JWKS fetch) short while the working set stays < 100 MB.
- */
-const AUTHORIZER_MEMORY_MB = 512;
-/**
- * Authorizer timeout: a warm decision takes milliseconds; the worst case is a
- * JWKS refetch bounded by JWKS_FETCH_TIMEOUT_MS (2 s). 5 s leaves room for
- * that and still fails closed (API Gateway answers 5xx) long before clients time out.
- */
-const AUTHORIZER_TIMEOUT = Duration.seconds(5);
-/** Claims proxy memory: holds one backend response (≤ MAX_RESPONSE_BYTES, 1 MiB) a few times over while filtering. */
-const CLAIMS_PROXY_MEMORY_MB = 512;
-/** Claims proxy timeout = backend timeout + this margin for policy evaluation and the response (stays < 29 s). */
-const CLAIMS_PROXY_TIMEOUT_MARGIN = Duration.seconds(2);
 
 /**
  * A REST API protected by an Okta-JWT + OPA (Wasm) REQUEST authorizer whose
@@ -88,11 +72,14 @@ export class OpaAuthorizedApi extends Construct {
     };
 
     this.authorizerFunction = new PolicyFunction(this, 'Authorizer', {
-      entry: config.handlerEntries.authorizer,
+      handlerBundle: config.handlerBundles.authorizer,
       description: 'Okta JWT + OPA request policy REQUEST authorizer',
-      memorySize: AUTHORIZER_MEMORY_MB,
-      timeout: AUTHORIZER_TIMEOUT,
+      memorySize: config.authorizerMemorySize,
+      timeout: config.authorizerTimeout,
+      architecture: config.architecture,
       logRetention: config.logRetention,
+      logFormat: config.logFormat,
+      removalPolicy: config.removalPolicy,
       tracingEnabled: config.tracingEnabled,
       policyBundle: config.policyBundle,
       environment: {
@@ -105,11 +92,14 @@ export class OpaAuthorizedApi extends Construct {
     });
 
     this.claimsProxyFunction = new PolicyFunction(this, 'ClaimsProxy', {
-      entry: config.handlerEntries.claimsProxy,
+      handlerBundle: config.handlerBundles.claimsProxy,
       description: 'Claims proxy: forwards to the backend and filters the response with the OPA response policy',
-      memorySize: CLAIMS_PROXY_MEMORY_MB,
-      timeout: config.backendTimeout.plus(CLAIMS_PROXY_TIMEOUT_MARGIN),
+      memorySize: config.claimsProxyMemorySize,
+      timeout: config.claimsProxyTimeout,
+      architecture: config.architecture,
       logRetention: config.logRetention,
+      logFormat: config.logFormat,
+      removalPolicy: config.removalPolicy,
       tracingEnabled: config.tracingEnabled,
       policyBundle: config.policyBundle,
       environment: {
@@ -131,7 +121,7 @@ export class OpaAuthorizedApi extends Construct {
 
     this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
       retention: config.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: config.removalPolicy,
     });
 
     this.api = new RestApi(this, 'Api', {
@@ -166,7 +156,7 @@ export class OpaAuthorizedApi extends Construct {
     this.executionLogGroup = new LogGroup(this, 'ExecutionLogs', {
       logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${config.stageName}`,
       retention: config.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: config.removalPolicy,
     });
     this.api.deploymentStage.node.addDependency(this.executionLogGroup);
 

@@ -1,39 +1,34 @@
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LOCK_FILE, REPO_ROOT } from './paths';
 import type { PolicyBundleLocation } from './props';
-
-/** The OPA SDK's CommonJS entry, resolved from rego-wasm (whose dependency it is) the way its code resolves it. */
-const OPA_SDK_CJS_ENTRY = require.resolve('@open-policy-agent/opa-wasm', { paths: [path.dirname(require.resolve('rego-wasm/package.json'))] });
-
-/** File names the handlers expect next to their bundled `index.js` (the contract's defaults). */
-export const BUNDLED_WASM_NAME = 'policy.wasm';
-export const BUNDLED_DATA_NAME = 'data.json';
+import { stageFunctionCode } from './policy-source';
 
 export interface PolicyFunctionProps {
-  readonly entry: string;
+  /** Directory with the bundled handler (`index.js` exporting `handler`). */
+  readonly handlerBundle: string;
   readonly description: string;
   readonly environment: Record<string, string>;
   readonly memorySize: number;
   readonly timeout: Duration;
+  readonly architecture: Architecture;
   readonly logRetention: RetentionDays;
+  readonly logFormat: LoggingFormat;
+  readonly removalPolicy: RemovalPolicy;
   readonly tracingEnabled: boolean;
   readonly policyBundle: PolicyBundleLocation;
 }
 
 /**
- * A Node.js 22 / arm64 Lambda bundled locally with esbuild (never Docker),
- * shipping the policy bundle next to the handler, with its own least-privilege
+ * A Node.js 22 Lambda running a prebuilt handler bundle with the policy
+ * bundle next to it (`policy.wasm`, `data.json`), with its own least-privilege
  * role (write to its own log group, plus X-Ray when tracing) and its own log
  * group with retention.
  */
 export class PolicyFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
@@ -42,7 +37,7 @@ export class PolicyFunction extends Construct {
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy,
     });
 
     // Explicit role instead of AWSLambdaBasicExecutionRole (which may write to any log group).
@@ -52,42 +47,21 @@ export class PolicyFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.function = new LambdaFunction(this, 'Function', {
+      code: Code.fromAsset(stageFunctionCode(props.handlerBundle, props.policyBundle)),
+      handler: 'index.handler',
       description: props.description,
-      // Node.js 22 (LTS) matches the esbuild target below and the versions the
-      // project's toolchain is tested on; arm64 is cheaper per ms and at least
-      // as fast for the CPU-bound work here (RS256 verify, Wasm evaluation).
+      // Node.js 22 (LTS) matches the handlers' esbuild target and the versions
+      // the project's toolchain is tested on.
       runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+      architecture: props.architecture,
       memorySize: props.memorySize,
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      loggingFormat: props.logFormat,
       tracing: props.tracingEnabled ? Tracing.ACTIVE : Tracing.DISABLED,
       environment: props.environment,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: LOCK_FILE,
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.CJS,
-        target: 'node22',
-        minify: true,
-        keepNames: true,
-        sourceMap: false,
-        externalModules: ['@aws-sdk/*'],
-        // The project is CommonJS, so at run time (tsx, jest, node) the OPA SDK
-        // resolves to its "require" entry; esbuild would pick the "import"
-        // entry for an import statement, which lacks loadPolicySync. Pin the
-        // bundle to the same entry the code runs with everywhere else.
-        esbuildArgs: { '--alias:@open-policy-agent/opa-wasm': OPA_SDK_CJS_ENTRY },
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => copyPolicyBundleCommands(props.policyBundle, outputDir),
-        },
-      },
     });
 
     Validations.of(this.function).acknowledge({
@@ -105,22 +79,4 @@ export class PolicyFunction extends Construct {
       });
     }
   }
-}
-
-/** Shell-quote one argument for the POSIX shell CDK runs local bundling hooks in. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * Commands run after esbuild: copy policy.wasm (and data.json) next to the
- * bundled handler. Uses node rather than `cp` so the command is the same on
- * every platform with a POSIX shell.
- */
-export function copyPolicyBundleCommands(bundle: PolicyBundleLocation, outputDir: string): string[] {
-  const copy = (from: string, name: string): string =>
-    `node -e ${shellQuote('require("fs").copyFileSync(process.argv[1], process.argv[2])')} ${shellQuote(path.resolve(from))} ${shellQuote(path.join(outputDir, name))}`;
-  const commands = [copy(bundle.wasmFile, BUNDLED_WASM_NAME)];
-  if (bundle.dataFile !== undefined) commands.push(copy(bundle.dataFile, BUNDLED_DATA_NAME));
-  return commands;
 }

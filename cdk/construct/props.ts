@@ -1,11 +1,15 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
+import { Architecture, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { HandlerBundles } from './handler-bundles';
 
-/** Where the compiled policy bundle lives on the machine that runs `cdk synth`. */
+export type { HandlerBundles } from './handler-bundles';
+
+/** Where a compiled policy bundle lives on the machine that runs `cdk synth`. */
 export interface PolicyBundleLocation {
   /**
-   * The compiled policy (OPA WebAssembly ABI), as built by `npm run policy:build`.
+   * The compiled policy (OPA WebAssembly ABI), e.g. built by `npx rego-wasm build`.
    * Copied next to both handlers as `policy.wasm`.
    */
   readonly wasmFile: string;
@@ -23,14 +27,6 @@ export interface ApiKeyQuota {
   readonly limit: number;
   /** The period the limit applies to. */
   readonly period: Period;
-}
-
-/** Handler entry files (TypeScript) bundled with esbuild. */
-export interface HandlerEntries {
-  /** REQUEST authorizer; exports `handler`. */
-  readonly authorizer: string;
-  /** Claims proxy (Lambda proxy integration); exports `handler`. */
-  readonly claimsProxy: string;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -117,8 +113,17 @@ export interface OpaAuthorizedApiProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * The compiled policy bundle shipped with both functions.
-   * @default { wasmFile: 'policies/build/policy.wasm', dataFile: 'policies/data.json' } (repository root; the data file only if it exists)
+   * A folder of Rego sources compiled at synth time with `rego-wasm` for the
+   * two entrypoints below: every `*.rego` except `*_test.rego`, plus
+   * `data.json` (the data document) when present. Exactly one of
+   * `policyDirectory` and `policyBundle` is required.
+   * @default - none; give this or `policyBundle`
+   */
+  readonly policyDirectory?: string;
+  /**
+   * A prebuilt policy (`policy.wasm`, optional `data.json`), shipped with both
+   * functions as is. Exactly one of `policyDirectory` and `policyBundle` is required.
+   * @default - none; give this or `policyDirectory`
    */
   readonly policyBundle?: PolicyBundleLocation;
   /**
@@ -159,8 +164,49 @@ export interface OpaAuthorizedApiProps {
    */
   readonly cloudWatchRole?: boolean;
   /**
-   * Handler entry files.
-   * @default functions/authorizer/handler.ts and functions/claims-proxy/handler.ts (repository root)
+   * Memory of the authorizer function (MB, 128-10240). RS256 verification and
+   * Wasm instantiation are CPU-bound and Lambda's CPU share grows with memory.
+   * @default 512
    */
-  readonly handlerEntries?: HandlerEntries;
+  readonly authorizerMemorySize?: number;
+  /**
+   * Timeout of the authorizer function (1-29 s). A warm decision takes
+   * milliseconds; the worst case is a JWKS refetch bounded by its 2 s fetch timeout.
+   * @default Duration.seconds(5)
+   */
+  readonly authorizerTimeout?: Duration;
+  /**
+   * Memory of the claims-proxy function (MB, 128-10240). It holds one backend
+   * response (at most 1 MiB) a few times over while filtering.
+   * @default 512
+   */
+  readonly claimsProxyMemorySize?: number;
+  /**
+   * Timeout of the claims-proxy function; must exceed `backendTimeout` and
+   * stay within API Gateway's 29 s integration limit.
+   * @default backendTimeout + 2 seconds
+   */
+  readonly claimsProxyTimeout?: Duration;
+  /**
+   * Instruction set of both functions.
+   * @default Architecture.ARM_64 (cheaper per ms, at least as fast for this CPU-bound work)
+   */
+  readonly architecture?: Architecture;
+  /**
+   * What happens to the log groups (access, execution, both functions) when
+   * the stack is deleted or they are replaced.
+   * @default RemovalPolicy.RETAIN (audit logs outlive the stack)
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Lambda log format of both functions. Their own log lines are JSON either
+   * way; `JSON` also wraps the platform's lines and lets Lambda filter by level.
+   * @default LoggingFormat.TEXT
+   */
+  readonly logFormat?: LoggingFormat;
+  /**
+   * Directories with prebuilt handler bundles (`index.js` exporting `handler`).
+   * @default the handlers shipped in this package (in the project's repository: bundled from `functions/` at synth)
+   */
+  readonly handlerBundles?: HandlerBundles;
 }

@@ -1,16 +1,12 @@
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
+import { Architecture, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { InvalidPropError } from '../errors';
-import {
-  DEFAULT_AUTHORIZER_ENTRY,
-  DEFAULT_CLAIMS_PROXY_ENTRY,
-  DEFAULT_POLICY_DATA,
-  DEFAULT_POLICY_WASM,
-} from './paths';
-import type { ApiKeyQuota, HandlerEntries, LogLevel, OpaAuthorizedApiProps, PolicyBundleLocation } from './props';
+import { checkHandlerBundles, defaultHandlerBundles, type HandlerBundles } from './handler-bundles';
+import { buildPolicyDirectory, checkPolicyBundle } from './policy-source';
+import type { ApiKeyQuota, LogLevel, OpaAuthorizedApiProps, PolicyBundleLocation } from './props';
 
 /** Props with every default applied; produced only by `resolveProps`. */
 export interface ResolvedApiConfig {
@@ -35,7 +31,14 @@ export interface ResolvedApiConfig {
   readonly tracingEnabled: boolean;
   readonly webAclArn: string | undefined;
   readonly cloudWatchRole: boolean;
-  readonly handlerEntries: HandlerEntries;
+  readonly authorizerMemorySize: number;
+  readonly authorizerTimeout: Duration;
+  readonly claimsProxyMemorySize: number;
+  readonly claimsProxyTimeout: Duration;
+  readonly architecture: Architecture;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logFormat: LoggingFormat;
+  readonly handlerBundles: HandlerBundles;
 }
 
 export const DEFAULTS = {
@@ -49,7 +52,19 @@ export const DEFAULTS = {
   responseEntrypoint: 'acme/filter/response',
   stageName: 'prod',
   logLevel: 'info' as LogLevel,
+  memorySize: 512,
+  authorizerTimeout: Duration.seconds(5),
+  claimsProxyTimeoutMargin: Duration.seconds(2),
+  architecture: Architecture.ARM_64,
+  removalPolicy: RemovalPolicy.RETAIN,
+  logFormat: LoggingFormat.TEXT,
 } as const;
+
+/** Lambda's memory bounds (MB). */
+export const MIN_MEMORY_MB = 128;
+export const MAX_MEMORY_MB = 10_240;
+/** API Gateway ends an integration (and an authorizer call) after 29 s. */
+export const MAX_FUNCTION_TIMEOUT_MS = 29_000;
 
 /** API Gateway ends any integration after 29 s; keep the backend call well inside it. */
 export const MAX_BACKEND_TIMEOUT_MS = 25_000;
@@ -61,7 +76,6 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const ENTRYPOINT = /^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/;
 const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 const WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[^/]+\/[^/]+$/;
-const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
 /** Validate `props` and apply the documented defaults. Throws `InvalidPropError`. */
 export function resolveProps(props: OpaAuthorizedApiProps): ResolvedApiConfig {
@@ -114,8 +128,6 @@ export function resolveProps(props: OpaAuthorizedApiProps): ResolvedApiConfig {
 
   const allowedSourceIpRanges = checkCidrs(props.allowedSourceIpRanges);
 
-  const policyBundle = checkPolicyBundle(props.policyBundle);
-
   const requestEntrypoint = checkPattern('requestEntrypoint', props.requestEntrypoint ?? DEFAULTS.requestEntrypoint, ENTRYPOINT, 'a policy path like "acme/authz/decision"');
   const responseEntrypoint = checkPattern('responseEntrypoint', props.responseEntrypoint ?? DEFAULTS.responseEntrypoint, ENTRYPOINT, 'a policy path like "acme/filter/response"');
   const stageName = checkPattern('stageName', props.stageName ?? DEFAULTS.stageName, STAGE_NAME, 'letters, digits, "-" or "_" (1-128 characters)');
@@ -130,15 +142,32 @@ export function resolveProps(props: OpaAuthorizedApiProps): ResolvedApiConfig {
       ? undefined
       : checkPattern('webAclArn', props.webAclArn, WEB_ACL_ARN, 'a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)');
 
-  const handlerEntries = props.handlerEntries ?? {
-    authorizer: DEFAULT_AUTHORIZER_ENTRY,
-    claimsProxy: DEFAULT_CLAIMS_PROXY_ENTRY,
-  };
-  for (const [name, file] of Object.entries(handlerEntries) as [keyof HandlerEntries, string][]) {
-    if (!fs.existsSync(file)) {
-      throw new InvalidPropError(`handlerEntries.${name}`, `handler entry file not found: ${file}`);
-    }
+  const authorizerMemorySize = checkMemory('authorizerMemorySize', props.authorizerMemorySize ?? DEFAULTS.memorySize);
+  const claimsProxyMemorySize = checkMemory('claimsProxyMemorySize', props.claimsProxyMemorySize ?? DEFAULTS.memorySize);
+  const authorizerTimeout = props.authorizerTimeout ?? DEFAULTS.authorizerTimeout;
+  const authorizerTimeoutMs = authorizerTimeout.toMilliseconds();
+  if (authorizerTimeoutMs < 1000 || authorizerTimeoutMs > MAX_FUNCTION_TIMEOUT_MS) {
+    throw new InvalidPropError('authorizerTimeout', `must be between 1 s and 29 s, got ${authorizerTimeout.toHumanString()}`);
   }
+  const claimsProxyTimeout = props.claimsProxyTimeout ?? backendTimeout.plus(DEFAULTS.claimsProxyTimeoutMargin);
+  const claimsProxyTimeoutMs = claimsProxyTimeout.toMilliseconds();
+  if (claimsProxyTimeoutMs <= backendTimeout.toMilliseconds() || claimsProxyTimeoutMs > MAX_FUNCTION_TIMEOUT_MS) {
+    throw new InvalidPropError(
+      'claimsProxyTimeout',
+      `must exceed backendTimeout (${backendTimeout.toHumanString()}) and be at most 29 s, got ${claimsProxyTimeout.toHumanString()}`,
+    );
+  }
+  const architecture = props.architecture ?? DEFAULTS.architecture;
+  if (architecture !== Architecture.ARM_64 && architecture !== Architecture.X86_64) {
+    throw new InvalidPropError('architecture', `must be Architecture.ARM_64 or Architecture.X86_64, got ${String(architecture?.name)}`);
+  }
+  const logFormat = props.logFormat ?? DEFAULTS.logFormat;
+  if (logFormat !== LoggingFormat.TEXT && logFormat !== LoggingFormat.JSON) {
+    throw new InvalidPropError('logFormat', `must be LoggingFormat.TEXT or LoggingFormat.JSON, got ${String(logFormat)}`);
+  }
+
+  const policyBundle = resolvePolicy(props, [requestEntrypoint, responseEntrypoint]);
+  const handlerBundles = props.handlerBundles === undefined ? defaultHandlerBundles() : checkHandlerBundles(props.handlerBundles);
 
   return {
     oktaIssuer,
@@ -162,7 +191,14 @@ export function resolveProps(props: OpaAuthorizedApiProps): ResolvedApiConfig {
     tracingEnabled: props.tracingEnabled ?? true,
     webAclArn,
     cloudWatchRole: props.cloudWatchRole ?? true,
-    handlerEntries,
+    authorizerMemorySize,
+    authorizerTimeout,
+    claimsProxyMemorySize,
+    claimsProxyTimeout,
+    architecture,
+    removalPolicy: props.removalPolicy ?? DEFAULTS.removalPolicy,
+    logFormat,
+    handlerBundles,
   };
 }
 
@@ -237,39 +273,19 @@ function checkPattern(prop: string, value: string, pattern: RegExp, expected: st
   return value;
 }
 
-function checkPolicyBundle(bundle: PolicyBundleLocation | undefined): PolicyBundleLocation {
-  const wasmFile = bundle?.wasmFile ?? DEFAULT_POLICY_WASM;
-  const dataFile = bundle === undefined ? (fs.existsSync(DEFAULT_POLICY_DATA) ? DEFAULT_POLICY_DATA : undefined) : bundle.dataFile;
+/** Exactly one policy source; a directory is compiled here, for the construct's two entrypoints. */
+function resolvePolicy(props: OpaAuthorizedApiProps, entrypoints: readonly string[]): PolicyBundleLocation {
+  if (props.policyDirectory !== undefined && props.policyBundle !== undefined) {
+    throw new InvalidPropError('policyDirectory', 'give either policyDirectory (Rego sources) or policyBundle (a built policy.wasm), not both');
+  }
+  if (props.policyDirectory !== undefined) return buildPolicyDirectory(props.policyDirectory, entrypoints);
+  if (props.policyBundle !== undefined) return checkPolicyBundle(props.policyBundle);
+  throw new InvalidPropError('policyDirectory', 'is required: a folder of Rego sources (or give policyBundle with a built policy.wasm)');
+}
 
-  let head: Buffer;
-  try {
-    const fd = fs.openSync(wasmFile, 'r');
-    try {
-      head = Buffer.alloc(4);
-      fs.readSync(fd, head, 0, 4, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    throw new InvalidPropError(
-      'policyBundle.wasmFile',
-      `policy wasm not found or unreadable: ${wasmFile} (build it with \`npm run policy:build\`)`,
-    );
+function checkMemory(prop: string, value: number): number {
+  if (!Number.isInteger(value) || value < MIN_MEMORY_MB || value > MAX_MEMORY_MB) {
+    throw new InvalidPropError(prop, `must be an integer number of MB between ${MIN_MEMORY_MB} and ${MAX_MEMORY_MB}, got ${value}`);
   }
-  if (!head.equals(WASM_MAGIC)) {
-    throw new InvalidPropError('policyBundle.wasmFile', `not a WebAssembly module (bad magic bytes): ${wasmFile}`);
-  }
-
-  if (dataFile !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(fs.readFileSync(dataFile, 'utf8'));
-    } catch (err) {
-      throw new InvalidPropError('policyBundle.dataFile', `not a readable JSON file: ${dataFile} (${(err as Error).message})`);
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new InvalidPropError('policyBundle.dataFile', `must hold a JSON object (the policy data document): ${dataFile}`);
-    }
-  }
-  return { wasmFile, dataFile };
+  return value;
 }

@@ -4,8 +4,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { App } from 'aws-cdk-lib';
 import { AUTHORIZER_BUNDLE_BUDGET_BYTES, FunctionBundleSize, measureFunctionBundles } from '../../cdk/bundle-sizes';
-import { DEFAULT_AUTHORIZER_ENTRY, DEFAULT_CLAIMS_PROXY_ENTRY, DEFAULT_POLICY_DATA } from '../../cdk/construct/paths';
-import { buildPolicy } from '../../cdk/policy-build';
+import { REPO_POLICY_DIR } from '../../cdk/repo-paths';
 import type { OpaAuthorizedApiProps } from '../../cdk/construct/props';
 import { OpaApiStack } from '../../cdk/stack';
 import { BASE_PROPS, makeTempPolicyBundle, testProps } from './helpers';
@@ -22,7 +21,7 @@ interface Bundled {
   readonly s3Keys: string[];
 }
 
-/** Synthesise WITH local esbuild bundling (no Docker) into a temporary cloud assembly. */
+/** Synthesise into a temporary cloud assembly, with asset staging (what `cdk deploy` uploads). */
 function synthWithBundling(props: OpaAuthorizedApiProps): Bundled {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-bundle-'));
   outdirs.push(outdir);
@@ -38,7 +37,7 @@ function synthWithBundling(props: OpaAuthorizedApiProps): Bundled {
   return { bundles: measureFunctionBundles(assembly.directory, template), s3Keys };
 }
 
-describe('local esbuild bundling ships the policy next to each handler', () => {
+describe('each function asset is its handler bundle with the policy beside it', () => {
   let bundle: ReturnType<typeof makeTempPolicyBundle>;
   let first: Bundled;
   beforeAll(() => {
@@ -64,20 +63,10 @@ describe('local esbuild bundling ships the policy next to each handler', () => {
     for (const key of after.s3Keys) expect(first.s3Keys).not.toContain(key);
   });
 
-  const handlersPresent = fs.existsSync(DEFAULT_AUTHORIZER_ENTRY) && fs.existsSync(DEFAULT_CLAIMS_PROXY_ENTRY);
-  // Skipped only while functions/ has no handlers (they are owned by helper "functions").
-  const withHandlers = handlersPresent ? test : test.skip;
-  withHandlers(`the real handlers + built policy bundle within ${AUTHORIZER_BUNDLE_BUDGET_BYTES} bytes and decide like Lambda would`, () => {
-    // The real policy built from the current sources by the in-house toolchain, as `npm run synth`
-    // ships it (into a temporary file, so parallel suites never race on policies/build/).
-    const policyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-policy-build-'));
-    outdirs.push(policyDir);
-    const wasmFile = buildPolicy(path.join(policyDir, 'policy.wasm'));
-    const { bundles } = synthWithBundling({
-      ...BASE_PROPS,
-      policyBundle: { wasmFile, dataFile: DEFAULT_POLICY_DATA },
-      handlerEntries: { authorizer: DEFAULT_AUTHORIZER_ENTRY, claimsProxy: DEFAULT_CLAIMS_PROXY_ENTRY },
-    });
+  test(`the real handlers (bundled from functions/) + policies/ compiled at synth fit ${AUTHORIZER_BUNDLE_BUDGET_BYTES} bytes and decide like Lambda would`, () => {
+    // The construct's defaults in this repository: handlers bundled from the current sources,
+    // the policy compiled from the current Rego by rego-wasm for the two entrypoints.
+    const { bundles } = synthWithBundling({ ...BASE_PROPS, policyDirectory: REPO_POLICY_DIR });
     const authorizer = bundles.find((b) => b.constructPath.includes('/Authorizer/'));
     const proxy = bundles.find((b) => b.constructPath.includes('/ClaimsProxy/'));
     expect(authorizer).toBeDefined();

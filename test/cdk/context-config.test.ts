@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { configFromContext, DEFAULT_STACK_NAME } from '../../cdk/context-config';
+import { REPO_POLICY_DIR } from '../../cdk/repo-paths';
 import { ContextValueError } from '../../cdk/errors';
 
 const REQUIRED = {
@@ -29,12 +30,12 @@ describe('context values (-c key=value) become construct props', () => {
   test('only the tenant and backend are required; everything else keeps the construct defaults', () => {
     const config = configFromContext(reader(REQUIRED));
     expect(config.stackName).toBe(DEFAULT_STACK_NAME);
-    expect(config.defaultPolicyLocation).toBe(true);
+    expect(config.props.policyDirectory).toBe(REPO_POLICY_DIR);
     expect(config.props.oktaIssuer).toBe(REQUIRED.oktaIssuer);
     expect(config.props.oktaAudience).toEqual(['api://default']);
     expect(config.props.backendUrl).toBe(REQUIRED.backendUrl);
     const unset = Object.entries(config.props).filter(([, v]) => v !== undefined).map(([k]) => k).sort();
-    expect(unset).toEqual(['backendUrl', 'oktaAudience', 'oktaIssuer']);
+    expect(unset).toEqual(['backendUrl', 'oktaAudience', 'oktaIssuer', 'policyDirectory']);
   });
 
   test.each(['oktaIssuer', 'oktaAudience', 'backendUrl'])('a missing %s is an error that shows the -c flag', (key) => {
@@ -66,7 +67,7 @@ describe('context values (-c key=value) become construct props', () => {
     );
     const p = config.props;
     expect(config.stackName).toBe('AcmeClaimsApi');
-    expect(config.defaultPolicyLocation).toBe(false);
+    expect(config.props.policyDirectory).toBeUndefined();
     expect(p.oktaAudience).toEqual(['api://claims', 'api://default']);
     expect((p.backendTimeout as Duration).toMilliseconds()).toBe(8000);
     expect((p.authorizerCacheTtl as Duration).toSeconds()).toBe(0);

@@ -9,7 +9,8 @@ import { OpaApiStack } from '../../cdk/stack';
 /** Smallest valid WebAssembly module: magic + version 1. */
 export const MINIMAL_WASM = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 
-export const PLACEHOLDER_HANDLER = path.join(__dirname, 'fixtures', 'placeholder-handler.ts');
+/** A handler bundle directory (`index.js`) for template tests that never run the functions. */
+export const PLACEHOLDER_HANDLER_DIR = path.join(__dirname, 'fixtures', 'placeholder-handler');
 
 export interface TempPolicyBundle {
   readonly dir: string;
@@ -34,15 +35,14 @@ export const BASE_PROPS = {
 } as const;
 
 /**
- * Props for template tests: temp bundle + placeholder entries, because these
- * tests skip bundling (context aws:cdk:bundling-stacks = []) — bundling is
- * covered by bundling.test.ts.
+ * Props for template tests: temp policy bundle + placeholder handler bundles
+ * (the real handlers are bundled and run by bundling.test.ts).
  */
 export function testProps(bundle: TempPolicyBundle, overrides: Partial<OpaAuthorizedApiProps> = {}): OpaAuthorizedApiProps {
   return {
     ...BASE_PROPS,
     policyBundle: { wasmFile: bundle.wasmFile, dataFile: bundle.dataFile },
-    handlerEntries: { authorizer: PLACEHOLDER_HANDLER, claimsProxy: PLACEHOLDER_HANDLER },
+    handlerBundles: { authorizer: PLACEHOLDER_HANDLER_DIR, claimsProxy: PLACEHOLDER_HANDLER_DIR },
     ...overrides,
   };
 }

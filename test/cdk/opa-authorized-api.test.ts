@@ -1,8 +1,11 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { Duration } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { OpaAuthorizedApi } from '../../cdk/construct/opa-authorized-api';
+import { Architecture, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CDK_ROUTES } from '../../local/gateway/routes';
 import { makeTempPolicyBundle, resourcesOfType, synthWithoutBundling, Synthesised, testProps, TempPolicyBundle } from './helpers';
@@ -325,6 +328,68 @@ describe('OpaAuthorizedApi locked down: API key, source IPs, no cache, WAF, no t
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 })],
     });
     synth.template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+});
+
+describe('function sizing, architecture, log format and removal policy are props', () => {
+  test('defaults: 512 MB each, authorizer 5 s, proxy backend timeout + 2 s, arm64, text logs, log groups retained', () => {
+    const synth = synthWithoutBundling(testProps(makeTempPolicyBundle()));
+    const fns = resourcesOfType(synth.template, 'AWS::Lambda::Function');
+    const authorizer = fns.find((f) => String(f.props.Description).includes('authorizer'))!;
+    const proxy = fns.find((f) => String(f.props.Description).includes('Claims proxy'))!;
+    expect([authorizer.props.MemorySize, authorizer.props.Timeout]).toEqual([512, 5]);
+    expect([proxy.props.MemorySize, proxy.props.Timeout]).toEqual([512, 5]);
+    for (const fn of fns) {
+      expect(fn.props.Architectures).toEqual(['arm64']);
+      expect(fn.props.Runtime).toBe('nodejs22.x');
+      expect(fn.props.Handler).toBe('index.handler');
+      expect((fn.props.LoggingConfig as { LogFormat?: string }).LogFormat).toBe('Text');
+    }
+    const groups = (synth.template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>);
+    const logGroups = Object.values(groups).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups).toHaveLength(4);
+    for (const group of logGroups) expect(group.DeletionPolicy).toBe('Retain');
+  });
+
+  test('overrides reach each function and every log group', () => {
+    const synth = synthWithoutBundling(testProps(makeTempPolicyBundle(), {
+      authorizerMemorySize: 1024,
+      authorizerTimeout: Duration.seconds(3),
+      claimsProxyMemorySize: 256,
+      claimsProxyTimeout: Duration.seconds(20),
+      architecture: Architecture.X86_64,
+      logFormat: LoggingFormat.JSON,
+      removalPolicy: RemovalPolicy.DESTROY,
+    }));
+    const fns = resourcesOfType(synth.template, 'AWS::Lambda::Function');
+    const authorizer = fns.find((f) => String(f.props.Description).includes('authorizer'))!;
+    const proxy = fns.find((f) => String(f.props.Description).includes('Claims proxy'))!;
+    expect([authorizer.props.MemorySize, authorizer.props.Timeout]).toEqual([1024, 3]);
+    expect([proxy.props.MemorySize, proxy.props.Timeout]).toEqual([256, 20]);
+    for (const fn of fns) {
+      expect(fn.props.Architectures).toEqual(['x86_64']);
+      expect((fn.props.LoggingConfig as { LogFormat?: string }).LogFormat).toBe('JSON');
+    }
+    const resources = synth.template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>;
+    const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups).toHaveLength(4);
+    for (const group of logGroups) expect(group.DeletionPolicy).toBe('Delete');
+  });
+
+  test('what the construct creates is exposed, so a user can extend it', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Extended');
+    const api = new OpaAuthorizedApi(stack, 'Api', testProps(makeTempPolicyBundle()));
+    api.authorizerFunction.function.addEnvironment('TEAM_FLAG', 'on');
+    api.api.root.addResource('status');
+    new Alarm(stack, 'AuthorizerErrors', { metric: api.authorizerFunction.function.metricErrors(), threshold: 1, evaluationPeriods: 1 });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('authorizer'),
+      Environment: { Variables: Match.objectLike({ TEAM_FLAG: 'on', OKTA_ISSUER: 'https://acme.okta.com/oauth2/default' }) },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'status' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda' });
   });
 });
 

@@ -5,7 +5,7 @@ import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { OpaAuthorizedApi } from '../../cdk/construct/opa-authorized-api';
 import type { OpaAuthorizedApiProps } from '../../cdk/construct/props';
-import { InvalidPropError } from '../../cdk/errors';
+import { InvalidPropError, PolicyBuildError } from '../../cdk/errors';
 import { makeTempPolicyBundle, testProps, TempPolicyBundle } from './helpers';
 
 let bundle: TempPolicyBundle;
@@ -31,6 +31,18 @@ function expectRejected(overrides: Partial<OpaAuthorizedApiProps>, prop: string,
   expect(error.prop).toBe(prop);
   expect(error.message).toContain(`"${prop}"`);
   expect(error.message).toMatch(reason);
+}
+
+/** The constructor throws PolicyBuildError; returns its message. */
+function buildErrorOf(overrides: Partial<OpaAuthorizedApiProps>): string {
+  let caught: unknown;
+  try {
+    construct(overrides);
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(PolicyBuildError);
+  return (caught as PolicyBuildError).message;
 }
 
 describe('prop validation names the offending prop', () => {
@@ -65,7 +77,14 @@ describe('prop validation names the offending prop', () => {
     ['bad stage name', { stageName: 'prod stage' }, 'stageName', /letters, digits/],
     ['unknown log level', { logLevel: 'trace' as never }, 'logLevel', /debug, info, warn, error/],
     ['global (CloudFront) web ACL', { webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1' }, 'webAclArn', /regional/],
-    ['missing handler entry', { handlerEntries: { authorizer: '/nonexistent/handler.ts', claimsProxy: '/nonexistent/handler.ts' } }, 'handlerEntries.authorizer', /not found/],
+    ['authorizer memory below Lambda\'s 128 MB', { authorizerMemorySize: 64 }, 'authorizerMemorySize', /between 128 and 10240/],
+    ['fractional claims-proxy memory', { claimsProxyMemorySize: 512.5 }, 'claimsProxyMemorySize', /integer/],
+    ['authorizer timeout above 29 s', { authorizerTimeout: Duration.seconds(30) }, 'authorizerTimeout', /between 1 s and 29 s/],
+    ['authorizer timeout below 1 s', { authorizerTimeout: Duration.millis(500) }, 'authorizerTimeout', /between 1 s and 29 s/],
+    ['claims-proxy timeout not above the backend timeout', { backendTimeout: Duration.seconds(5), claimsProxyTimeout: Duration.seconds(5) }, 'claimsProxyTimeout', /exceed backendTimeout/],
+    ['claims-proxy timeout above 29 s', { claimsProxyTimeout: Duration.seconds(30) }, 'claimsProxyTimeout', /at most 29 s/],
+    ['unknown log format', { logFormat: 'XML' as never }, 'logFormat', /TEXT or LoggingFormat.JSON/],
+    ['missing handler bundle', { handlerBundles: { authorizer: '/nonexistent/handler', claimsProxy: '/nonexistent/handler' } }, 'handlerBundles.authorizer', /no index\.js/],
   ])('%s', (_name, overrides, prop, reason) => {
     expectRejected(overrides, prop, reason);
   });
@@ -79,8 +98,43 @@ describe('prop validation names the offending prop', () => {
     });
   });
 
+  test('a policy is required: a Rego folder or a built bundle, never both', () => {
+    expectRejected({ policyBundle: undefined }, 'policyDirectory', /is required/);
+    expectRejected({ policyDirectory: bundle.dir }, 'policyDirectory', /not both/);
+    expectRejected({ policyBundle: undefined, policyDirectory: path.join(bundle.dir, 'nope') }, 'policyDirectory', /not a directory/);
+  });
+
+  test('a Rego folder that does not compile stops the synth with the compiler\'s file:line:col', () => {
+    const dir = fs.mkdtempSync(path.join(bundle.dir, 'rego-'));
+    fs.writeFileSync(path.join(dir, 'authz.rego'), 'package acme.authz\n\ndecision := {"allow": x}\n');
+    const message = buildErrorOf({ policyBundle: undefined, policyDirectory: dir });
+    expect(message).toMatch(/authz\.rego:3:\d+/);
+    expect(message).toMatch(/var x is unsafe/);
+  });
+
+  test('a Rego folder is compiled for exactly the construct\'s two entrypoints, and its data.json ships with it', () => {
+    const dir = fs.mkdtempSync(path.join(bundle.dir, 'rego-'));
+    fs.writeFileSync(path.join(dir, 'policy.rego'), 'package team.api\n\nrequest := {"allow": false}\n\nresponse := {"allow": false}\n');
+    fs.writeFileSync(path.join(dir, 'data.json'), '{"team": {"owners": ["ops"]}}');
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const api = new OpaAuthorizedApi(new Stack(app, 'S'), 'Api', testProps(bundle, {
+      policyBundle: undefined,
+      policyDirectory: dir,
+      requestEntrypoint: 'team/api/request',
+      responseEntrypoint: 'team/api/response',
+    }));
+    expect(api.config.policyBundle.dataFile).toBe(path.join(dir, 'data.json'));
+    const wasm = fs.readFileSync(api.config.policyBundle.wasmFile);
+    expect(wasm.subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
+    // The entrypoint names are in the module's plan; a third one is not.
+    expect(wasm.includes(Buffer.from('team/api/request'))).toBe(true);
+    expect(wasm.includes(Buffer.from('team/api/response'))).toBe(true);
+    // With the default entrypoints, which this folder does not define: an error, not an empty policy.
+    expect(buildErrorOf({ policyBundle: undefined, policyDirectory: dir })).toMatch(/acme\/authz\/decision/);
+  });
+
   test('a missing policy wasm is rejected and the message says how to build it', () => {
-    expectRejected({ policyBundle: { wasmFile: path.join(bundle.dir, 'missing.wasm') } }, 'policyBundle.wasmFile', /npm run policy:build/);
+    expectRejected({ policyBundle: { wasmFile: path.join(bundle.dir, 'missing.wasm') } }, 'policyBundle.wasmFile', /rego-wasm build/);
   });
 
   test('a policy file that is not WebAssembly is rejected', () => {

@@ -20,7 +20,7 @@ describe('npm run synth: configuration errors are one readable line and exit 1',
     const run = synthCli('-c', 'policyWasmFile=/nonexistent/policy.wasm');
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('synth failed: InvalidPropError: OpaAuthorizedApi: invalid prop "policyBundle.wasmFile"');
-    expect(run.stderr).toContain('npm run policy:build');
+    expect(run.stderr).toContain('rego-wasm build');
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 

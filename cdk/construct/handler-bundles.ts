@@ -1,0 +1,128 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InvalidPropError } from '../errors';
+
+/** Name of this package in its package.json (how the package root is found from compiled or source files). */
+export const PACKAGE_NAME = 'opa-okta-apigateway';
+
+/**
+ * Directories holding a bundled Lambda handler each: an `index.js` that
+ * exports `handler` and needs nothing but the Node.js 22 runtime (and the
+ * AWS SDK v3 it provides).
+ */
+export interface HandlerBundles {
+  /** The REQUEST authorizer. */
+  readonly authorizer: string;
+  /** The claims proxy (Lambda proxy integration). */
+  readonly claimsProxy: string;
+}
+
+/** Handler sources (relative to `functions/`) and the folder each bundle is written to. */
+const HANDLERS: Record<keyof HandlerBundles, { readonly source: string; readonly dir: string }> = {
+  authorizer: { source: path.join('authorizer', 'handler.ts'), dir: 'authorizer' },
+  claimsProxy: { source: path.join('claims-proxy', 'handler.ts'), dir: 'claims-proxy' },
+};
+
+/** The folder with this package's package.json (the same from `cdk/construct/*.ts` and from `dist/construct/*.js`). */
+export function packageRoot(from: string = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest)) {
+      const name = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: unknown }).name;
+      if (name === PACKAGE_NAME) return dir;
+    }
+    if (path.dirname(dir) === dir) throw new Error(`cannot find the ${PACKAGE_NAME} package root above ${from}`);
+  }
+}
+
+/** Where `npm pack` puts the prebuilt handlers inside the package. */
+export function prebuiltHandlersDir(root: string = packageRoot()): string {
+  return path.join(root, 'dist', 'handlers');
+}
+
+/**
+ * The handler sources next to the package, present only in the project's
+ * repository (`functions/` beside `cdk/`); undefined in an installed package.
+ */
+export function repositoryFunctionsDir(root: string = packageRoot()): string | undefined {
+  const dir = path.join(root, '..', 'functions');
+  return fs.existsSync(path.join(dir, HANDLERS.authorizer.source)) ? dir : undefined;
+}
+
+let bundledFromSources: HandlerBundles | undefined;
+
+/**
+ * The handlers the construct deploys when `handlerBundles` is not given:
+ * inside the repository, bundled from `functions/` once per process (so a
+ * synth always ships the current sources); in an installed package, the
+ * bundles shipped prebuilt in `dist/handlers`.
+ */
+export function defaultHandlerBundles(): HandlerBundles {
+  const root = packageRoot();
+  const sources = repositoryFunctionsDir(root);
+  if (sources !== undefined) {
+    bundledFromSources ??= bundleHandlers(sources, path.join(root, 'build', 'handlers'));
+    return bundledFromSources;
+  }
+  const prebuilt = prebuiltHandlersDir(root);
+  const bundles = handlerBundlesIn(prebuilt);
+  for (const [name, dir] of Object.entries(bundles)) {
+    if (!fs.existsSync(path.join(dir, 'index.js'))) {
+      throw new Error(`the ${PACKAGE_NAME} package has no prebuilt ${name} handler at ${dir}/index.js (was it packed without \`npm run build\`?)`);
+    }
+  }
+  return bundles;
+}
+
+function handlerBundlesIn(dir: string): HandlerBundles {
+  return { authorizer: path.join(dir, HANDLERS.authorizer.dir), claimsProxy: path.join(dir, HANDLERS.claimsProxy.dir) };
+}
+
+/**
+ * Bundle both handlers from `functionsDir` into `<outDir>/{authorizer,claims-proxy}/index.js`
+ * with esbuild (a build-time tool: only the repository and `npm pack` call this).
+ * Node.js 22, CommonJS, minified; `@aws-sdk/*` stays external (the Lambda
+ * runtime provides it).
+ */
+export function bundleHandlers(functionsDir: string, outDir: string): HandlerBundles {
+  // Loaded here only: an installed package uses its prebuilt bundles and has no esbuild.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const bundles = handlerBundlesIn(outDir);
+  // The project is CommonJS, so at run time (tsx, jest, node) the OPA SDK
+  // resolves to its "require" entry; esbuild would pick the "import" entry
+  // for an import statement, which lacks loadPolicySync. Pin the bundle to
+  // the entry the code runs with everywhere else.
+  const opaSdkCjs = require.resolve('@open-policy-agent/opa-wasm', { paths: [path.dirname(require.resolve('rego-wasm/package.json', { paths: [functionsDir] }))] });
+  for (const name of Object.keys(HANDLERS) as (keyof HandlerBundles)[]) {
+    const outfile = path.join(bundles[name], 'index.js');
+    fs.rmSync(bundles[name], { recursive: true, force: true });
+    esbuild.buildSync({
+      entryPoints: [path.join(functionsDir, HANDLERS[name].source)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      minify: true,
+      keepNames: true,
+      sourcemap: false,
+      legalComments: 'none',
+      external: ['@aws-sdk/*'],
+      alias: { '@open-policy-agent/opa-wasm': opaSdkCjs },
+      logLevel: 'error',
+    });
+  }
+  return bundles;
+}
+
+/** Checks a `handlerBundles` prop: each directory must hold an `index.js`. */
+export function checkHandlerBundles(bundles: HandlerBundles): HandlerBundles {
+  for (const name of Object.keys(HANDLERS) as (keyof HandlerBundles)[]) {
+    const dir = bundles[name];
+    if (typeof dir !== 'string' || !fs.existsSync(path.join(dir, 'index.js'))) {
+      throw new InvalidPropError(`handlerBundles.${name}`, `no index.js in ${String(dir)} (a directory with a bundled handler)`);
+    }
+  }
+  return bundles;
+}

@@ -1,0 +1,100 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { InvalidPropError, PolicyBuildError } from '../errors';
+import { build } from 'rego-wasm';
+import type { PolicyBundleLocation } from './props';
+
+const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
+
+/**
+ * Compile the Rego sources in `dir` (every `*.rego` except `*_test.rego`)
+ * for exactly the construct's two entrypoints, and return the bundle:
+ * the wasm written to a content-addressed folder outside the sources, and
+ * `<dir>/data.json` when it exists. A compile error stops the synth with the
+ * compiler's file:line:col messages.
+ */
+export function buildPolicyDirectory(dir: string, entrypoints: readonly string[]): PolicyBundleLocation {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new InvalidPropError('policyDirectory', `not a directory: ${dir}`);
+  }
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opa-policy-'));
+  const out = path.join(outDir, 'policy.wasm');
+  try {
+    build({ paths: [dir], entrypoints, outfile: out });
+  } catch (err) {
+    fs.rmSync(outDir, { recursive: true, force: true });
+    throw new PolicyBuildError(`policyDirectory ${dir}: the policy does not build for ${entrypoints.join(', ')}:\n${(err as Error).message}`);
+  }
+  const dataFile = path.join(dir, 'data.json');
+  return { wasmFile: out, dataFile: fs.existsSync(dataFile) ? dataFile : undefined };
+}
+
+/** Checks a prebuilt bundle: a WebAssembly module and, when given, a JSON object data document. */
+export function checkPolicyBundle(bundle: PolicyBundleLocation): PolicyBundleLocation {
+  const { wasmFile, dataFile } = bundle;
+  let head: Buffer;
+  try {
+    const fd = fs.openSync(wasmFile, 'r');
+    try {
+      head = Buffer.alloc(4);
+      fs.readSync(fd, head, 0, 4, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    throw new InvalidPropError(
+      'policyBundle.wasmFile',
+      `policy wasm not found or unreadable: ${wasmFile} (build it with \`npx rego-wasm build\`, or pass policyDirectory)`,
+    );
+  }
+  if (!head.equals(WASM_MAGIC)) {
+    throw new InvalidPropError('policyBundle.wasmFile', `not a WebAssembly module (bad magic bytes): ${wasmFile}`);
+  }
+  if (dataFile !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(dataFile, 'utf8'));
+    } catch (err) {
+      throw new InvalidPropError('policyBundle.dataFile', `not a readable JSON file: ${dataFile} (${(err as Error).message})`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new InvalidPropError('policyBundle.dataFile', `must hold a JSON object (the policy data document): ${dataFile}`);
+    }
+  }
+  return { wasmFile, dataFile };
+}
+
+/** File names the handlers expect next to their bundled `index.js` (the functions' defaults). */
+export const BUNDLED_WASM_NAME = 'policy.wasm';
+export const BUNDLED_DATA_NAME = 'data.json';
+
+/**
+ * One Lambda code directory: the handler's `index.js` with `policy.wasm` (and
+ * `data.json`) beside it, in a folder named by the hash of its contents (so
+ * repeated synths reuse it and a changed policy is a new asset).
+ */
+export function stageFunctionCode(handlerDir: string, bundle: PolicyBundleLocation): string {
+  const files: Array<[string, Buffer]> = [
+    ['index.js', fs.readFileSync(path.join(handlerDir, 'index.js'))],
+    [BUNDLED_WASM_NAME, fs.readFileSync(bundle.wasmFile)],
+  ];
+  if (bundle.dataFile !== undefined) files.push([BUNDLED_DATA_NAME, fs.readFileSync(bundle.dataFile)]);
+  const hash = crypto.createHash('sha256');
+  for (const [name, bytes] of files) hash.update(`${name}\0${bytes.length}\0`).update(bytes);
+  const dir = path.join(os.tmpdir(), 'opa-okta-apigateway-assets', hash.digest('hex').slice(0, 32));
+  if (!fs.existsSync(dir)) {
+    // Written beside, then renamed: a folder under this name is always complete.
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    const partial = fs.mkdtempSync(`${dir}.partial-`);
+    for (const [name, bytes] of files) fs.writeFileSync(path.join(partial, name), bytes);
+    try {
+      fs.renameSync(partial, dir);
+    } catch (err) {
+      fs.rmSync(partial, { recursive: true, force: true });
+      if (!fs.existsSync(dir)) throw err;
+    }
+  }
+  return dir;
+}
