@@ -104,6 +104,11 @@ export interface ParsedJwks {
   readonly skipped: number;
 }
 
+/** A header value for a log message: short and printable, or a placeholder (headers are attacker-controlled). */
+function shown(v: unknown): string {
+  return typeof v === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(v) ? `"${v}"` : '(not shown)';
+}
+
 function str(v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= max;
 }
@@ -260,7 +265,7 @@ export class RotationSafeJwksCache implements JwksCache {
     // No key of this cache could verify it: refuse before any lookup, so such tokens never cause a fetch.
     const alg = decomposedJwt.header.alg;
     if (typeof alg !== 'string' || !this.algorithms.includes(alg)) {
-      return Promise.reject(new JwtInvalidSignatureAlgorithmError(`algorithm ${String(alg)} is not allowed`, String(alg), this.algorithms));
+      return Promise.reject(new JwtInvalidSignatureAlgorithmError(`algorithm ${shown(alg)} is not allowed`, shown(alg), this.algorithms));
     }
     const s = this.state(jwksUri);
     if (this.isFresh(s)) {
@@ -280,7 +285,7 @@ export class RotationSafeJwksCache implements JwksCache {
       await this.refresh(jwksUri, s);
       jwk = this.isFresh(s) ? s.keys?.get(kid) : undefined;
     }
-    if (jwk === undefined) throw new KidNotFoundInJwksError(`JWK for kid "${kid}" not found in the JWKS`);
+    if (jwk === undefined) throw new KidNotFoundInJwksError(`JWK for kid ${shown(kid)} not found in the JWKS`);
     return jwk;
   }
 
@@ -290,7 +295,7 @@ export class RotationSafeJwksCache implements JwksCache {
     const s = this.state(jwksUri);
     if (!this.isFresh(s)) throw new JwksNotAvailableInCacheError(`JWKS for ${jwksUri} is not cached or older than its max age; use the async verify()`);
     const jwk = s.keys?.get(kid);
-    if (jwk === undefined) throw new KidNotFoundInJwksError(`JWK for kid "${kid}" not found in the JWKS`);
+    if (jwk === undefined) throw new KidNotFoundInJwksError(`JWK for kid ${shown(kid)} not found in the JWKS`);
     return jwk;
   }
 

@@ -124,6 +124,18 @@ describe('known keys', () => {
     expect(fetcher.calls).toBe(1);
   });
 
+  it('error messages (logged) never echo a hostile kid or alg', async () => {
+    const hostile = `"}\n{"level":"error","forged":true${'x'.repeat(5000)}`;
+    const byKid = await cache.getJwk(URI, jwt(hostile)).catch((e: unknown) => e);
+    expect(byKid).toBeInstanceOf(KidNotFoundInJwksError);
+    expect((byKid as Error).message).toBe('JWK for kid (not shown) not found in the JWKS');
+    const byAlg = await cache.getJwk(URI, { header: { alg: hostile, kid: 'k1' }, payload: {} }).catch((e: unknown) => e);
+    expect((byAlg as Error).message).toBe('algorithm (not shown) is not allowed');
+    const plain = track(cache.getJwk(URI, jwt('k9')));
+    await clock.advance(INTERVAL);
+    expect((plain.error as Error).message).toBe('JWK for kid "k9" not found in the JWKS');
+  });
+
   it('the kid must be a string', async () => {
     await expect(cache.getJwk(URI, jwt(undefined))).rejects.toThrow('kid');
     await expect(cache.getJwk(URI, jwt(42))).rejects.toThrow('kid');
