@@ -119,8 +119,8 @@ describe('key rotation (refresh interval 500 ms, JWKS max age 900 s)', () => {
     expect(statuses.every((s) => s === 401)).toBe(true);
     expect(fetches.length).toBeGreaterThan(1);
     expect(fetches.length).toBeLessThanOrEqual(Math.ceil(window / INTERVAL_MS) + 1);
-    // spaced by the interval (arrival times at the stand-in: a few ms of jitter)
-    for (let i = 1; i < fetches.length; i++) expect((fetches[i] as number) - (fetches[i - 1] as number)).toBeGreaterThanOrEqual(INTERVAL_MS - 50);
+    // spaced by the interval (arrival times at the stand-in, which shares its event loop with the busy gateway: some jitter)
+    for (let i = 1; i < fetches.length; i++) expect((fetches[i] as number) - (fetches[i - 1] as number)).toBeGreaterThanOrEqual(INTERVAL_MS * 0.7);
   }, 60_000);
 
   test('JWKS unreachable during a rotation: the new key fails closed (503), known keys keep working, Okta is not hammered', async () => {
@@ -134,13 +134,14 @@ describe('key rotation (refresh interval 500 ms, JWKS max age 900 s)', () => {
     await sleep(INTERVAL_MS);
     const since = Date.now();
     const statuses: number[] = [];
-    for (let i = 0; i < 20; i++) {
+    while (Date.now() - since < 1400) {
       statuses.push((await call(stack, 'GET', PATH, fresh)).status);
       expect((await call(stack, 'GET', PATH, known)).status).toBe(200);
       await sleep(50);
     }
+    expect(statuses.length).toBeGreaterThanOrEqual(5);
     expect(statuses.every((s) => s === 503)).toBe(true);
-    // about 1.5 s of requests for an unknown key: one failed fetch, then back-off (1, 2, 4 ... intervals)
+    // 1.4 s of requests for an unknown key: fetches at 0 and 0.5 s, then back-off (1, 2, 4 ... intervals)
     expect((await fetchesSince(stack, since)).length).toBeLessThanOrEqual(3);
 
     await oktaJwksAvailable(stack.okta, true);
