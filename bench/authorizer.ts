@@ -20,15 +20,24 @@
  *   floor alone exceeds the 25% budget, no engine speed-up can meet it;
  * - cold init: a fresh `node` process loading the handler bundled by esbuild
  *   as the CDK stack bundles it, then answering its first request (module
- *   load, policy instantiate, JWKS hydrate from the stand-in).
+ *   load, policy instantiate, JWKS hydrate from the stand-in);
+ * - key rotation (issue #17), with the token verifier's clock moved past the
+ *   refresh interval so no request waits for a slot: an unknown-`kid` request
+ *   (one JWKS fetch from the stand-in, then 401), the per-request cost of
+ *   1000 different unknown `kid`s at once (one shared fetch), a refresh of a
+ *   set past its max age (fetch + validation, no verification), and the
+ *   first use of a token signed with a freshly rotated key (fetch + key
+ *   import + verification).
  */
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { build, buildPolicyWasm, loadPolicyWasm, planRego } from 'rego-wasm';
+import { oktaKeys } from '../local/okta/admin-client';
 import { requestToken } from '../local/okta/token-client';
 import { startStackProcess } from '../local/stack-process';
 import { createAuthorizer } from '../functions/authorizer/authorizer';
@@ -37,7 +46,10 @@ import { createDecisionLog } from '../functions/shared/decision-log';
 import { createLogger } from '../functions/shared/logger';
 import { decide, loadPolicyEngine } from '../functions/shared/policy-engine';
 import { buildRequestInput, requestFacts } from '../functions/shared/request-input';
-import { createTokenVerifier } from '../functions/shared/token-verifier';
+import { createTokenVerifier, type TokenVerifierOptions } from '../functions/shared/token-verifier';
+import { InvalidTokenError } from '../functions/shared/errors';
+import { RotationSafeJwksCache } from '../functions/shared/jwks-cache';
+import { JwksFetcher } from '../functions/shared/jwks-fetcher';
 
 const ROOT = join(__dirname, '..');
 const POLICY_DIR = join(ROOT, 'policies');
@@ -57,6 +69,86 @@ async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]
     out[i] = Number(process.hrtime.bigint() - t0) / 1000; // µs
   }
   return out;
+}
+
+const b64json = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/** The genuine token's claims under a made-up kid, signed by a key nobody published. */
+function forger(genuine: string): () => string {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const payload = genuine.split('.')[1] ?? '';
+  return () => {
+    const input = `${b64json({ alg: 'RS256', kid: `forged-${randomBytes(8).toString('hex')}` })}.${payload}`;
+    return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+  };
+}
+
+async function refused(p: Promise<unknown>): Promise<void> {
+  await p.then(
+    () => {
+      throw new Error('a forged token was accepted');
+    },
+    (e: unknown) => {
+      if (!(e instanceof InvalidTokenError)) throw e;
+    },
+  );
+}
+
+/** Key-rotation costs against the stand-in (see the header). Rotates the stand-in's key: run last. */
+async function benchRotation(okta: string, tokenEndpoint: string, options: TokenVerifierOptions, token: string): Promise<Record<string, number>> {
+  const interval = options.jwksRefreshMinIntervalMs ?? 2000;
+  let clock = Date.now();
+  const verifier = createTokenVerifier({ ...options, now: () => clock });
+  await verifier.hydrate();
+  const forge = forger(token);
+
+  const forged = Array.from({ length: 200 }, forge);
+  let i = 0;
+  const unknown = await timeEach(forged.length, async () => {
+    clock += interval + 1;
+    await refused(verifier.verify(forged[i++] as string));
+  });
+  unknown.sort((a, b) => a - b);
+
+  clock += interval + 1;
+  const burst = Array.from({ length: 1000 }, forge);
+  const t0 = process.hrtime.bigint();
+  await Promise.all(burst.map((t) => refused(verifier.verify(t))));
+  const burstUs = Number(process.hrtime.bigint() - t0) / 1000;
+
+  let cacheClock = Date.now();
+  const cache = new RotationSafeJwksCache({
+    fetcher: new JwksFetcher(options.jwksFetchTimeoutMs),
+    algorithms: options.algorithms,
+    maxAgeSeconds: options.jwksMaxAgeSeconds,
+    refreshMinIntervalMs: interval,
+    clock: { now: () => cacheClock, sleep: () => Promise.reject(new Error('the bench never waits for a slot')) },
+  });
+  const jwksUri = options.jwksUris[0] as string;
+  const refresh = await timeEach(200, async () => {
+    cacheClock += options.jwksMaxAgeSeconds * 1000 + 1;
+    await cache.getJwks(jwksUri);
+  });
+  refresh.sort((a, b) => a - b);
+
+  const firstUse: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    await oktaKeys(okta, 'rotate');
+    const rotated = (await requestToken({ tokenEndpoint, username: 'alice' })).accessToken;
+    clock += interval + 1;
+    firstUse.push(...(await timeEach(1, () => verifier.verify(rotated))));
+    await oktaKeys(okta, 'retire');
+  }
+  firstUse.sort((a, b) => a - b);
+
+  return {
+    rotation_unknown_kid_request_p50_us: percentile(unknown, 50),
+    rotation_unknown_kid_request_p99_us: percentile(unknown, 99),
+    rotation_unknown_kid_1000_at_once_per_request_us: burstUs / burst.length,
+    rotation_jwks_refresh_p50_us: percentile(refresh, 50),
+    rotation_jwks_refresh_p99_us: percentile(refresh, 99),
+    rotation_new_key_first_use_median_us: percentile(firstUse, 50),
+  };
 }
 
 export async function benchAuthorizer(): Promise<Record<string, number | string>> {
@@ -172,6 +264,7 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
       series.both.push(...(await timeEach(N / rounds, async () => decide(engine, config.requestEntrypoint, (await verifier.verify(token), input)))));
     }
     for (const xs of Object.values(series)) xs.sort((a, b) => a - b);
+    const rotation = await benchRotation(stack.okta, stack.tokenEndpoint, config, token);
     const a50 = percentile(series.auth, 50);
     const v50 = percentile(series.verify, 50);
     return {
@@ -189,6 +282,7 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
       cold_module_load_ms: coldMedian.load,
       cold_first_request_ms: coldMedian.first,
       cold_total_ms: coldMedian.load + coldMedian.first,
+      ...rotation,
     };
   } finally {
     for (const [k, v] of savedEnv) {

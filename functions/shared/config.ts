@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { ConfigError } from './errors';
+import { DEFAULT_JWKS_REFRESH_MIN_INTERVAL_MS } from './jwks-cache';
 import type { TokenVerifierOptions } from './token-verifier';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -25,7 +26,7 @@ export interface CommonConfig {
 }
 
 /** The token verifier's options (issuers, audiences, JWKS URIs, algorithms, skew, JWKS age and timeout) plus the rest. */
-export interface AuthorizerConfig extends CommonConfig, Omit<TokenVerifierOptions, 'now'> {
+export interface AuthorizerConfig extends CommonConfig, Omit<TokenVerifierOptions, 'now' | 'sleep'> {
   readonly requestEntrypoint: string;
   /** API product label put in `input.api.product` when the policy data does not decide it. */
   readonly apiProduct: string | undefined;
@@ -163,6 +164,7 @@ export function loadAuthorizerConfig(env: Env, handlerDir: string): AuthorizerCo
     clockSkewSeconds: integer(env, 'JWT_CLOCK_SKEW_SECONDS', 60, 0, 300),
     jwksMaxAgeSeconds: integer(env, 'JWKS_MAX_AGE_SECONDS', 900, 1, 86_400),
     jwksFetchTimeoutMs: integer(env, 'JWKS_FETCH_TIMEOUT_MS', 2000, 50, 10_000),
+    jwksRefreshMinIntervalMs: integer(env, 'JWKS_REFRESH_MIN_INTERVAL_MS', DEFAULT_JWKS_REFRESH_MIN_INTERVAL_MS, 100, 60_000),
     requestEntrypoint: entrypoint(env, 'POLICY_REQUEST_ENTRYPOINT', DEFAULT_REQUEST_ENTRYPOINT),
     apiProduct: value(env, 'API_PRODUCT'),
     maxTokenBytes: integer(env, 'MAX_TOKEN_BYTES', 8192, 256, 65_536),

@@ -8,7 +8,8 @@
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { JwksUnavailableError } from './errors';
 
-export const MAX_JWKS_BYTES = 256 * 1024;
+/** Okta's JWKS is a few KiB; MAX_JWKS_KEYS keys with certificate chains fit well within this. */
+export const MAX_JWKS_BYTES = 64 * 1024;
 
 /**
  * The body, stopping as soon as it exceeds `max` bytes: a chunked answer

@@ -3,8 +3,9 @@
  * container, JWKS from Okta's `{issuer}/v1/keys`) plus the checks the library
  * leaves out (jwt-and-okta-facts.md §1.5, §1.6, §4.3): pinned algorithm,
  * numeric `exp` required, `iat` not in the future beyond the skew, no `crit`
- * header, access tokens only (ID tokens rejected), bounded JWKS age, fetch
- * timeout. Every failure is an InvalidTokenError (401) except a JWKS outage,
+ * header, access tokens only (ID tokens rejected), and a key cache that a
+ * key rotation cannot outrun (jwks-cache.ts): bounded age, one refresh per
+ * interval whatever the `kid`s, fetch timeout. Every failure is an InvalidTokenError (401) except a JWKS outage,
  * which is a JwksUnavailableError (fail closed, 503).
  */
 import { JwtVerifier } from 'aws-jwt-verify';
@@ -28,7 +29,7 @@ import {
   JwkInvalidUseError,
 } from 'aws-jwt-verify/error';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
-import { BoundedAgeJwksCache } from './jwks-cache';
+import { RotationSafeJwksCache, systemClock } from './jwks-cache';
 import { JwksFetcher } from './jwks-fetcher';
 import { InvalidTokenError, JwksUnavailableError } from './errors';
 import { scopesOf } from './scopes';
@@ -42,8 +43,12 @@ export interface TokenVerifierOptions {
   readonly clockSkewSeconds: number;
   readonly jwksMaxAgeSeconds: number;
   readonly jwksFetchTimeoutMs: number;
+  /** At most one JWKS fetch per this interval, however many unknown `kid`s arrive. @default 2000 */
+  readonly jwksRefreshMinIntervalMs?: number;
   /** Clock in ms (tests). @default Date.now */
   readonly now?: () => number;
+  /** Timer for the refresh interval (tests). @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** A verified access token: its payload and the normalised scopes. */
@@ -137,7 +142,13 @@ export function toTokenError(error: unknown): InvalidTokenError | JwksUnavailabl
 
 export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   const now = opts.now ?? Date.now;
-  const cache = new BoundedAgeJwksCache(opts.jwksMaxAgeSeconds, new JwksFetcher(opts.jwksFetchTimeoutMs), now);
+  const cache = new RotationSafeJwksCache({
+    fetcher: new JwksFetcher(opts.jwksFetchTimeoutMs),
+    algorithms: opts.algorithms,
+    maxAgeSeconds: opts.jwksMaxAgeSeconds,
+    refreshMinIntervalMs: opts.jwksRefreshMinIntervalMs,
+    clock: { now, sleep: opts.sleep ?? systemClock.sleep },
+  });
   const check = customChecks(opts, now);
   const configs = opts.issuers.map((issuer, i) => ({
     issuer,

@@ -26,10 +26,16 @@ import * as http from 'node:http';
 import {
   API_SCOPES, CLIENTS, DEFAULT_AUDIENCE, DEV_CLIENT_ID, DEV_USER_GRANT, OIDC_SCOPES, OTHER_AUDIENCE, findUser,
 } from './directory';
-import { loadOrCreateSigningJwk, publicPart, type PublicJwk, type SigningJwk } from './keys';
+import { KeyRing, KeyRingError, publicPart, type KeyRingStatus, type PublicJwk, type SigningJwk } from './keys';
 import { listenOnLoopback } from '../listen';
 
 export const AUTH_SERVER_PATH = '/oauth2/default';
+/** LOCAL-ONLY key rotation and JWKS outage controls (loopback callers with ADMIN_HEADER only). */
+export const ADMIN_PATH = '/__admin';
+/** Required on admin requests: a browser page cannot send it cross-origin without a CORS preflight, which is never answered. */
+export const ADMIN_HEADER = 'x-okta-stand-in-admin';
+/** JWKS fetch times kept for tests (newest last). */
+const MAX_FETCH_TIMES = 10_000;
 
 export interface OktaStandInOptions {
   /** 0 = ephemeral. */
@@ -48,8 +54,31 @@ export interface OktaStandIn {
   readonly audience: string;
   readonly jwksUri: string;
   readonly tokenEndpoint: string;
+  /** The signing key at start. */
   readonly publicJwk: PublicJwk;
+  /** Rotation state, JWKS fetch count and outage switch (also served at ADMIN_PATH). */
+  readonly admin: OktaAdmin;
   close(): Promise<void>;
+}
+
+/** What the admin endpoint reports. */
+export interface OktaAdminStatus extends KeyRingStatus {
+  readonly jwksAvailable: boolean;
+  /** GET {issuer}/v1/keys requests served or refused since start. */
+  readonly jwksFetches: number;
+  /** When each of the last fetches arrived (ms since the epoch). */
+  readonly jwksFetchTimes: readonly number[];
+}
+
+export type KeyAction = 'add' | 'activate' | 'retire' | 'rotate';
+export const KEY_ACTIONS: readonly KeyAction[] = ['add', 'activate', 'retire', 'rotate'];
+
+export interface OktaAdmin {
+  status(): OktaAdminStatus;
+  /** @throws KeyRingError when the step does not apply (e.g. retire with one key). */
+  keys(action: KeyAction): OktaAdminStatus;
+  /** false: the JWKS endpoint answers 503 (an Okta outage). */
+  setJwksAvailable(available: boolean): OktaAdminStatus;
 }
 
 // ---- the few oidc-provider shapes used here (the package ships no types) ----
@@ -258,7 +287,8 @@ function devUserGrant(provider: OidcProvider, mod: OidcModule, ttl: number) {
 /** Start the stand-in on 127.0.0.1:`port`. */
 export async function startOktaStandIn(options: OktaStandInOptions): Promise<OktaStandIn> {
   const mod = await importOidcProvider();
-  const jwk = loadOrCreateSigningJwk(options.keysDir);
+  const ring = KeyRing.load(options.keysDir);
+  const initial = publicPart(ring.active);
   const ttl = options.accessTokenTtlSeconds ?? 3600;
 
   // Listen first: the issuer URL needs the (possibly ephemeral) port.
@@ -266,25 +296,66 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
   const port = await listenOnLoopback(server, options.port);
   const issuer = `http://127.0.0.1:${port}${AUTH_SERVER_PATH}`;
 
-  const provider = new mod.default(issuer, buildConfiguration(jwk, ttl, mod));
-  provider.registerGrantType(DEV_USER_GRANT, devUserGrant(provider, mod, ttl), ['username', 'scope', 'lifetime', 'resource']);
-  const onIssue = options.onIssue;
-  if (onIssue) {
-    provider.on('access_token.issued', (...args: unknown[]) => {
-      const t = args[0] as OidcToken;
-      onIssue({ clientId: t.clientId ?? '', sub: t.accountId ?? t.clientId ?? '', grant: t.gty ?? 'client_credentials', scope: t.scope ?? '' });
-    });
-    provider.on('client_credentials.issued', (...args: unknown[]) => {
-      const t = args[0] as OidcToken;
-      onIssue({ clientId: t.clientId ?? '', sub: t.clientId ?? '', grant: 'client_credentials', scope: t.scope ?? '' });
-    });
-  }
-  const callback = provider.callback();
+  /**
+   * oidc-provider signs with the keys it was built with, so a rotation builds
+   * a new provider around the new active key. The JWKS itself is served from
+   * the ring (below), so it can list keys that do not sign (yet, or any more).
+   */
+  const providerFor = (jwk: SigningJwk): ((req: http.IncomingMessage, res: http.ServerResponse) => void) => {
+    const provider = new mod.default(issuer, buildConfiguration(jwk, ttl, mod));
+    provider.registerGrantType(DEV_USER_GRANT, devUserGrant(provider, mod, ttl), ['username', 'scope', 'lifetime', 'resource']);
+    const onIssue = options.onIssue;
+    if (onIssue) {
+      provider.on('access_token.issued', (...args: unknown[]) => {
+        const t = args[0] as OidcToken;
+        onIssue({ clientId: t.clientId ?? '', sub: t.accountId ?? t.clientId ?? '', grant: t.gty ?? 'client_credentials', scope: t.scope ?? '' });
+      });
+      provider.on('client_credentials.issued', (...args: unknown[]) => {
+        const t = args[0] as OidcToken;
+        onIssue({ clientId: t.clientId ?? '', sub: t.clientId ?? '', grant: 'client_credentials', scope: t.scope ?? '' });
+      });
+    }
+    return provider.callback();
+  };
+  let callback = providerFor(ring.active);
+
+  let jwksAvailable = true;
+  let jwksFetches = 0;
+  const jwksFetchTimes: number[] = [];
+  const admin: OktaAdmin = {
+    status: () => ({ ...ring.status(), jwksAvailable, jwksFetches, jwksFetchTimes: [...jwksFetchTimes] }),
+    keys: (action) => {
+      const before = ring.active.kid;
+      ring[action]();
+      if (ring.active.kid !== before) callback = providerFor(ring.active);
+      return admin.status();
+    },
+    setJwksAvailable: (available) => {
+      jwksAvailable = available;
+      return admin.status();
+    },
+  };
+  const jwksPath = `${AUTH_SERVER_PATH}/v1/keys`;
 
   server.on('request', (req: http.IncomingMessage & { originalUrl?: string }, res: http.ServerResponse) => {
     const url = req.url ?? '/';
     if (url === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (url === ADMIN_PATH || url.startsWith(`${ADMIN_PATH}/`)) {
+      serveAdmin(req, res, admin);
+      return;
+    }
+    if (req.method === 'GET' && (url === jwksPath || url.startsWith(`${jwksPath}?`))) {
+      jwksFetches++;
+      jwksFetchTimes.push(Date.now());
+      if (jwksFetchTimes.length > MAX_FETCH_TIMES) jwksFetchTimes.shift();
+      if (!jwksAvailable) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"errorCode":"E0000009","errorSummary":"Internal Server Error (stand-in JWKS outage)"}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ring.publicJwks()));
       return;
     }
     if (url !== AUTH_SERVER_PATH && !url.startsWith(`${AUTH_SERVER_PATH}/`) && !url.startsWith(`${AUTH_SERVER_PATH}?`)) {
@@ -308,10 +379,42 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
     audience: DEFAULT_AUDIENCE,
     jwksUri: `${issuer}/v1/keys`,
     tokenEndpoint: `${issuer}/v1/token`,
-    publicJwk: publicPart(jwk),
+    publicJwk: initial,
+    admin,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
     }),
   };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+/**
+ * LOCAL-ONLY: `GET /__admin/keys` (status), `POST /__admin/keys/{add,activate,retire,rotate}`,
+ * `POST /__admin/jwks/{down,up}`. Served only to loopback callers that name
+ * 127.0.0.1/localhost as Host (no DNS rebinding) and send ADMIN_HEADER.
+ */
+function serveAdmin(req: http.IncomingMessage, res: http.ServerResponse, admin: OktaAdmin): void {
+  req.resume();
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+  if (!isLoopback(req.socket.remoteAddress) || !['127.0.0.1', 'localhost', '[::1]'].includes(host) || req.headers[ADMIN_HEADER] === undefined) {
+    sendJson(res, 403, { error: 'forbidden', error_description: `local-only admin endpoint: 127.0.0.1 callers with the ${ADMIN_HEADER} header` });
+    return;
+  }
+  const route = (req.url ?? '').slice(ADMIN_PATH.length).replace(/\?.*$/, '');
+  try {
+    if (req.method === 'GET' && route === '/keys') return sendJson(res, 200, admin.status());
+    if (req.method === 'POST') {
+      const action = /^\/keys\/([a-z]+)$/.exec(route)?.[1];
+      if (action !== undefined && (KEY_ACTIONS as readonly string[]).includes(action)) return sendJson(res, 200, admin.keys(action as KeyAction));
+      if (route === '/jwks/down' || route === '/jwks/up') return sendJson(res, 200, admin.setJwksAvailable(route === '/jwks/up'));
+    }
+    sendJson(res, 404, { error: 'not_found', error_description: `GET ${ADMIN_PATH}/keys, POST ${ADMIN_PATH}/keys/{${KEY_ACTIONS.join(',')}}, POST ${ADMIN_PATH}/jwks/{down,up}` });
+  } catch (error) {
+    if (error instanceof KeyRingError) return sendJson(res, 409, { error: 'conflict', error_description: error.message });
+    sendJson(res, 500, { error: 'server_error' });
+  }
 }
