@@ -12,6 +12,7 @@ import {
 import { dumpJson, termString, parseJsonString, decodeUtf8Lossy } from "./json";
 import { println } from "./env";
 import { goSprintf } from "./sprintf";
+import { jsonPatch } from "./json-patch";
 
 const NAMES: string[] = [
   "plus", "minus", "mul", "div", "rem", "abs", "round", "ceil", "floor",
@@ -32,6 +33,7 @@ const NAMES: string[] = [
   "bits.or", "bits.and", "bits.negate", "bits.xor", "bits.lsh", "bits.rsh",
   "strings.any_prefix_match", "strings.any_suffix_match", "strings.count",
   "object.subset", "array.flatten", "json.filter", "json.remove", "sprintf", "trace",
+  "json.patch",
 ];
 
 let ids: Map<string, i32> | null = null;
@@ -680,13 +682,13 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       return new StrV(fromCodepoints(cps, <i32>st, <i32>end));
     }
     case 60: { // indexof
-      if (!isStr(x) || !isStr(y)) return null;
+      if (!isStr(x) || !isStr(y) || s(y).length == 0) return null; // OPA: "empty search character"
       let idx = s(x).indexOf(s(y));
       if (idx < 0) return numI64(-1);
       return numI64(cpIndex(s(x), idx));
     }
     case 61: { // indexof_n
-      if (!isStr(x) || !isStr(y)) return null;
+      if (!isStr(x) || !isStr(y) || s(y).length == 0) return null; // OPA: "empty search character"
       let str = s(x), sub = s(y);
       let r = new ArrV();
       let from = 0;
@@ -832,6 +834,7 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       if (tree === null) return null;
       return id == 95 ? jsonFilter(x, tree) : jsonRemove(x, tree);
     }
+    case 99: return jsonPatch(x, y);
     case 98: return isStr(x) ? TRUE : null; // trace: notes only matter to topdown's explain mode
     case 97: { // sprintf
       if (!isStr(x) || y.kind != T_ARR) return null;
@@ -929,15 +932,10 @@ function pathTree(paths: Value): ObjV | null {
   return root;
 }
 
-function segFor(tree: ObjV, key: Value): Value | null {
-  let v = objGet(tree, key);
-  if (v !== null) return v;
-  if (key.kind != T_STR) {
-    // path strings name non-string keys and array indices by their text
-    let t = key.kind == T_NUM ? numFormat(changetype<NumV>(key)) : dumpJson(key);
-    return objGet(tree, new StrV(t));
-  }
-  return null;
+// OPA looks object keys and set members up by value, and array elements by their index
+// text ("1"): a numeric path segment never selects an array element.
+function indexSeg(tree: ObjV, i: i32): Value | null {
+  return objGet(tree, new StrV(i.toString()));
 }
 
 function jsonFilter(v: Value, tree: ObjV): Value {
@@ -946,7 +944,7 @@ function jsonFilter(v: Value, tree: ObjV): Value {
     let o = changetype<ObjV>(v);
     let r = new ObjV();
     for (let i = 0; i < o.keys.length; i++) {
-      let sub = segFor(tree, o.keys[i]);
+      let sub = objGet(tree, o.keys[i]);
       if (sub !== null) objPut(r, o.keys[i], jsonFilter(o.vals[i], changetype<ObjV>(sub)));
     }
     return r;
@@ -955,7 +953,7 @@ function jsonFilter(v: Value, tree: ObjV): Value {
     let it = changetype<ArrV>(v).items;
     let r = new ArrV();
     for (let i = 0; i < it.length; i++) {
-      let sub = segFor(tree, numI64(i));
+      let sub = indexSeg(tree, i);
       if (sub !== null) r.items.push(jsonFilter(it[i], changetype<ObjV>(sub)));
     }
     return r;
@@ -964,7 +962,7 @@ function jsonFilter(v: Value, tree: ObjV): Value {
     let it = changetype<SetV>(v).items;
     let r = new SetV();
     for (let i = 0; i < it.length; i++) {
-      let sub = segFor(tree, it[i]);
+      let sub = objGet(tree, it[i]);
       if (sub !== null) setAdd(r, jsonFilter(it[i], changetype<ObjV>(sub)));
     }
     return r;
@@ -977,7 +975,7 @@ function jsonRemove(v: Value, tree: ObjV): Value {
     let o = changetype<ObjV>(v);
     let r = new ObjV();
     for (let i = 0; i < o.keys.length; i++) {
-      let sub = segFor(tree, o.keys[i]);
+      let sub = objGet(tree, o.keys[i]);
       if (sub === null) { objPut(r, o.keys[i], o.vals[i]); continue; }
       if (sub === LEAF) continue;
       objPut(r, o.keys[i], jsonRemove(o.vals[i], changetype<ObjV>(sub)));
@@ -988,7 +986,7 @@ function jsonRemove(v: Value, tree: ObjV): Value {
     let it = changetype<ArrV>(v).items;
     let r = new ArrV();
     for (let i = 0; i < it.length; i++) {
-      let sub = segFor(tree, numI64(i));
+      let sub = indexSeg(tree, i);
       if (sub === null) { r.items.push(it[i]); continue; }
       if (sub === LEAF) continue;
       r.items.push(jsonRemove(it[i], changetype<ObjV>(sub)));
@@ -999,7 +997,7 @@ function jsonRemove(v: Value, tree: ObjV): Value {
     let it = changetype<SetV>(v).items;
     let r = new SetV();
     for (let i = 0; i < it.length; i++) {
-      let sub = segFor(tree, it[i]);
+      let sub = objGet(tree, it[i]);
       if (sub === null) { setAdd(r, it[i]); continue; }
       if (sub === LEAF) continue;
       setAdd(r, jsonRemove(it[i], changetype<ObjV>(sub)));
