@@ -10,7 +10,8 @@ import type { BuiltinTable } from '../builtins/signatures';
 import { Diagnostics } from './diagnostics';
 import { LocalVarGenerator } from './vargen';
 import { checkDuplicateImports, checkKeywordOverrides, resolveModuleRefs } from './resolve-refs';
-import { buildCompiledRules, checkRuleConflicts } from './rule-tree';
+import { buildCompiledRules, checkPathConflicts, checkRuleConflicts } from './rule-tree';
+import type { BaseDocument } from './rule-tree';
 import { DeclaredVarStack, LocalVarRewriter, replaceVarsInBody } from './local-vars';
 import {
   DynamicTermRewriter,
@@ -39,6 +40,7 @@ import type { CompiledPolicy, CompiledQuery, CompiledRule, CompileOptions } from
 import { isGeneratedVar } from './types';
 
 export type { CompiledPolicy, CompiledQuery, CompiledRule, CompileOptions, RuleKind } from './types';
+export type { BaseDocument } from './rule-tree';
 export { isGeneratedVar, GENERATED_VAR_PREFIX } from './types';
 
 const RESERVED = new Set(['input', 'data']);
@@ -146,6 +148,7 @@ class ModuleCompiler {
     readonly modules: Module[],
     readonly builtins: BuiltinTable,
     readonly printEnabled: boolean = true,
+    readonly baseData?: BaseDocument,
   ) {
     this.gen = new LocalVarGenerator(allVarNames(modules));
   }
@@ -175,6 +178,7 @@ class ModuleCompiler {
       this.callables = { builtins: this.builtins, rulesByName };
       this.arity = (name) => arityOf(this.callables, name);
       checkRuleConflicts(this.modules, this.rules, this.diag);
+      if (this.baseData !== undefined) checkPathConflicts(this.rules, this.baseData, this.diag);
     });
     this.stage(() => {
       const isConstant = constantRefTest(this.rules);
@@ -276,7 +280,7 @@ class ModuleCompiler {
 export function compileModules(input: readonly ModuleSource[] | readonly Module[], opts: CompileOptions = {}): CompiledPolicy {
   const modules: Module[] = isSourceList(input) ? parseModules(input) : deepClone(input as Module[]);
   const builtins: BuiltinTable = opts.extraBuiltins ? { ...BUILTINS, ...opts.extraBuiltins } : BUILTINS;
-  return new ModuleCompiler(modules, builtins, opts.enablePrintStatements ?? true).run();
+  return new ModuleCompiler(modules, builtins, opts.enablePrintStatements ?? true, opts.baseData).run();
 }
 
 function policyCallables(policy: CompiledPolicy): Callables {
