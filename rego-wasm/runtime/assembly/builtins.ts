@@ -34,6 +34,7 @@ const NAMES: string[] = [
   "strings.any_prefix_match", "strings.any_suffix_match", "strings.count",
   "object.subset", "array.flatten", "json.filter", "json.remove", "sprintf", "trace",
   "json.patch",
+  "cast_array", "cast_set", "cast_string", "cast_boolean", "cast_null", "cast_object",
 ];
 
 let ids: Map<string, i32> | null = null;
@@ -835,6 +836,13 @@ export function callNative(id: i32, a: Array<Value>): Value | null {
       return id == 95 ? jsonFilter(x, tree) : jsonRemove(x, tree);
     }
     case 99: return jsonPatch(x, y);
+    // deprecated v0 casts: a value of the target type (arrays and sets convert), else an error
+    case 100: return x.kind == T_ARR ? x : x.kind == T_SET ? arrOf(changetype<SetV>(x).items.slice(0)) : null;
+    case 101: return x.kind == T_SET ? x : x.kind == T_ARR ? setFrom(changetype<ArrV>(x).items) : null;
+    case 102: return x.kind == T_STR ? x : null;
+    case 103: return x.kind == T_BOOL ? x : null;
+    case 104: return x.kind == T_NULL ? x : null;
+    case 105: return x.kind == T_OBJ ? x : null;
     case 98: return isStr(x) ? TRUE : null; // trace: notes only matter to topdown's explain mode
     case 97: { // sprintf
       if (!isStr(x) || y.kind != T_ARR) return null;

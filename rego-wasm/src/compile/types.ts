@@ -16,7 +16,7 @@
  *  - `==` became `=` where OPA's RewriteEquals does so.
  * Generated expressions have `generated: true`.
  */
-import type { Body, Module, Ref, Rule, Term } from '../parse/ast';
+import type { Body, Module, Ref, RegoVersion, Rule, Term } from '../parse/ast';
 import type { BuiltinTable } from '../builtins/signatures';
 import type { BaseDocument } from './rule-tree';
 
@@ -79,6 +79,11 @@ export interface CompileOptions {
    * `rego_compile_error: conflicting rule for data path a/b found`.
    */
   baseData?: BaseDocument;
+  /**
+   * Rego version of modules given as source text: 1 (default) or 0 (`--v0-compatible`).
+   * A source's own `regoVersion` wins (a bundle manifest's `file_rego_versions`).
+   */
+  regoVersion?: RegoVersion;
 }
 
 /** Prefix of compiler-generated vars, as OPA's `__localN__`. */

@@ -185,7 +185,16 @@ export interface Module {
   comments: Comment[];
   /** File name the module was parsed from (same as every location's file). */
   file: string;
+  /**
+   * The Rego version whose rules the module follows: 1 (the default), or 0 for a module
+   * parsed with `regoVersion: 0` that does not import `rego.v1` (OPA's RegoV0). A v0 module
+   * importing `rego.v1` is 1: it must follow v1's syntax rules (OPA's RegoV0CompatV1).
+   */
+  regoVersion?: RegoVersion;
 }
+
+/** OPA's Rego versions as this toolchain names them: 0 (OPA < 1.0 syntax) or 1. */
+export type RegoVersion = 0 | 1;
 
 // ---------------------------------------------------------------------------------------------
 // Guards and small constructors (no behaviour beyond building plain objects)

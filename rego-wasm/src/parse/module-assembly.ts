@@ -11,6 +11,7 @@ import {
   type Location,
   type Module,
   type Package,
+  type RegoVersion,
   type Rule,
   type Term,
   booleanTerm,
@@ -51,6 +52,7 @@ export function assembleModule(
   stmts: readonly Statement[],
   comments: Comment[],
   meta: RuleMetaStore,
+  regoVersion: RegoVersion = 1,
 ): { module: Module | null; problems: ParseProblem[] } {
   const problems: ParseProblem[] = [];
   if (stmts.length === 0) return { module: null, problems: [{ message: 'empty module', loc: { file, row: 1, col: 1 } }] };
@@ -64,6 +66,7 @@ export function assembleModule(
     rules: [],
     comments,
     file,
+    ...(regoVersion === 0 ? { regoVersion } : {}),
   };
   const rules = rulesFromStatements(meta);
   for (const st of stmts.slice(1)) {
@@ -85,8 +88,10 @@ export function assembleModule(
         break;
     }
   }
-  for (const rule of mod.rules) {
-    for (let r: Rule | undefined = rule; r; r = r.else) problems.push(...rules.checkRegoV1(r));
+  if (regoVersion === 1) {
+    for (const rule of mod.rules) {
+      for (let r: Rule | undefined = rule; r; r = r.else) problems.push(...rules.checkRegoV1(r));
+    }
   }
   return problems.length > 0 ? { module: null, problems } : { module: mod, problems };
 }
