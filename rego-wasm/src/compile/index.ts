@@ -35,6 +35,7 @@ import {
 import { arityOf, checkFunctionRefs, checkRecursion, checkUndefinedFuncs, checkVoidCalls, rewriteWithValues } from './checks';
 import type { Callables } from './checks';
 import { reorderBodyForSafety, UnsafeVars } from './safety';
+import { AnnotationSet, rewriteRegoMetadataCalls } from './annotations';
 import { checkBuiltinArgTypes } from './type-check';
 import type { ArityFn } from './safety';
 import { SAFETY_PARAMS, VarCollector, bodyVars, containsRefsOrClosures, deepClone, forEachRule, groundPrefix, refString, rootName, termVars } from './terms';
@@ -43,6 +44,8 @@ import { isGeneratedVar } from './types';
 
 export type { CompiledPolicy, CompiledQuery, CompiledRule, CompileOptions, RuleKind } from './types';
 export type { BaseDocument } from './rule-tree';
+export { annotatedEntrypoints } from './annotations';
+export type { AnnotationsRef } from './annotations';
 export { isGeneratedVar, GENERATED_VAR_PREFIX } from './types';
 
 const RESERVED = new Set(['input', 'data']);
@@ -220,6 +223,10 @@ class ModuleCompiler {
       }),
     );
     this.stage(() => this.eachRule((r) => new ExprTermRewriter(this.gen).rule(r)));
+    this.stage(() => {
+      const set = new AnnotationSet(this.modules, this.diag);
+      this.eachRule((r, m) => rewriteRegoMetadataCalls(set, m, r, this.diag));
+    });
     this.stage(() => this.eachRule((r) => rewriteComprehensionTermsInRule(r, this.gen)));
     this.stage(() => this.eachRule((r) => rewriteRefsInHead(r, this.gen)));
     this.stage(() => this.eachRule((r) => (r.body = rewriteWithValues(r.body, this.callables, this.gen, this.diag))));

@@ -171,6 +171,30 @@ export interface Rule {
   else?: Rule;
   default: boolean;
   location: Location;
+  /** METADATA blocks directly above this rule (scope `rule` or `document`), in source order. */
+  annotations?: Annotations[];
+}
+
+/** A JSON value (annotation `custom` data, schema definitions). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export type AnnotationScope = 'rule' | 'document' | 'package' | 'subpackages';
+
+/**
+ * A METADATA block with OPA's keys; absent keys are omitted, as OPA's `toObject` omits empty
+ * ones. `location` is the `# METADATA` line (its `text` is the whole block).
+ */
+export interface Annotations {
+  scope: AnnotationScope;
+  title?: string;
+  description?: string;
+  organizations?: string[];
+  related_resources?: { ref: string; description?: string }[];
+  authors?: { name?: string; email?: string }[];
+  schemas?: { [key: string]: JsonValue }[];
+  entrypoint?: boolean;
+  custom?: { [key: string]: JsonValue };
+  location: Location;
 }
 
 export interface Comment {
@@ -191,6 +215,8 @@ export interface Module {
    * importing `rego.v1` is 1: it must follow v1's syntax rules (OPA's RegoV0CompatV1).
    */
   regoVersion?: RegoVersion;
+  /** METADATA blocks above the `package` statement (scope `package` or `subpackages`). */
+  annotations?: Annotations[];
 }
 
 /** OPA's Rego versions as this toolchain names them: 0 (OPA < 1.0 syntax) or 1. */

@@ -20,6 +20,7 @@ import {
 import { refToString, termToString, valueName } from './format';
 import { KEYWORDS } from './lexer';
 import { type RuleMeta, type RuleMetaStore, trueExpr } from './rule-meta';
+import { type AnnotationBlock, isAnnotationScope, parseAnnotationBlocks, validateAttachment } from './annotations';
 
 /** A parse error before it becomes a RegoError (errors are cheap until the parse has failed). */
 export interface ParseProblem {
@@ -69,18 +70,24 @@ export function assembleModule(
     ...(regoVersion === 0 ? { regoVersion } : {}),
   };
   const rules = rulesFromStatements(meta);
+  const nodes: AnnotationTarget[] = pkg ? [{ row: pkg.location.row, kind: 'package' }] : [];
   for (const st of stmts.slice(1)) {
     switch (st.kind) {
       case 'import':
         mod.imports.push(st.imp);
+        nodes.push({ row: st.imp.location.row, kind: 'import' });
         break;
       case 'rule':
         mod.rules.push(st.rule);
+        nodes.push({ row: st.rule.location.row, kind: 'rule', rule: st.rule });
         break;
       case 'body': {
         const r = rules.ruleFromBody(st.body);
         if (typeof r === 'string') problems.push({ message: r, loc: st.body[0].location });
-        else mod.rules.push(r);
+        else {
+          mod.rules.push(r);
+          nodes.push({ row: r.location.row, kind: 'rule', rule: r });
+        }
         break;
       }
       case 'package':
@@ -88,12 +95,42 @@ export function assembleModule(
         break;
     }
   }
+  problems.push(...attachAnnotations(mod, comments, nodes));
   if (regoVersion === 1) {
     for (const rule of mod.rules) {
       for (let r: Rule | undefined = rule; r; r = r.else) problems.push(...rules.checkRegoV1(r));
     }
   }
   return problems.length > 0 ? { module: null, problems } : { module: mod, problems };
+}
+
+type AnnotationTarget = { row: number; kind: 'package' | 'import' } | { row: number; kind: 'rule'; rule: Rule };
+
+/**
+ * OPA's attachAnnotationsNodes: each METADATA block applies to the first statement on a
+ * later row; without a `scope` it is `rule` (`document` with `entrypoint: true`) above a
+ * rule and `package` above the package.
+ */
+function attachAnnotations(mod: Module, comments: Comment[], nodes: readonly AnnotationTarget[]): ParseProblem[] {
+  const { blocks, problems } = parseAnnotationBlocks(comments);
+  for (const b of blocks as AnnotationBlock[]) {
+    const a = b.annotations;
+    const node = nodes.find((n) => n.row > a.location.row) ?? null;
+    let scope = a.scope;
+    if (scope === '' && node) {
+      if (node.kind === 'rule') scope = a.entrypoint ? 'document' : 'rule';
+      else scope = node.kind;
+    }
+    const found = validateAttachment(scope, a.entrypoint === true, node ? node.kind : null, a.location);
+    if (found.length > 0 || !isAnnotationScope(scope) || !node) {
+      problems.push(...found.map((p) => ({ message: p.message, loc: p.loc })));
+      continue;
+    }
+    const annotations = { ...a, scope };
+    if (node.kind === 'rule') node.rule.annotations = [...(node.rule.annotations ?? []), annotations];
+    else mod.annotations = [...(mod.annotations ?? []), annotations];
+  }
+  return problems.map((p) => ({ message: p.message, loc: p.loc }));
 }
 
 function rulesFromStatements(meta: RuleMetaStore): {
