@@ -214,6 +214,9 @@ describe('keywords and imports in v0', () => {
       't.rego:5:1: rego_parse_error: `if` keyword is required before rule body',
     ]);
     expect(evalRego([{ file: 't.rego', text: 'package t\n\nimport rego.v1\n\np if { 1 in [1] }\n', regoVersion: 0 }], 't/p')).toBe(true);
+    expect(errors([{ file: 't.rego', text: 'package t\n\nimport rego.v1 as r\n\np if { true }\n', regoVersion: 0 }])).toEqual([
+      't.rego:3:8: rego_parse_error: `rego` imports cannot be aliased',
+    ]);
   });
 
   test('v1 (the default) keeps OPA\'s v1 errors for v0 syntax', () => {

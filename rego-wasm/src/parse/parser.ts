@@ -417,6 +417,9 @@ export class Parser {
     if (root === 'rego') {
       if (ref.length !== 2 || str(1) !== 'v1') {
         this.error(imp.path.location, `invalid import \`${refToString(ref)}\`, must be \`rego.v1\``);
+      } else if (this.regoVersion === 0 && imp.alias) {
+        // in v1 the import is a no-op (OPA returns before this check)
+        this.error(imp.path.location, '`rego` imports cannot be aliased');
       } else {
         this.importsRegoV1 = true;
         FUTURE_KEYWORDS.forEach((kw) => this.futureKeywords.add(kw));
