@@ -5,11 +5,12 @@
  * `entrypoint: true` annotations `opa build` turns into entrypoints.
  */
 import type { Annotations, Body, Expr, JsonValue, Module, Ref, Rule, Term } from '../parse/ast';
-import { booleanTerm, isCallExpr, operatorTerm, stringTerm, term } from '../parse/ast';
+import { booleanTerm, isCallExpr, operatorTerm, stringTerm, term, varTerm } from '../parse/ast';
 import type { Diagnostics } from './diagnostics';
 import { fullRuleRef } from './rule-tree';
 import { forEachExprDeep } from './checks';
-import { groundPrefix, refString } from './terms';
+import { eqExpr, groundPrefix, refString } from './terms';
+import type { LocalVarGenerator } from './vargen';
 
 /** One chain entry: the annotated node's path (without `data`) and its annotations, if any. */
 export interface AnnotationsRef {
@@ -156,30 +157,48 @@ function callName(e: Expr): string | undefined {
 }
 
 /**
- * RewriteRegoMetadataCalls, after RewriteExprTerms: `rego.metadata.chain(out)` becomes
- * `out = <the rule's chain>`, `rego.metadata.rule(out)` `out = <its closest rule-scope
- * annotations, or {}>` (both constants, as OPA computes them at compile time).
+ * RewriteRegoMetadataCalls, after RewriteExprTerms, as OPA does it: the rule's body starts
+ * with `__localN__ = <the rule's chain>` (and/or `= <its closest rule-scope annotations, or
+ * {}>`), constants computed at compile time; each `rego.metadata.chain(out)` becomes
+ * `out = __localN__`, a bare call just `__localN__`.
  */
-export function rewriteRegoMetadataCalls(set: AnnotationSet, m: Module, rule: Rule, diag: Diagnostics): void {
-  const rewrite = (body: Body): void =>
-    forEachExprDeep(body, (e) => {
-      const name = callName(e);
-      if (name !== CHAIN && name !== RULE) return;
-      const terms = e.terms as Term[];
-      if (terms.length > 2) {
-        diag.type(`${name}: arity mismatch`, e.location);
-        return;
-      }
-      const loc = e.location;
-      let value: Term;
-      if (name === CHAIN) value = chainTerm(set.chain(m, rule), loc);
-      else {
-        const own = set.ruleScope(rule)[0];
-        value = own ? jsonTerm(annotationsObject(own), loc) : term({ type: 'object', value: [] }, loc);
-      }
-      e.terms = terms.length === 2 ? [operatorTerm('eq', loc), terms[1]!, value] : booleanTerm(true, loc);
-    });
-  rewrite(rule.body);
+export function rewriteRegoMetadataCalls(set: AnnotationSet, m: Module, rule: Rule, gen: LocalVarGenerator, diag: Diagnostics): void {
+  let firstChain: Expr | undefined;
+  let firstRule: Expr | undefined;
+  forEachExprDeep(rule.body, (e) => {
+    const name = callName(e);
+    if (name === CHAIN && !firstChain) firstChain = e;
+    if (name === RULE && !firstRule) firstRule = e;
+  });
+  if (!firstChain && !firstRule) return;
+  const inject: Expr[] = [];
+  let chainVar: Term | undefined;
+  let ruleVar: Term | undefined;
+  if (firstChain) {
+    const loc = firstChain.location;
+    chainVar = varTerm(gen.generate(), loc);
+    inject.push(eqExpr(chainVar, chainTerm(set.chain(m, rule), loc), loc));
+  }
+  if (firstRule) {
+    const loc = firstRule.location;
+    const own = set.ruleScope(rule)[0];
+    ruleVar = varTerm(gen.generate(), loc);
+    inject.push(eqExpr(ruleVar, own ? jsonTerm(annotationsObject(own), loc) : term({ type: 'object', value: [] }, loc), loc));
+  }
+  rule.body = [...inject, ...rule.body];
+  rule.body.forEach((e, i) => (e.index = i));
+  forEachExprDeep(rule.body, (e) => {
+    const name = callName(e);
+    const v = name === CHAIN ? chainVar : name === RULE ? ruleVar : undefined;
+    if (!v) return;
+    const terms = e.terms as Term[];
+    if (terms.length > 2) {
+      diag.type(`${name}: arity mismatch`, e.location);
+      return;
+    }
+    e.terms = terms.length === 2 ? [operatorTerm('eq', e.location), terms[1]!, { ...v, location: e.location }] : { ...v, location: e.location };
+    e.generated = true;
+  });
 }
 
 /**

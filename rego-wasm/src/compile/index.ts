@@ -225,7 +225,7 @@ class ModuleCompiler {
     this.stage(() => this.eachRule((r) => new ExprTermRewriter(this.gen).rule(r)));
     this.stage(() => {
       const set = new AnnotationSet(this.modules, this.diag);
-      this.eachRule((r, m) => rewriteRegoMetadataCalls(set, m, r, this.diag));
+      this.eachRule((r, m) => rewriteRegoMetadataCalls(set, m, r, this.gen, this.diag));
     });
     this.stage(() => this.eachRule((r) => rewriteComprehensionTermsInRule(r, this.gen)));
     this.stage(() => this.eachRule((r) => rewriteRefsInHead(r, this.gen)));
