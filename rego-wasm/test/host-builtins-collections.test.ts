@@ -34,6 +34,9 @@ describe('json.patch', () => {
     ['leading zeros are not array indices', ['a', 'b'], [{ op: 'test', path: '/01', value: 'b' }], undefined],
     ['unknown op is undefined', { foo: 1 }, [{ op: 'spam', path: '/foo', value: 1 }], undefined],
     ['missing value is undefined', [1], [{ op: 'add', path: '/-' }], undefined],
+    ['remove then add of the root (OPA edit tree)', { a: 1 }, [{ op: 'remove', path: '' }, { op: 'add', path: '', value: { b: 2 } }], { b: 2 }],
+    ['a removed root stays undefined', { a: 1 }, [{ op: 'remove', path: '' }], undefined],
+    ['nothing below a removed root', { a: 1 }, [{ op: 'remove', path: '' }, { op: 'add', path: '/a', value: 1 }], undefined],
   ])('%s', (_n, doc, ops, want) => expect(call('json.patch', doc, ops)).toEqual(want));
 
   test('does not modify its input', () => {

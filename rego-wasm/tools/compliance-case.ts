@@ -60,8 +60,6 @@ export const EXEMPT_CATEGORIES: ReadonlyMap<string, string> = new Map([
   ['cryptoparsersaprivatekeys', 'RSA key parsing is out of scope'],
   ['netlookupipaddr', 'net.lookup_ip_addr needs DNS'],
   ['regoparsemodule', 'rego.parse_module is out of scope'],
-  ['regometadatachain', 'rego.metadata.* is out of scope'],
-  ['regometadatarule', 'rego.metadata.* is out of scope'],
 ]);
 
 export function categoryOf(c: ComplianceCase): string {

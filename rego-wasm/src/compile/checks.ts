@@ -91,8 +91,9 @@ export function checkVoidCalls(b: Body, builtins: BuiltinTable, diag: Diagnostic
 
 /** Calls the compiler cannot lower faithfully: a loud error instead of a different result. */
 const UNSUPPORTED_CALLS: ReadonlyMap<string, string> = new Map([
-  ['rego.metadata.chain', 'METADATA annotations are not parsed'],
-  ['rego.metadata.rule', 'METADATA annotations are not parsed'],
+  // rules have theirs replaced by constants (annotations.ts); a query has no annotations
+  ['rego.metadata.chain', 'only rules have METADATA annotations'],
+  ['rego.metadata.rule', 'only rules have METADATA annotations'],
 ]);
 
 /** CheckUndefinedFuncs + builtin/function arity. */

@@ -5,12 +5,15 @@
 import type { Body, Module, Ref, Rule, Term } from '../parse/ast';
 import { isTermExpr } from '../parse/ast';
 import { parseModules, parseQuery } from '../parse';
+import type { ModuleSourceText } from '../parse';
 import { BUILTINS } from '../builtins/signatures';
+import { DEPRECATED_BUILTINS } from '../builtins/deprecated';
 import type { BuiltinTable } from '../builtins/signatures';
 import { Diagnostics } from './diagnostics';
 import { LocalVarGenerator } from './vargen';
 import { checkDuplicateImports, checkKeywordOverrides, resolveModuleRefs } from './resolve-refs';
-import { buildCompiledRules, checkRuleConflicts } from './rule-tree';
+import { buildCompiledRules, checkPathConflicts, checkRuleConflicts } from './rule-tree';
+import type { BaseDocument } from './rule-tree';
 import { DeclaredVarStack, LocalVarRewriter, replaceVarsInBody } from './local-vars';
 import {
   DynamicTermRewriter,
@@ -32,6 +35,7 @@ import {
 import { arityOf, checkFunctionRefs, checkRecursion, checkUndefinedFuncs, checkVoidCalls, rewriteWithValues } from './checks';
 import type { Callables } from './checks';
 import { reorderBodyForSafety, UnsafeVars } from './safety';
+import { AnnotationSet, rewriteRegoMetadataCalls } from './annotations';
 import { checkBuiltinArgTypes } from './type-check';
 import type { ArityFn } from './safety';
 import { SAFETY_PARAMS, VarCollector, bodyVars, containsRefsOrClosures, deepClone, forEachRule, groundPrefix, refString, rootName, termVars } from './terms';
@@ -39,11 +43,15 @@ import type { CompiledPolicy, CompiledQuery, CompiledRule, CompileOptions } from
 import { isGeneratedVar } from './types';
 
 export type { CompiledPolicy, CompiledQuery, CompiledRule, CompileOptions, RuleKind } from './types';
+export type { BaseDocument } from './rule-tree';
+export { annotatedEntrypoints } from './annotations';
+export type { AnnotationsRef } from './annotations';
 export { isGeneratedVar, GENERATED_VAR_PREFIX } from './types';
 
 const RESERVED = new Set(['input', 'data']);
 
-export type ModuleSource = { file: string; text: string };
+/** A module's source; `regoVersion` (0 or 1) overrides `CompileOptions.regoVersion` for it. */
+export type ModuleSource = ModuleSourceText;
 
 function isSourceList(x: readonly ModuleSource[] | readonly Module[]): x is readonly ModuleSource[] {
   return x.length > 0 && typeof (x[0] as ModuleSource).text === 'string';
@@ -142,17 +150,25 @@ class ModuleCompiler {
   callables!: Callables;
   arity!: ArityFn;
 
+  readonly builtins: BuiltinTable;
+
   constructor(
     readonly modules: Module[],
-    readonly builtins: BuiltinTable,
+    readonly v1Builtins: BuiltinTable,
     readonly printEnabled: boolean = true,
+    readonly baseData?: BaseDocument,
   ) {
     this.gen = new LocalVarGenerator(allVarNames(modules));
+    this.builtins = modules.some((m) => m.regoVersion === 0) ? { ...DEPRECATED_BUILTINS, ...v1Builtins } : v1Builtins;
   }
 
   private stage(f: () => void): void {
     f();
     this.diag.throwIfAny();
+  }
+
+  private v1Modules(): Module[] {
+    return this.modules.filter((m) => m.regoVersion !== 0);
   }
 
   private eachRule(f: (r: Rule, m: Module) => void): void {
@@ -161,8 +177,9 @@ class ModuleCompiler {
 
   run(): CompiledPolicy {
     this.stage(() => this.eachRule((r) => lowerTemplateStringsInRule(r, this.gen)));
-    this.stage(() => this.modules.forEach((m) => checkKeywordOverrides(m, this.diag)));
-    this.stage(() => this.modules.forEach((m) => checkDuplicateImports(m, this.diag)));
+    // OPA runs these for v1 modules (and v0 modules importing rego.v1) only.
+    this.stage(() => this.v1Modules().forEach((m) => checkKeywordOverrides(m, this.diag)));
+    this.stage(() => this.v1Modules().forEach((m) => checkDuplicateImports(m, this.diag)));
     this.stage(() => resolveModuleRefs(this.modules, this.diag));
     this.stage(() => this.eachRule((r) => rewriteRuleHeadRefs(r, this.gen)));
     this.stage(() => {
@@ -175,6 +192,7 @@ class ModuleCompiler {
       this.callables = { builtins: this.builtins, rulesByName };
       this.arity = (name) => arityOf(this.callables, name);
       checkRuleConflicts(this.modules, this.rules, this.diag);
+      if (this.baseData !== undefined) checkPathConflicts(this.rules, this.baseData, this.diag);
     });
     this.stage(() => {
       const isConstant = constantRefTest(this.rules);
@@ -205,12 +223,18 @@ class ModuleCompiler {
       }),
     );
     this.stage(() => this.eachRule((r) => new ExprTermRewriter(this.gen).rule(r)));
+    this.stage(() => {
+      const set = new AnnotationSet(this.modules, this.diag);
+      this.eachRule((r, m) => rewriteRegoMetadataCalls(set, m, r, this.gen, this.diag));
+    });
     this.stage(() => this.eachRule((r) => rewriteComprehensionTermsInRule(r, this.gen)));
     this.stage(() => this.eachRule((r) => rewriteRefsInHead(r, this.gen)));
     this.stage(() => this.eachRule((r) => (r.body = rewriteWithValues(r.body, this.callables, this.gen, this.diag))));
+    // Deprecated builtins exist for v0 modules only (OPA 1.x's v1 capabilities lack them).
+    const v1Callables: Callables = { ...this.callables, builtins: this.v1Builtins };
     this.stage(() =>
-      this.eachRule((r) => {
-        checkUndefinedFuncs(r.body, this.callables, this.diag);
+      this.eachRule((r, m) => {
+        checkUndefinedFuncs(r.body, m.regoVersion === 0 ? this.callables : v1Callables, this.diag);
         const h = r.head;
         checkFunctionRefs(r.body, this.callables, this.diag, [...h.reference.slice(1), ...(h.key ? [h.key] : []), ...(h.value ? [h.value] : [])]);
       }),
@@ -274,9 +298,9 @@ class ModuleCompiler {
  * `RegoError`) on any parse, compile, safety, type or recursion error.
  */
 export function compileModules(input: readonly ModuleSource[] | readonly Module[], opts: CompileOptions = {}): CompiledPolicy {
-  const modules: Module[] = isSourceList(input) ? parseModules(input) : deepClone(input as Module[]);
+  const modules: Module[] = isSourceList(input) ? parseModules(input, { regoVersion: opts.regoVersion }) : deepClone(input as Module[]);
   const builtins: BuiltinTable = opts.extraBuiltins ? { ...BUILTINS, ...opts.extraBuiltins } : BUILTINS;
-  return new ModuleCompiler(modules, builtins, opts.enablePrintStatements ?? true).run();
+  return new ModuleCompiler(modules, builtins, opts.enablePrintStatements ?? true, opts.baseData).run();
 }
 
 function policyCallables(policy: CompiledPolicy): Callables {

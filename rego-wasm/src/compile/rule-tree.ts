@@ -6,7 +6,7 @@
 import type { Module, Ref, Rule, Term } from '../parse/ast';
 import type { Diagnostics } from './diagnostics';
 import type { CompiledRule, RuleKind } from './types';
-import { groundPrefix, isGroundTerm, refString, termKey } from './terms';
+import { groundPrefix, isGroundTerm, refString, termKey, valueKey } from './terms';
 
 export function ruleKind(rule: Rule): RuleKind {
   if (rule.head.args && rule.head.args.length > 0) return 'function';
@@ -144,4 +144,47 @@ export function checkRuleConflicts(modules: Module[], rules: CompiledRule[], dia
       diag.compile('else keyword cannot be used on rules with variables in head', r.rule.location);
     }
   }
+}
+
+/** A JSON document as OPA's store holds it (the base documents under `data`). */
+export type BaseDocument = null | boolean | number | string | BaseDocument[] | { [key: string]: BaseDocument };
+
+function isDocObject(v: BaseDocument | undefined): v is { [key: string]: BaseDocument } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * OPA's storage.NonEmpty: a path is taken when base data holds a value at it, or when a
+ * prefix of it holds a value that is not an object.
+ */
+function baseDataTakes(data: BaseDocument, path: readonly string[]): boolean {
+  let node: BaseDocument | undefined = data;
+  for (const seg of path) {
+    if (!isDocObject(node)) return true;
+    if (!Object.prototype.hasOwnProperty.call(node, seg)) return false;
+    node = node[seg];
+  }
+  return true;
+}
+
+/**
+ * OPA's CheckPathConflicts: a rule may not define a path that base data already holds
+ * (`conflicting rule for data path a/b found`, at the first rule of that path). Only
+ * string-keyed paths can conflict; a subtree stops at its first conflict.
+ */
+export function checkPathConflicts(rules: CompiledRule[], data: BaseDocument, diag: Diagnostics): void {
+  if (!isDocObject(data)) return;
+  const root = buildRuleTree(rules).children.get(valueKey({ type: 'var', value: 'data' }));
+  if (!root) return;
+  const visit = (node: TreeNode, path: string[]): void => {
+    const k = node.key?.value;
+    if (!k || k.type !== 'string') return;
+    const here = [...path, k.value];
+    if (node.rules.length > 0 && baseDataTakes(data, here)) {
+      diag.compile(`conflicting rule for data path ${here.join('/')} found`, node.rules[0]!.rule.location);
+      return;
+    }
+    for (const c of node.children.values()) visit(c, here);
+  };
+  for (const c of root.children.values()) visit(c, []);
 }

@@ -16,8 +16,9 @@
  *  - `==` became `=` where OPA's RewriteEquals does so.
  * Generated expressions have `generated: true`.
  */
-import type { Body, Module, Ref, Rule, Term } from '../parse/ast';
+import type { Body, Module, Ref, RegoVersion, Rule, Term } from '../parse/ast';
 import type { BuiltinTable } from '../builtins/signatures';
+import type { BaseDocument } from './rule-tree';
 
 /** OPA's RuleKind plus functions: `p := v` / `p.q[x] := v` (single), `p contains x` (multi). */
 export type RuleKind = 'single' | 'multi' | 'function';
@@ -72,6 +73,17 @@ export interface CompileOptions {
    * @default true
    */
   enablePrintStatements?: boolean;
+  /**
+   * The base data document (`data.json` of a bundle, rooted at `data`). When given, a rule
+   * whose path base data already holds is a compile error, as in OPA:
+   * `rego_compile_error: conflicting rule for data path a/b found`.
+   */
+  baseData?: BaseDocument;
+  /**
+   * Rego version of modules given as source text: 1 (default) or 0 (`--v0-compatible`).
+   * A source's own `regoVersion` wins (a bundle manifest's `file_rego_versions`).
+   */
+  regoVersion?: RegoVersion;
 }
 
 /** Prefix of compiler-generated vars, as OPA's `__localN__`. */

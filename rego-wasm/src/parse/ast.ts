@@ -171,6 +171,30 @@ export interface Rule {
   else?: Rule;
   default: boolean;
   location: Location;
+  /** METADATA blocks directly above this rule (scope `rule` or `document`), in source order. */
+  annotations?: Annotations[];
+}
+
+/** A JSON value (annotation `custom` data, schema definitions). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export type AnnotationScope = 'rule' | 'document' | 'package' | 'subpackages';
+
+/**
+ * A METADATA block with OPA's keys; absent keys are omitted, as OPA's `toObject` omits empty
+ * ones. `location` is the `# METADATA` line (its `text` is the whole block).
+ */
+export interface Annotations {
+  scope: AnnotationScope;
+  title?: string;
+  description?: string;
+  organizations?: string[];
+  related_resources?: { ref: string; description?: string }[];
+  authors?: { name?: string; email?: string }[];
+  schemas?: { [key: string]: JsonValue }[];
+  entrypoint?: boolean;
+  custom?: { [key: string]: JsonValue };
+  location: Location;
 }
 
 export interface Comment {
@@ -185,7 +209,18 @@ export interface Module {
   comments: Comment[];
   /** File name the module was parsed from (same as every location's file). */
   file: string;
+  /**
+   * The Rego version whose rules the module follows: 1 (the default), or 0 for a module
+   * parsed with `regoVersion: 0` that does not import `rego.v1` (OPA's RegoV0). A v0 module
+   * importing `rego.v1` is 1: it must follow v1's syntax rules (OPA's RegoV0CompatV1).
+   */
+  regoVersion?: RegoVersion;
+  /** METADATA blocks above the `package` statement (scope `package` or `subpackages`). */
+  annotations?: Annotations[];
 }
+
+/** OPA's Rego versions as this toolchain names them: 0 (OPA < 1.0 syntax) or 1. */
+export type RegoVersion = 0 | 1;
 
 // ---------------------------------------------------------------------------------------------
 // Guards and small constructors (no behaviour beyond building plain objects)

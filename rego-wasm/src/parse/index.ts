@@ -3,7 +3,7 @@
  * all with code `rego_parse_error` and a file:row:col location.
  */
 import { RegoError, RegoErrors } from '../errors';
-import type { Body, Module, Term } from './ast';
+import type { Body, Module, RegoVersion, Term } from './ast';
 import { Parser } from './parser';
 
 export * from './ast';
@@ -26,10 +26,25 @@ function guard<T>(file: string, f: () => T): T {
   }
 }
 
-/** Parses one Rego v1 module. */
-export function parseModule(text: string, file = '<module>'): Module {
+export interface ParseOptions {
+  /**
+   * Rego syntax of the module: 1 (OPA 1.x, the default) or 0 (OPA 0.x: rule heads without
+   * `if`/`contains`, future keywords only when imported; `import rego.v1` makes it v1).
+   */
+  regoVersion?: RegoVersion;
+}
+
+/** A module's source text, optionally with its own Rego version (a bundle's `file_rego_versions`). */
+export interface ModuleSourceText {
+  file: string;
+  text: string;
+  regoVersion?: RegoVersion;
+}
+
+/** Parses one Rego module (v1 unless `opts.regoVersion` is 0). */
+export function parseModule(text: string, file = '<module>', opts: ParseOptions = {}): Module {
   return guard(file, () => {
-    const p = new Parser(text, file);
+    const p = new Parser(text, file, opts.regoVersion ?? 1);
     const stmts = p.parseStatements(false);
     if (p.errors.length > 0) fail(p.errors);
     const mod = p.buildModule(stmts);
@@ -38,13 +53,16 @@ export function parseModule(text: string, file = '<module>'): Module {
   });
 }
 
-/** Parses several modules, collecting the errors of all of them. */
-export function parseModules(sources: readonly { file: string; text: string }[]): Module[] {
+/**
+ * Parses several modules, collecting the errors of all of them. A source's own
+ * `regoVersion` wins over `opts.regoVersion`.
+ */
+export function parseModules(sources: readonly ModuleSourceText[], opts: ParseOptions = {}): Module[] {
   const modules: Module[] = [];
   const errors: RegoError[] = [];
   for (const src of sources) {
     try {
-      modules.push(parseModule(src.text, src.file));
+      modules.push(parseModule(src.text, src.file, { regoVersion: src.regoVersion ?? opts.regoVersion }));
     } catch (e) {
       if (e instanceof RegoErrors) errors.push(...e.errors);
       else if (e instanceof RegoError) errors.push(e);

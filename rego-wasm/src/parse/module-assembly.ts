@@ -11,6 +11,7 @@ import {
   type Location,
   type Module,
   type Package,
+  type RegoVersion,
   type Rule,
   type Term,
   booleanTerm,
@@ -19,6 +20,7 @@ import {
 import { refToString, termToString, valueName } from './format';
 import { KEYWORDS } from './lexer';
 import { type RuleMeta, type RuleMetaStore, trueExpr } from './rule-meta';
+import { type AnnotationBlock, isAnnotationScope, parseAnnotationBlocks, validateAttachment } from './annotations';
 
 /** A parse error before it becomes a RegoError (errors are cheap until the parse has failed). */
 export interface ParseProblem {
@@ -51,6 +53,7 @@ export function assembleModule(
   stmts: readonly Statement[],
   comments: Comment[],
   meta: RuleMetaStore,
+  regoVersion: RegoVersion = 1,
 ): { module: Module | null; problems: ParseProblem[] } {
   const problems: ParseProblem[] = [];
   if (stmts.length === 0) return { module: null, problems: [{ message: 'empty module', loc: { file, row: 1, col: 1 } }] };
@@ -64,20 +67,27 @@ export function assembleModule(
     rules: [],
     comments,
     file,
+    ...(regoVersion === 0 ? { regoVersion } : {}),
   };
   const rules = rulesFromStatements(meta);
+  const nodes: AnnotationTarget[] = pkg ? [{ row: pkg.location.row, kind: 'package' }] : [];
   for (const st of stmts.slice(1)) {
     switch (st.kind) {
       case 'import':
         mod.imports.push(st.imp);
+        nodes.push({ row: st.imp.location.row, kind: 'import' });
         break;
       case 'rule':
         mod.rules.push(st.rule);
+        nodes.push({ row: st.rule.location.row, kind: 'rule', rule: st.rule });
         break;
       case 'body': {
         const r = rules.ruleFromBody(st.body);
         if (typeof r === 'string') problems.push({ message: r, loc: st.body[0].location });
-        else mod.rules.push(r);
+        else {
+          mod.rules.push(r);
+          nodes.push({ row: r.location.row, kind: 'rule', rule: r });
+        }
         break;
       }
       case 'package':
@@ -85,10 +95,42 @@ export function assembleModule(
         break;
     }
   }
-  for (const rule of mod.rules) {
-    for (let r: Rule | undefined = rule; r; r = r.else) problems.push(...rules.checkRegoV1(r));
+  problems.push(...attachAnnotations(mod, comments, nodes));
+  if (regoVersion === 1) {
+    for (const rule of mod.rules) {
+      for (let r: Rule | undefined = rule; r; r = r.else) problems.push(...rules.checkRegoV1(r));
+    }
   }
   return problems.length > 0 ? { module: null, problems } : { module: mod, problems };
+}
+
+type AnnotationTarget = { row: number; kind: 'package' | 'import' } | { row: number; kind: 'rule'; rule: Rule };
+
+/**
+ * OPA's attachAnnotationsNodes: each METADATA block applies to the first statement on a
+ * later row; without a `scope` it is `rule` (`document` with `entrypoint: true`) above a
+ * rule and `package` above the package.
+ */
+function attachAnnotations(mod: Module, comments: Comment[], nodes: readonly AnnotationTarget[]): ParseProblem[] {
+  const { blocks, problems } = parseAnnotationBlocks(comments);
+  for (const b of blocks as AnnotationBlock[]) {
+    const a = b.annotations;
+    const node = nodes.find((n) => n.row > a.location.row) ?? null;
+    let scope = a.scope;
+    if (scope === '' && node) {
+      if (node.kind === 'rule') scope = a.entrypoint ? 'document' : 'rule';
+      else scope = node.kind;
+    }
+    const found = validateAttachment(scope, a.entrypoint === true, node ? node.kind : null, a.location);
+    if (found.length > 0 || !isAnnotationScope(scope) || !node) {
+      problems.push(...found.map((p) => ({ message: p.message, loc: p.loc })));
+      continue;
+    }
+    const annotations = { ...a, scope };
+    if (node.kind === 'rule') node.rule.annotations = [...(node.rule.annotations ?? []), annotations];
+    else mod.annotations = [...(mod.annotations ?? []), annotations];
+  }
+  return problems.map((p) => ({ message: p.message, loc: p.loc }));
 }
 
 function rulesFromStatements(meta: RuleMetaStore): {

@@ -16,6 +16,7 @@ import {
   type Location,
   type Module,
   type Package,
+  type RegoVersion,
   type Rule,
   type SomeDecl,
   type Term,
@@ -52,6 +53,7 @@ const ROOT_DOCUMENTS = new Set(['data', 'input']);
 const MEMBER = 'internal.member_2';
 const MEMBER_WITH_KEY = 'internal.member_3';
 const FUTURE_KEYWORDS = ['contains', 'every', 'if', 'in'];
+const FUTURE_KEYWORD_SET: ReadonlySet<string> = new Set(FUTURE_KEYWORDS);
 const MAX_DECIMAL_EXPONENT = 30103; // ≈ OPA's limit of a binary exponent of 1e5
 
 function cloneDeep<T>(x: T): T {
@@ -64,11 +66,21 @@ export class Parser {
   private s: State;
   private readonly cache = new Map<number, { term: Term | null; post: State; newErrors: readonly ParseProblem[] }>();
   private readonly meta = new RuleMetaStore();
+  /**
+   * Future keywords the scanner knows (OPA's scanner keywords): all four in v1; in v0 only
+   * those imported so far (`import future.keywords[.kw]`, `import rego.v1`), so that `if`,
+   * `in`, `every` and `contains` are plain identifiers until imported, as in OPA v0.
+   */
+  private readonly futureKeywords: Set<string>;
+  /** `import rego.v1` seen (a v0 module that must follow v1's rules). */
+  private importsRegoV1 = false;
 
   constructor(
     private readonly src: string,
     private readonly file: string,
+    private readonly regoVersion: RegoVersion = 1,
   ) {
+    this.futureKeywords = new Set(regoVersion === 1 ? FUTURE_KEYWORDS : []);
     const lexed = tokenize(src, file);
     this.toks = lexed.tokens;
     this.comments = lexed.comments;
@@ -91,7 +103,14 @@ export class Parser {
   private k(): Kind {
     if (this.s.wsPending) return 'whitespace';
     if (this.s.identPos === this.s.pos) return 'ident';
-    return this.tok.kind;
+    const kind = this.tok.kind;
+    if (this.regoVersion === 0 && FUTURE_KEYWORD_SET.has(kind) && !this.futureKeywords.has(kind)) return 'ident';
+    return kind;
+  }
+
+  /** Whether `name` is a keyword for this module at this point (OPA's scanner IsKeyword). */
+  private isKeyword(name: string): boolean {
+    return KEYWORDS.has(name) && (!FUTURE_KEYWORD_SET.has(name) || this.futureKeywords.has(name));
   }
 
   private loc(t: Token = this.tok): Location {
@@ -174,7 +193,7 @@ export class Parser {
       return;
     }
     const name = k === 'ident' ? 'identifier' : k === 'template' ? 'template-string-part' : k;
-    const type = KEYWORDS.has(k) ? 'keyword' : 'token';
+    const type = this.isKeyword(k) ? 'keyword' : 'token';
     this.error(this.loc(), note ? `unexpected ${name} ${type}: ${note}` : `unexpected ${name} ${type}`);
   }
 
@@ -183,7 +202,7 @@ export class Parser {
   }
 
   private isAllowedRefKeyword(k: Kind): boolean {
-    return KEYWORDS.has(k);
+    return this.isKeyword(k);
   }
 
   /** Kind of the token after the current one (whitespace included), without consuming anything. */
@@ -378,7 +397,7 @@ export class Parser {
     }
     const last = ref[ref.length - 1];
     const lastName = last.value.type === 'var' || last.value.type === 'string' ? last.value.value : '';
-    if ((ref.length === 1 || root !== 'future') && KEYWORDS.has(lastName)) {
+    if ((ref.length === 1 || root !== 'future') && this.isKeyword(lastName)) {
       this.hint('import a different path or use an alias');
       this.error(last.location, `unexpected import path, must not end with a keyword, got: ${lastName}`);
     }
@@ -398,6 +417,12 @@ export class Parser {
     if (root === 'rego') {
       if (ref.length !== 2 || str(1) !== 'v1') {
         this.error(imp.path.location, `invalid import \`${refToString(ref)}\`, must be \`rego.v1\``);
+      } else if (this.regoVersion === 0 && imp.alias) {
+        // in v1 the import is a no-op (OPA returns before this check)
+        this.error(imp.path.location, '`rego` imports cannot be aliased');
+      } else {
+        this.importsRegoV1 = true;
+        FUTURE_KEYWORDS.forEach((kw) => this.futureKeywords.add(kw));
       }
     } else if (root === 'future') {
       if (ref.length === 1 || str(1) !== 'keywords') {
@@ -410,10 +435,10 @@ export class Parser {
           this.error(imp.path.location, 'invalid import, must be `future.keywords.x`, e.g. `import future.keywords.in`');
         } else if (!FUTURE_KEYWORDS.includes(kw)) {
           this.error(imp.path.location, `unexpected keyword, must be one of [${FUTURE_KEYWORDS.join(' ')}]`);
-        }
+        } else this.futureKeywords.add(kw);
       } else if (ref.length > 3) {
         this.error(imp.path.location, 'invalid import, must be `future.keywords.x`, e.g. `import future.keywords.in`');
-      }
+      } else FUTURE_KEYWORDS.forEach((kw) => this.futureKeywords.add(kw));
     }
   }
 
@@ -1573,7 +1598,8 @@ export class Parser {
   // -------------------------------------------------------------------------------------------
 
   buildModule(stmts: Statement[]): Module | null {
-    const { module, problems } = assembleModule(this.file, stmts, this.comments, this.meta);
+    const version: RegoVersion = this.regoVersion === 1 || this.importsRegoV1 ? 1 : 0;
+    const { module, problems } = assembleModule(this.file, stmts, this.comments, this.meta, version);
     if (problems.length > 0) this.s.errors = [...this.s.errors, ...problems];
     return module;
   }

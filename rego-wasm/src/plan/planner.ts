@@ -239,13 +239,13 @@ export class Planner {
 
     const lresult = this.newLocal();
     const lnext = this.lnext;
-    let defaultRule: PRule | null = null;
+    const defaults: PRule[] = [];
     let ruleLoc: Loc | null = null;
 
     rules.forEach((first, i) => {
       if (i === 0) ruleLoc = this.loc;
       if (first.isDefault) {
-        defaultRule = first;
+        defaults.push(first);
         return;
       }
       let blocks: Block[];
@@ -320,7 +320,27 @@ export class Planner {
       }
     });
 
-    const dflt = defaultRule as PRule | null;
+    if (buildObject) {
+      // Defaults below a non-string key (`default r[true] := 1`) each fill their own key of
+      // the object when no other rule defined it; siblings do not shadow each other.
+      for (const d of defaults) {
+        this.loc = d.headLoc;
+        const b: Block = { stmts: [] };
+        fn.blocks.push(b);
+        this.curr = b;
+        this.vars = frame();
+        this.planNestedObjects(fn.return, d.ref.slice(pieces, d.ref.length - 1), (obj) => {
+          this.planTerm(d.ref[d.ref.length - 1]!, () => {
+            const key = this.ltarget;
+            this.emit('NotStmt', { block: this.blockWith('DotStmt', { source: local(obj), key, target: this.newLocal() }) });
+            this.planTerm(d.value ?? term({ t: 'boolean', v: true }), () => {
+              this.emit('ObjectInsertOnceStmt', { object: obj, key, value: this.ltarget });
+            });
+          });
+        });
+      }
+    }
+    const dflt = buildObject ? null : (defaults[defaults.length - 1] ?? null);
     if (dflt !== null) {
       this.loc = dflt.headLoc;
       const b = this.blockWith('IsUndefinedStmt', { source: fn.return });
@@ -1115,7 +1135,14 @@ export class Planner {
       // e.g. [1, 2][i] or {"a": 1}[k]: evaluate the collection, then walk the rest of the ref.
       if (head.t === 'ref' || head.t === 'call') this.fail('illegal ref: non-var head', loc ?? this.loc);
       this.planTerm(ref[0]!, () => {
-        if (this.ltarget.type !== 'local') this.fail('illegal ref: scalar head', loc ?? this.loc);
+        // A scalar head (`some x in false`, `"abc"[i]`) is a constant operand: put it in a local,
+        // so that selecting from it is undefined at run time for every scalar alike, as in
+        // OPA, whose type checker accepts any domain (null, booleans, numbers and strings).
+        if (this.ltarget.type !== 'local') {
+          const l = this.newLocal();
+          this.emit('AssignVarStmt', { source: this.ltarget, target: l });
+          this.ltarget = local(l);
+        }
         this.planRefRec(ref, 1, iter);
       });
       return;

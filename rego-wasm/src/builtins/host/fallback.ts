@@ -80,7 +80,9 @@ const substring: HostBuiltin = (s, o, l) => {
 
 const indexof: HostBuiltin = (s, sub) => {
   const x = str('indexof', s, 1);
-  const i = x.indexOf(str('indexof', sub, 2));
+  const search = str('indexof', sub, 2);
+  if (search === '') throw new BuiltinEvalError('indexof', 'empty search character');
+  const i = x.indexOf(search);
   return i < 0 ? -1 : runes(x.slice(0, i)).length;
 };
 
@@ -262,20 +264,26 @@ function pathTree(builtin: string, paths: JsonValue | undefined): PathTree {
   const root: PathTree = {};
   for (const p of paths) {
     let segs: string[];
+    // A non-string segment matches nothing here: host objects have string keys only, and
+    // OPA addresses array elements by their index text ("1"), never by the number 1.
+    let matchesNothing = false;
     if (typeof p === 'string') segs = p === '' ? [] : p.replace(/^\/+/, '').split('/').map((x) => x.replaceAll('~1', '/').replaceAll('~0', '~'));
-    else if (Array.isArray(p)) segs = p.map((x) => keyOf(x));
-    else throw new BuiltinEvalError(builtin, 'paths must be strings or arrays of path segments');
+    else if (Array.isArray(p)) {
+      const firstNonString = p.findIndex((x) => typeof x !== 'string');
+      matchesNothing = firstNonString >= 0;
+      segs = (matchesNothing ? p.slice(0, firstNonString) : p) as string[];
+    } else throw new BuiltinEvalError(builtin, 'paths must be strings or arrays of path segments');
     if (segs.length === 0) continue;
     let node: PathTree = root;
     let done = false;
-    for (let i = 0; i < segs.length - 1 && !done; i++) {
+    for (let i = 0; i < segs.length - (matchesNothing ? 0 : 1) && !done; i++) {
       const k = segs[i] ?? '';
       const child = node[k];
       if (child === undefined) node = node[k] = {};
       else if (child === null) done = true;
       else node = child;
     }
-    if (!done) node[segs[segs.length - 1] ?? ''] = null;
+    if (!done && !matchesNothing) node[segs[segs.length - 1] ?? ''] = null;
   }
   return root;
 }

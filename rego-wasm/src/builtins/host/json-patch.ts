@@ -1,4 +1,8 @@
-/** json.patch (RFC 6902 as OPA implements it with its edit tree): any failing operation makes the result undefined. */
+/**
+ * json.patch (RFC 6902 as OPA implements it with its edit tree): any failing operation makes
+ * the result undefined. Inside a policy the runtime's native json.patch runs instead
+ * (`runtime/assembly/json-patch.ts`, which also addresses set members); here sets are arrays.
+ */
 import { BuiltinEvalError } from './errors';
 import { arr, isObject, jsonEqual } from './operands';
 import type { HostBuiltin, JsonObject, JsonValue } from './types';
@@ -82,7 +86,6 @@ function insertAt(doc: JsonValue, path: Segment[], value: JsonValue): JsonValue 
 }
 
 function deleteAt(doc: JsonValue, path: Segment[]): JsonValue {
-  if (path.length === 0) throw new PatchError('cannot delete the document root');
   const parent = parentOf(doc, path);
   const last = path[path.length - 1] ?? '';
   if (Array.isArray(parent)) parent.splice(arrayIndex(last, parent.length, false), 1);
@@ -99,10 +102,28 @@ function attr(op: JsonObject, name: string): JsonValue {
   return op[name] as JsonValue;
 }
 
+/** The document, or REMOVED after `remove` of the root (OPA's deleted edit-tree root). */
+const REMOVED: unique symbol = Symbol('removed root');
+type Doc = JsonValue | typeof REMOVED;
+
+function present(doc: Doc): JsonValue {
+  if (doc === REMOVED) throw new PatchError('deleted node encountered');
+  return doc;
+}
+
+/** `remove` of `path`: the root can be removed once; an `add`/`replace` at "" puts one back. */
+function removeAt(doc: Doc, path: Segment[]): Doc {
+  return path.length === 0 ? (present(doc), REMOVED) : deleteAt(present(doc), path);
+}
+
+function addAt(doc: Doc, path: Segment[], value: JsonValue): Doc {
+  return path.length === 0 ? value : insertAt(present(doc), path, value);
+}
+
 const patch: HostBuiltin = (target, operations) => {
   const ops = arr(NAME, operations, 2);
   if (target === undefined) return undefined;
-  let doc = clone(target);
+  let doc: Doc = clone(target);
   for (const o of ops) {
     if (!isObject(o)) throw new PatchError('must be an array of JSON-Patch objects');
     const op = attr(o, 'op');
@@ -110,35 +131,35 @@ const patch: HostBuiltin = (target, operations) => {
     const path = parsePath(attr(o, 'path'));
     switch (op) {
       case 'add':
-        doc = insertAt(doc, path, clone(attr(o, 'value')));
+        doc = addAt(doc, path, clone(attr(o, 'value')));
         break;
       case 'remove':
-        doc = deleteAt(doc, path);
+        doc = removeAt(doc, path);
         break;
       case 'replace': {
         const value = clone(attr(o, 'value'));
-        doc = path.length === 0 ? value : insertAt(deleteAt(doc, path), path, value);
+        doc = addAt(removeAt(doc, path), path, value);
         break;
       }
       case 'move': {
         const from = parsePath(attr(o, 'from'));
-        const chunk = clone(getAt(doc, from));
-        doc = insertAt(deleteAt(doc, from), path, chunk);
+        const chunk = clone(getAt(present(doc), from));
+        doc = addAt(removeAt(doc, from), path, chunk);
         break;
       }
       case 'copy': {
         const from = parsePath(attr(o, 'from'));
-        doc = insertAt(doc, path, clone(getAt(doc, from)));
+        doc = addAt(doc, path, clone(getAt(present(doc), from)));
         break;
       }
       case 'test':
-        if (!jsonEqual(getAt(doc, path), attr(o, 'value'))) throw new PatchError('test failed');
+        if (!jsonEqual(getAt(present(doc), path), attr(o, 'value'))) throw new PatchError('test failed');
         break;
       default:
         throw new PatchError(`unrecognized op '${op}'`);
     }
   }
-  return doc;
+  return doc === REMOVED ? undefined : doc;
 };
 
 export const jsonPatchBuiltins: Record<string, HostBuiltin> = { 'json.patch': patch };

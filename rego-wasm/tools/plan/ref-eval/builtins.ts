@@ -91,7 +91,7 @@ const NATIVE: Record<string, Fn> = {
     return cps.slice(s, l < 0 ? undefined : s + l).join('');
   },
   indexof: (a, b) => {
-    if (!str(a) || !str(b)) return undefined;
+    if (!str(a) || !str(b) || b === '') return undefined; // OPA: "empty search character"
     const i = a.indexOf(b);
     return i < 0 ? -1 : [...a.slice(0, i)].length;
   },
