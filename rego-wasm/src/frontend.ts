@@ -4,8 +4,9 @@
  * all enter here.
  */
 import { compileModules, compileQuery, type CompiledPolicy, type CompileOptions } from './compile';
+import { RegoError } from './errors';
 import type { Policy } from './ir/plan';
-import type { Body, Module } from './parse';
+import { parseModules, type Body, type Module } from './parse';
 import { planEntrypoints, planQuery } from './plan';
 
 /** One Rego module: `file` names it in locations and in the plan. */
@@ -21,10 +22,25 @@ function isModuleList(x: readonly (string | RegoSource)[] | readonly Module[]): 
   return x.length > 0 && typeof x[0] === 'object' && 'package' in x[0];
 }
 
+/** Never parse v0 sources as v1 (that could change what a policy means): v0 is refused until the parser supports it. */
+function rejectV0(file: string): never {
+  throw new RegoError('rego_unsupported_error', 'Rego v0 (--v0-compatible, rego_version 0) is not supported yet', { file, row: 1, col: 1 });
+}
+
+/** Parses sources of the given Rego version; throws RegoErrors. */
+export function parseRego(sources: readonly RegoSource[], opts: Pick<CompileOptions, 'regoVersion'> = {}): Module[] {
+  if (opts.regoVersion === 0) rejectV0(sources[0]?.file ?? '<input>');
+  return parseModules(sources);
+}
+
 /** Parses and compiles; throws RegoErrors (each located) on any parse or compile error. */
 export function compileRego(input: RegoInput, opts: CompileOptions = {}): CompiledPolicy {
   if (!Array.isArray(input)) return input as CompiledPolicy;
   const list = input as readonly (string | RegoSource)[] | readonly Module[];
+  if (opts.regoVersion === 0) {
+    const first = list[0] as string | RegoSource | Module | undefined;
+    rejectV0(first === undefined ? '<input>' : typeof first === 'string' ? 'module-0.rego' : 'text' in first ? first.file : first.package.location.file);
+  }
   if (isModuleList(list)) return compileModules(list, opts);
   return compileModules(
     (list as readonly (string | RegoSource)[]).map((m, i) => (typeof m === 'string' ? { file: `module-${i}.rego`, text: m } : m)),

@@ -72,6 +72,11 @@ export interface CompileOptions {
    * @default true
    */
   enablePrintStatements?: boolean;
+  /**
+   * Rego language version of the sources (`--v0-compatible` → 0). Default 1.
+   * v0 parsing is not implemented yet: 0 is rejected by the front end (../frontend.ts).
+   */
+  regoVersion?: 0 | 1;
 }
 
 /** Prefix of compiler-generated vars, as OPA's `__localN__`. */
