@@ -134,6 +134,9 @@ export function build(opts: BuildOptions): BuildResult {
   const bundle = writeBundle({ data, manifest, ...(target === 'wasm' ? { wasm: bytes } : { plan: bytes }) });
   if (opts.outfile !== undefined) {
     const bare = target === 'wasm' ? opts.outfile.endsWith('.wasm') : opts.outfile.endsWith('.json');
+    if (opts.outfile.endsWith(target === 'wasm' ? '.json' : '.wasm')) {
+      throw new SourceError(`${opts.outfile}: target ${target} writes ${target === 'wasm' ? 'a .wasm module' : 'a .json plan'} or a bundle (.tar.gz)`);
+    }
     mkdirSync(dirname(opts.outfile), { recursive: true });
     writeFileSync(opts.outfile, bare ? bytes : bundle);
   }

@@ -66,6 +66,8 @@ export function parseArgs(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') return { cmd: 'help' };
   if (rest.includes('-h') || rest.includes('--help')) return { cmd: 'help' };
+  // Refused rather than approximated: a formatter that differs from opa fmt would rewrite files.
+  if (cmd === 'fmt') throw new UsageError('fmt is not implemented yet (use opa fmt)');
   const positional: string[] = [];
   const flags = new Map<string, string[]>();
   const add = (key: string, v: string): void => void flags.set(key, [...(flags.get(key) ?? []), v]);
