@@ -53,7 +53,9 @@ export function ensurePolicyBundle(options: EnsurePolicyOptions = {}): BundleSta
   // Build next to the target and rename: a concurrent reader (another stack) never sees half a file.
   const tmp = `${wasm}.${process.pid}.tmp`;
   try {
-    build({ paths: [dir], outfile: tmp });
+    const { bytes } = build({ paths: [dir] });
+    fs.mkdirSync(path.dirname(tmp), { recursive: true });
+    fs.writeFileSync(tmp, bytes);
     fs.renameSync(tmp, wasm);
   } catch (error) {
     fs.rmSync(tmp, { force: true });

@@ -4,8 +4,9 @@
  * all enter here.
  */
 import { compileModules, compileQuery, type CompiledPolicy, type CompileOptions } from './compile';
+import { RegoError } from './errors';
 import type { Policy } from './ir/plan';
-import type { Body, Module } from './parse';
+import { parseModules, type Body, type Module } from './parse';
 import { planEntrypoints, planQuery } from './plan';
 
 /** One Rego module: `file` names it in locations and in the plan. */
@@ -19,6 +20,11 @@ export type RegoInput = readonly (string | RegoSource)[] | readonly Module[] | C
 
 function isModuleList(x: readonly (string | RegoSource)[] | readonly Module[]): x is readonly Module[] {
   return x.length > 0 && typeof x[0] === 'object' && 'package' in x[0];
+}
+
+/** Parses sources of the given Rego version; throws RegoErrors. */
+export function parseRego(sources: readonly RegoSource[], opts: Pick<CompileOptions, 'regoVersion'> = {}): Module[] {
+  return parseModules(sources, { regoVersion: opts.regoVersion });
 }
 
 /** Parses and compiles; throws RegoErrors (each located) on any parse or compile error. */

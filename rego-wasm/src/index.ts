@@ -35,6 +35,7 @@ export type { Policy as IrPolicy } from './ir/plan';
 // package
 export { buildPolicyWasm, requiredHostBuiltins, PackageError, UnsupportedBuiltinError, PlanRejectedError, type PackageOptions } from './package';
 export { EngineIntegrityError } from './package/engine';
+export { writeBundle, readBundle, BundleError, type Bundle, type BundleManifest, type ReadBundleOptions } from './package/bundle';
 
 // test (`opa test`: test_* rules of *_test.rego files)
 export { runTests, type TestCommandOptions as TestOptions, type TestReport, type TestResult, type TestStatus } from './cli/test-runner';
@@ -44,4 +45,5 @@ export { loadPolicyWasm, loadPolicyWasmSync, sdkBuiltins, type LoadOptions, type
 
 // builtins
 export { BUILTINS, lookupBuiltin, type BuiltinSignature, type BuiltinTable } from './builtins/signatures';
+export { readCapabilities, parseCapabilities, type Capabilities } from './builtins/capabilities';
 export { hostBuiltins, type HostBuiltin, type SdkBuiltin, type JsonValue } from './builtins/host';

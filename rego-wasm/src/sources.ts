@@ -28,12 +28,13 @@ export class SourceError extends Error {
 
 const SKIP_DIRS = new Set(['node_modules', 'build', '.git']);
 
-function walk(dir: string, out: string[]): void {
+function walk(dir: string, out: string[], ignored: (name: string) => boolean = () => false): void {
   for (const name of readdirSync(dir).sort()) {
+    if (ignored(name)) continue;
     const full = join(dir, name);
     const st = statSync(full);
     if (st.isDirectory()) {
-      if (!SKIP_DIRS.has(name) && !name.startsWith('.')) walk(full, out);
+      if (!SKIP_DIRS.has(name) && !name.startsWith('.')) walk(full, out, ignored);
     } else out.push(full);
   }
 }
@@ -42,11 +43,33 @@ function toPosix(p: string): string {
   return p.split(sep).join('/');
 }
 
+/** OPA's `--ignore` patterns: shell globs (`*`, `?`, `[...]`) matched against file and directory names. */
+export function ignoreMatcher(patterns: readonly string[] = []): (name: string) => boolean {
+  const res = patterns.map((p) => {
+    let re = '';
+    for (let i = 0; i < p.length; i++) {
+      const c = p[i];
+      if (c === '*') re += '[^/]*';
+      else if (c === '?') re += '[^/]';
+      else if (c === '[') {
+        const end = p.indexOf(']', i + 1);
+        if (end < 0) throw new SourceError(`--ignore ${p}: unterminated [`);
+        re += `[${p.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = end;
+      } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+    }
+    return new RegExp(`^${re}$`);
+  });
+  return (name) => res.some((r) => r.test(name));
+}
+
 export interface FindOptions {
   /** Include `*_test.rego` files (default false). */
   includeTests?: boolean;
   /** Only `*_test.rego` files. */
   onlyTests?: boolean;
+  /** `--ignore` globs: files and directories whose name matches are skipped. */
+  ignore?: readonly string[];
 }
 
 /**
@@ -57,7 +80,7 @@ export function findRegoFiles(root: string, opts: FindOptions = {}): SourceFile[
   if (!existsSync(root)) throw new SourceError(`${root}: no such file or directory`);
   const files: string[] = [];
   const isDir = statSync(root).isDirectory();
-  if (isDir) walk(root, files);
+  if (isDir) walk(root, files, ignoreMatcher(opts.ignore));
   else files.push(root);
   const base = isDir ? root : dirname(root);
   return files
@@ -114,10 +137,10 @@ export function mergeAt(dst: { [k: string]: JsonValue }, path: string[], src: Js
 }
 
 /** Data files in a directory: `data.json` anywhere below, mounted at its relative directory path. */
-export function loadDataDir(root: string): { [k: string]: JsonValue } {
+export function loadDataDir(root: string, ignore: readonly string[] = []): { [k: string]: JsonValue } {
   const data: { [k: string]: JsonValue } = {};
   const files: string[] = [];
-  walk(root, files);
+  walk(root, files, ignoreMatcher(ignore));
   for (const f of files) {
     if (basename(f) !== 'data.json') continue;
     const rel = toPosix(relative(root, dirname(f)));

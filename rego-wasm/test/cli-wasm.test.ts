@@ -65,7 +65,7 @@ afterAll(() => {
 describe('cli on the wasm runtime', () => {
   test('build writes a policy.wasm the OPA SDK loads and evaluates', () => {
     const out: string[] = [];
-    expect(runCli(['build', dir], { out: (t) => out.push(t), err: (t) => out.push(t) })).toBe(0);
+    expect(runCli(['build', dir, '-o', join(dir, 'build', 'policy.wasm')], { out: (t) => out.push(t), err: (t) => out.push(t) })).toBe(0);
     const wasm = readFileSync(join(dir, 'build', 'policy.wasm'));
     const decide = (user: string): unknown => {
       const policy = loadPolicyWasmSync(wasm, { initialMemoryPages: importedMemoryMinPages(wasm) });
@@ -140,7 +140,7 @@ describe('cli on the wasm runtime', () => {
   test('a test whose evaluation errors is reported as ERROR and counted as failed', () => {
     const d = scratch({ 'e_test.rego': 'package e_test\n\nf(x) := 1 if x\nf(x) := 2 if x\n\ntest_conflict if f(true) == 1\n\ntest_ok if true\n' });
     try {
-      const report = runTests({ dir: d, verbose: true });
+      const report = runTests({ paths: [d], verbose: true });
       expect(report.results.map((r) => r.status)).toEqual(['ERROR', 'PASS']);
       expect(report.results[0].detail).toMatch(/conflict|multiple outputs/);
       expect([report.passed, report.failed]).toEqual([1, 1]);
@@ -150,7 +150,7 @@ describe('cli on the wasm runtime', () => {
   });
 
   test('test runs every test_* rule with with-mocks and data.json; failures are reported', () => {
-    const report = runTests({ dir, verbose: false });
+    const report = runTests({ paths: [dir] });
     const status = Object.fromEntries(report.results.map((r) => [r.name.split('.').pop(), r.status]));
     expect(status).toEqual({
       test_admin_allowed: 'PASS',

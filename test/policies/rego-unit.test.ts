@@ -9,7 +9,7 @@ import { runTests } from 'rego-wasm';
 const POLICIES = path.join(__dirname, '..', '..', 'policies');
 
 it('every Rego unit test in policies/ passes', () => {
-  const report = runTests({ dir: POLICIES, verbose: false });
+  const report = runTests({ paths: [POLICIES] });
   const failures = report.results.filter((r) => r.status === 'FAIL' || r.status === 'ERROR').map((r) => `${r.name}: ${r.status} ${r.detail ?? ''}`);
   expect(failures).toEqual([]);
   expect(report.passed).toBeGreaterThanOrEqual(37);

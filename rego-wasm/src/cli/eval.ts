@@ -9,18 +9,26 @@
  * captured value is reported even when it is `false`; with several, a `false` capture fails
  * the row (the expression was a condition).
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { lookupBuiltin } from '../builtins/signatures';
 import type { CompiledPolicy } from '../compile/types';
 import { type Body, type Expr, isCallExpr, isTermExpr, operatorName, operatorTerm, parseQuery, varTerm } from '../parse';
 import { compileRego, planRegoQuery } from '../frontend';
 import { evaluate, loadPlan } from './instance';
-import { type JsonValue, type SourceFile, SourceError, findRegoFiles, loadDataDir, mergeAt, readJsonFile } from '../sources';
+import { readBundleManifest, regoVersionOf } from '../build';
+import type { RegoSource } from '../frontend';
+import { readBundle, type BundleManifest } from '../package/bundle';
+import { type JsonValue, SourceError, findRegoFiles, loadDataDir, mergeAt, readJsonFile } from '../sources';
 
 export interface EvalCommandOptions {
   query: string;
   /** `-d` paths: JSON files, .rego files or directories. */
   data: string[];
+  /** `-b` paths: bundle directories or `bundle.tar.gz` files. */
+  bundles?: string[];
+  ignore?: string[];
+  /** `--v0-compatible` → 0. */
+  regoVersion?: 0 | 1;
   input?: string;
   format: 'json' | 'pretty';
 }
@@ -75,29 +83,45 @@ function resultArity(policy: CompiledPolicy): ResultArity {
   };
 }
 
-function loadEvalSources(paths: readonly string[]): { sources: SourceFile[]; data: { [k: string]: JsonValue } } {
-  const sources: SourceFile[] = [];
+function loadEvalSources(opts: EvalCommandOptions): { sources: RegoSource[]; data: { [k: string]: JsonValue }; manifests: BundleManifest[] } {
+  const sources: RegoSource[] = [];
   const data: { [k: string]: JsonValue } = {};
-  for (const p of paths) {
+  const manifests: BundleManifest[] = [];
+  for (const b of opts.bundles ?? []) {
+    const st = statSync(b, { throwIfNoEntry: false });
+    if (!st) throw new SourceError(`${b}: no such file or directory`);
+    if (st.isDirectory()) {
+      sources.push(...findRegoFiles(b, { includeTests: true, ignore: opts.ignore }).map((s) => ({ file: s.path, text: s.text })));
+      mergeAt(data, [], loadDataDir(b, opts.ignore), b);
+      const m = readBundleManifest(b);
+      if (m) manifests.push(m);
+    } else {
+      const bundle = readBundle(readFileSync(b));
+      for (const [name, text] of bundle.modules ?? []) sources.push({ file: `${b}${name}`, text });
+      mergeAt(data, [], bundle.data as { [k: string]: JsonValue }, b);
+      manifests.push(bundle.manifest);
+    }
+  }
+  for (const p of opts.data) {
     const st = statSync(p, { throwIfNoEntry: false });
     if (!st) throw new SourceError(`${p}: no such file or directory`);
     if (st.isDirectory()) {
-      sources.push(...findRegoFiles(p, { includeTests: true }).map((s) => ({ ...s, file: s.path })));
-      mergeAt(data, [], loadDataDir(p), p);
+      sources.push(...findRegoFiles(p, { includeTests: true, ignore: opts.ignore }).map((s) => ({ ...s, file: s.path })));
+      mergeAt(data, [], loadDataDir(p, opts.ignore), p);
     } else if (p.endsWith('.rego')) {
       sources.push(...findRegoFiles(p, { includeTests: true }).map((s) => ({ ...s, file: s.path })));
     } else {
       mergeAt(data, [], readJsonFile(p), p);
     }
   }
-  return { sources, data };
+  return { sources, data, manifests };
 }
 
 export function runEval(opts: EvalCommandOptions): EvalOutput {
-  const { sources, data } = loadEvalSources(opts.data);
+  const { sources, data, manifests } = loadEvalSources(opts);
   const input = opts.input !== undefined ? readJsonFile(opts.input) : undefined;
   const parsed = parseQuery(opts.query);
-  const policy = compileRego(sources);
+  const policy = compileRego(sources, { regoVersion: regoVersionOf(opts, manifests) });
   const { body, wrapped } = wrapTermExpressions(parsed, resultArity(policy));
   const plan = planRegoQuery(policy, body);
   const loaded = loadPlan(plan);

@@ -1,90 +1,137 @@
 /**
- * Policy CLI (npm scripts policy:build / policy:eval / policy:test):
+ * The `rego-wasm` command, shaped like `opa` (npm scripts policy:build / policy:eval /
+ * policy:test call it):
  *
- *   build <dir> [--target wasm|plan] [-o out] [-e entrypoint]... [--compiler opa]
- *   eval  <query> [-d data.json|file.rego|dir]... [-i input.json] [--format json|pretty]
- *   test  <dir> [-v] [--run regex]
+ *   build <path>... [-t wasm|plan] [-e entrypoint]... [-o out] [-b] [--ignore glob]...
+ *                   [--capabilities file] [--v0-compatible] [--revision rev] [--compiler opa]
+ *   eval  <query> [-d data.json|file.rego|dir]... [-b bundle-dir]... [-i input.json]
+ *                 [-f json|pretty] [--ignore glob]... [--v0-compatible]
+ *   test  <path>... [-v] [--run regex] [--ignore glob]... [--v0-compatible]
+ *   check <path>... [-b] [--ignore glob]... [--capabilities file] [--v0-compatible]
  *
  * Exit codes: 0 success, 1 failing tests, 2 usage / compile / build errors. Compile errors are
  * printed one per line as `file:row:col: code: message`.
  */
+import { build, type BuildTarget } from '../build';
 import { RegoError, RegoErrors, UsageError } from '../errors';
-import type { BuildTarget } from '../build';
-import { runBuild } from './build';
-import { formatEval, runEval } from './eval';
-import { OpaBinaryError } from './opa-binary';
 import { SourceError } from '../sources';
+import { runCheck } from './check';
+import { formatEval, runEval } from './eval';
+import { buildWithOpaCommand, OpaBinaryError } from './opa-binary';
 import { formatTestReport, runTests } from './test-runner';
 
-export const USAGE = `usage:
-  build <dir> [--target wasm|plan] [-o out] [-e entrypoint]... [--compiler opa]
-  eval  <query> [-d data.json|file.rego|dir]... [-i input.json] [--format json|pretty]
-  test  <dir> [-v] [--run regex]`;
+export const USAGE = `usage: rego-wasm <command> [flags]
+  build <path>... [-t wasm|plan] [-e entrypoint]... [-o bundle.tar.gz|policy.wasm|plan.json]
+                  [-b] [--ignore glob]... [--capabilities caps.json] [--v0-compatible]
+                  [--revision rev] [--compiler opa]
+  eval  <query> [-d data.json|file.rego|dir]... [-b bundle-dir]... [-i input.json]
+                [-f json|pretty] [--ignore glob]... [--v0-compatible]
+  test  <path>... [-v] [--run regex] [--ignore glob]... [--v0-compatible]
+  check <path>... [-b] [--ignore glob]... [--capabilities caps.json] [--v0-compatible]`;
+
+/** Default output of `build`, as `opa build`. */
+export const DEFAULT_BUNDLE = 'bundle.tar.gz';
 
 export type Command =
-  | { cmd: 'build'; dir: string; target: BuildTarget; out?: string; entrypoints: string[]; compiler: 'builtin' | 'opa' }
-  | { cmd: 'eval'; query: string; data: string[]; input?: string; format: 'json' | 'pretty' }
-  | { cmd: 'test'; dir: string; verbose: boolean; run?: RegExp }
+  | {
+      cmd: 'build';
+      paths: string[];
+      target: BuildTarget;
+      out: string;
+      entrypoints: string[];
+      bundle: boolean;
+      ignore: string[];
+      capabilities?: string;
+      regoVersion?: 0;
+      revision?: string;
+      compiler: 'builtin' | 'opa';
+    }
+  | { cmd: 'eval'; query: string; data: string[]; bundles: string[]; input?: string; format: 'json' | 'pretty'; ignore: string[]; regoVersion?: 0 }
+  | { cmd: 'test'; paths: string[]; verbose: boolean; run?: RegExp; ignore: string[]; regoVersion?: 0 }
+  | { cmd: 'check'; paths: string[]; bundle: boolean; ignore: string[]; capabilities?: string; regoVersion?: 0 }
   | { cmd: 'help' };
+
+const VALUE_FLAGS: Readonly<Record<string, string>> = {
+  '-o': 'output', '--output': 'output', '-e': 'entrypoint', '--entrypoint': 'entrypoint', '-t': 'target', '--target': 'target',
+  '--compiler': 'compiler', '-d': 'data', '--data': 'data', '-i': 'input', '--input': 'input', '-f': 'format',
+  '--format': 'format', '--run': 'run', '-r': 'run', '--ignore': 'ignore', '--capabilities': 'capabilities',
+  '--revision': 'revision',
+};
+const BOOL_FLAGS: Readonly<Record<string, string>> = { '-v': 'verbose', '--verbose': 'verbose', '--v0-compatible': 'v0-compatible' };
+/** `-b` takes a value for eval (a bundle to load) and none for build/check (paths are bundles), as in opa. */
+const BUNDLE_FLAGS = new Set(['-b', '--bundle']);
 
 /** Parses argv (without `node script`); throws UsageError. */
 export function parseArgs(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') return { cmd: 'help' };
+  if (rest.includes('-h') || rest.includes('--help')) return { cmd: 'help' };
+  // Refused rather than approximated: a formatter that differs from opa fmt would rewrite files.
+  if (cmd === 'fmt') throw new UsageError('fmt is not implemented yet (use opa fmt)');
   const positional: string[] = [];
   const flags = new Map<string, string[]>();
-  const VALUE_FLAGS: Record<string, string> = {
-    '-o': 'out', '--output': 'out', '-e': 'entrypoint', '--entrypoint': 'entrypoint', '-t': 'target', '--target': 'target',
-    '--compiler': 'compiler', '-d': 'data', '--data': 'data', '-i': 'input', '--input': 'input', '-f': 'format',
-    '--format': 'format', '--run': 'run', '-r': 'run',
-  };
-  const BOOL_FLAGS: Record<string, string> = { '-v': 'verbose', '--verbose': 'verbose' };
+  const add = (key: string, v: string): void => void flags.set(key, [...(flags.get(key) ?? []), v]);
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const flag = eq > 0 ? a.slice(0, eq) : a;
-    if (VALUE_FLAGS[flag]) {
+    if (VALUE_FLAGS[flag] || (BUNDLE_FLAGS.has(flag) && cmd === 'eval')) {
       const v = eq > 0 ? a.slice(eq + 1) : rest[++i];
       if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      const key = VALUE_FLAGS[flag];
-      flags.set(key, [...(flags.get(key) ?? []), v]);
-    } else if (BOOL_FLAGS[flag]) {
-      flags.set(BOOL_FLAGS[flag], ['true']);
+      add(VALUE_FLAGS[flag] ?? 'bundle', v);
+    } else if (BOOL_FLAGS[flag] || BUNDLE_FLAGS.has(flag)) {
+      if (eq > 0) throw new UsageError(`${flag} takes no value`);
+      add(BOOL_FLAGS[flag] ?? 'bundle', 'true');
     } else if (a.startsWith('-') && a !== '-') {
       throw new UsageError(`unknown flag ${a}`);
     } else {
       positional.push(a);
     }
   }
-  const one = (k: string): string | undefined => {
-    const v = flags.get(k);
-    if (v && v.length > 1) throw new UsageError(`${k} given more than once`);
-    return v?.[0];
-  };
+  /** A repeated single-valued flag: the last one wins (as with opa's flags). */
+  const last = (k: string): string | undefined => flags.get(k)?.at(-1);
+  const all = (k: string): string[] => flags.get(k) ?? [];
   const allowed = (keys: string[]): void => {
     for (const k of flags.keys()) if (!keys.includes(k)) throw new UsageError(`${cmd} does not take --${k}`);
   };
+  /** Only the flag sets it: without it a bundle's .manifest may still say rego_version 0. */
+  const regoVersion: 0 | undefined = flags.has('v0-compatible') ? 0 : undefined;
+  const needPaths = (): void => {
+    if (positional.length === 0) throw new UsageError(`${cmd} needs at least one <path>`);
+  };
   switch (cmd) {
     case 'build': {
-      allowed(['out', 'entrypoint', 'target', 'compiler']);
-      if (positional.length !== 1) throw new UsageError('build needs exactly one <dir>');
-      const target = one('target') ?? 'wasm';
+      allowed(['output', 'entrypoint', 'target', 'compiler', 'bundle', 'ignore', 'capabilities', 'v0-compatible', 'revision']);
+      needPaths();
+      const target = last('target') ?? 'wasm';
       if (target !== 'wasm' && target !== 'plan') throw new UsageError(`--target must be wasm or plan, got ${target}`);
-      const compiler = one('compiler') ?? 'builtin';
+      const compiler = last('compiler') ?? 'builtin';
       if (compiler !== 'opa' && compiler !== 'builtin') throw new UsageError(`--compiler must be opa (or builtin), got ${compiler}`);
-      return { cmd, dir: positional[0], target, out: one('out'), entrypoints: flags.get('entrypoint') ?? [], compiler };
+      return {
+        cmd,
+        paths: positional,
+        target,
+        out: last('output') ?? DEFAULT_BUNDLE,
+        entrypoints: all('entrypoint'),
+        bundle: flags.has('bundle'),
+        ignore: all('ignore'),
+        capabilities: last('capabilities'),
+        regoVersion,
+        revision: last('revision'),
+        compiler,
+      };
     }
     case 'eval': {
-      allowed(['data', 'input', 'format']);
+      allowed(['data', 'bundle', 'input', 'format', 'ignore', 'v0-compatible']);
       if (positional.length !== 1) throw new UsageError('eval needs exactly one <query>');
-      const format = one('format') ?? 'json';
+      const format = last('format') ?? 'json';
       if (format !== 'json' && format !== 'pretty') throw new UsageError(`--format must be json or pretty, got ${format}`);
-      return { cmd, query: positional[0], data: flags.get('data') ?? [], input: one('input'), format };
+      return { cmd, query: positional[0], data: all('data'), bundles: all('bundle'), input: last('input'), format, ignore: all('ignore'), regoVersion };
     }
     case 'test': {
-      allowed(['verbose', 'run']);
-      if (positional.length !== 1) throw new UsageError('test needs exactly one <dir>');
-      const run = one('run');
+      allowed(['verbose', 'run', 'ignore', 'v0-compatible']);
+      needPaths();
+      const run = last('run');
       let re: RegExp | undefined;
       if (run !== undefined) {
         try {
@@ -93,7 +140,12 @@ export function parseArgs(argv: readonly string[]): Command {
           throw new UsageError(`--run: ${(e as Error).message}`);
         }
       }
-      return { cmd, dir: positional[0], verbose: flags.has('verbose'), run: re };
+      return { cmd, paths: positional, verbose: flags.has('verbose'), run: re, ignore: all('ignore'), regoVersion };
+    }
+    case 'check': {
+      allowed(['bundle', 'ignore', 'capabilities', 'v0-compatible']);
+      needPaths();
+      return { cmd, paths: positional, bundle: flags.has('bundle'), ignore: all('ignore'), capabilities: last('capabilities'), regoVersion };
     }
     default:
       throw new UsageError(`unknown command ${cmd}`);
@@ -129,8 +181,23 @@ export function runCli(argv: readonly string[], io: CliIO = defaultIO): number {
         io.out(USAGE);
         return 0;
       case 'build': {
-        const r = runBuild(c);
-        io.out(`wrote ${r.out} (${r.bytes.length} bytes; ${r.files.length} files; entrypoints: ${r.entrypoints.join(', ')})`);
+        if (c.compiler === 'opa') {
+          const r = buildWithOpaCommand(c);
+          io.out(`wrote ${c.out} (${r.length} bytes; built by opa)`);
+          return 0;
+        }
+        const r = build({
+          target: c.target,
+          paths: c.paths,
+          entrypoints: c.entrypoints,
+          outfile: c.out,
+          bundle: c.bundle,
+          ignore: c.ignore,
+          capabilities: c.capabilities,
+          regoVersion: c.regoVersion,
+          revision: c.revision,
+        });
+        io.out(`wrote ${c.out} (${r.files.length} files; entrypoints: ${r.entrypoints.join(', ')})`);
         return 0;
       }
       case 'eval':
@@ -141,6 +208,9 @@ export function runCli(argv: readonly string[], io: CliIO = defaultIO): number {
         io.out(formatTestReport(report, c.verbose));
         return report.failed > 0 ? 1 : 0;
       }
+      case 'check':
+        runCheck(c);
+        return 0;
     }
   } catch (e) {
     for (const line of formatError(e)) io.err(line);

@@ -1,23 +1,29 @@
 /**
- * `test <dir> [-v] [--run regex]`, like `opa test`: every rule named `test_*` (in any module
- * under `<dir>`, usually `*_test.rego`) is an entrypoint; all of them are compiled into ONE
+ * `test <path>... [-v] [--run regex]`, like `opa test`: every rule named `test_*` (in any module
+ * under the paths, usually `*_test.rego`) is an entrypoint; all of them are compiled into ONE
  * policy.wasm (one compile, one Wasm module), and each test runs in a fresh instance with
- * `<dir>/data.json` as data, so no test can see another's state or be broken by another's
+ * the paths' data.json files as data, so no test can see another's state or be broken by another's
  * abort. A test passes when its value is `true`; undefined, any other value, or an evaluation
  * error fails it.
  * `todo_test_*` rules are reported as skipped.
  */
 import { performance } from 'node:perf_hooks';
 import { type Module, type Rule } from '../parse';
-import { planRego } from '../frontend';
-import { parseModules } from '../parse';
+import { parseRego, planRego } from '../frontend';
 import { compilePlanModule, evaluate, instantiate } from './instance';
-import { findRegoFiles, loadDataDir } from '../sources';
+import { statSync } from 'node:fs';
+import { type JsonValue, findRegoFiles, loadDataDir, mergeAt } from '../sources';
 
 export interface TestCommandOptions {
-  dir: string;
-  verbose: boolean;
+  /** Directories or files; the data.json files under the directories are the data document. */
+  paths: readonly string[];
+  verbose?: boolean;
+  /** `--run`: only tests whose full name matches. */
   run?: RegExp;
+  /** `--ignore` globs. */
+  ignore?: readonly string[];
+  /** `--v0-compatible` → 0. */
+  regoVersion?: 0 | 1;
 }
 
 export type TestStatus = 'PASS' | 'FAIL' | 'ERROR' | 'SKIPPED';
@@ -86,15 +92,16 @@ export function discoverTests(modules: readonly Module[], run?: RegExp): TestRul
 }
 
 export function runTests(opts: TestCommandOptions): TestReport {
-  const sources = findRegoFiles(opts.dir, { includeTests: true });
-  const modules = parseModules(sources);
+  const sources = opts.paths.flatMap((p) => findRegoFiles(p, { includeTests: true, ignore: opts.ignore }));
+  const modules = parseRego(sources, { regoVersion: opts.regoVersion });
   const tests = discoverTests(modules, opts.run);
   const runnable = tests.filter((t) => !t.todo);
   const results: TestResult[] = [];
   if (runnable.length > 0) {
     const plan = planRego(modules, runnable.map((t) => t.entrypoint));
     const wasm = compilePlanModule(plan);
-    const data = loadDataDir(opts.dir);
+    const data: { [k: string]: JsonValue } = {};
+    for (const p of opts.paths) if (statSync(p).isDirectory()) mergeAt(data, [], loadDataDir(p, opts.ignore), p);
     for (const t of tests) {
       if (t.todo) {
         results.push({ name: t.name, file: t.file, row: t.row, status: 'SKIPPED', ms: 0 });
