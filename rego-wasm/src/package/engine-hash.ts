@@ -3,4 +3,4 @@
  * refuses an engine binary with another hash; a jest test rebuilds the engine from
  * runtime/assembly and checks that it reproduces exactly this hash.
  */
-export const ENGINE_SHA256 = 'c2e194e9b01045dc9f6952fe6f96aaddbdc1585e372e644dd51ea82113452518';
+export const ENGINE_SHA256 = 'b3182a654b12e8eb63c4d5354edee017f7b3937df26d8d42e1dbd47510ba4dda';
