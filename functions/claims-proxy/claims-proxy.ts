@@ -9,17 +9,19 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ClaimsProxyConfig } from '../shared/config';
-import { microsSince, newDecisionId, type DecisionLog, type DecisionResult } from '../shared/decision-log';
+import { beginDecision, type DecisionLog } from '../shared/decision-log';
 import {
+  AuthorizerContextError,
   BackendBadResponseError,
   BackendServerError,
-  failureFor,
-  MissingAuthorizerContextError,
+  outcomeFor,
   reasonOf,
   ResponseWithheldError,
+  RETRY_AFTER_SECONDS,
+  type ErrorResponse,
 } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
-import { filterResponse, type PolicyEngine } from '../shared/policy-engine';
+import { engineOrUnavailable, filterResponse, type PolicyEngine } from '../shared/policy-engine';
 import { requestFacts, type RequestFacts, type TokenInput } from '../shared/request-input';
 import { scopesOf } from '../shared/scopes';
 import type { BackendClient, BackendResponse } from './backend-client';
@@ -74,11 +76,14 @@ function isJsonContentType(contentType: string | undefined): boolean {
   return mime === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mime);
 }
 
-function errorResult(status: number, error: string, message: string, requestId: string, extra: Record<string, string> = {}): APIGatewayProxyResult {
+/** The JSON error answer of the outcome table (functions/shared/errors.ts); a 503 says when to retry. */
+export function errorResult(response: ErrorResponse, requestId: string, extra: Record<string, string> = {}): APIGatewayProxyResult {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...SECURITY_HEADERS, 'x-request-id': requestId };
+  if (response.status === 503) headers['retry-after'] = String(RETRY_AFTER_SECONDS);
   return {
-    statusCode: status,
-    headers: { 'content-type': 'application/json', ...SECURITY_HEADERS, 'x-request-id': requestId },
-    body: JSON.stringify({ message, error, requestId, ...extra }),
+    statusCode: response.status,
+    headers,
+    body: JSON.stringify({ message: response.message, error: response.error, requestId, ...extra }),
   };
 }
 
@@ -94,19 +99,19 @@ function callerOf(event: APIGatewayProxyEvent): Caller {
   const principalId = ctx?.principalId;
   const claimsText = ctx?.claims;
   if (typeof principalId !== 'string' || principalId === '' || typeof claimsText !== 'string') {
-    throw new MissingAuthorizerContextError('no verified claims in requestContext.authorizer (is the authorizer attached?)');
+    throw new AuthorizerContextError('missing_authorizer_context', 'no verified claims in requestContext.authorizer (is the authorizer attached?)');
   }
   let payload: unknown;
   try {
     payload = JSON.parse(claimsText);
   } catch {
-    throw new MissingAuthorizerContextError('authorizer claims are not JSON');
+    throw new AuthorizerContextError('malformed_authorizer_context', 'authorizer claims are not JSON');
   }
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    throw new MissingAuthorizerContextError('authorizer claims are not an object');
+    throw new AuthorizerContextError('malformed_authorizer_context', 'authorizer claims are not an object');
   }
   const claims = payload as Record<string, unknown>;
-  if (claims.sub !== principalId) throw new MissingAuthorizerContextError('authorizer principalId does not match the claims');
+  if (claims.sub !== principalId) throw new AuthorizerContextError('principal_mismatch', 'authorizer principalId does not match the claims');
   const decisionId = ctx?.decisionId;
   return {
     sub: principalId,
@@ -156,38 +161,26 @@ export function encodePath(segments: readonly string[]): string {
 
 export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
   const { config, backend, logger, decisions } = deps;
-  deps.engine.catch(() => undefined);
+  const engineLoad = engineOrUnavailable(deps.engine);
 
   return async (event) => {
-    const start = process.hrtime.bigint();
-    const decisionId = newDecisionId();
+    const decision = beginDecision(decisions, {
+      phase: 'response',
+      method: (event.httpMethod ?? '').toUpperCase(),
+      path: event.path ?? '',
+      requestId: event.requestContext?.requestId,
+    });
+    const { decisionId } = decision;
     const requestId = event.requestContext?.requestId ?? decisionId;
-    const method = (event.httpMethod ?? '').toUpperCase();
-    let sub: string | undefined;
-    let revision: string | undefined;
     let requestDecisionId: string | undefined;
-
-    const record = (result: DecisionResult, reason: string): void =>
-      decisions.write({
-        decisionId,
-        phase: 'response',
-        method,
-        path: event.path ?? '',
-        sub,
-        result,
-        reason,
-        latencyMicros: microsSince(start),
-        policyRevision: revision,
-        requestId,
-      });
 
     try {
       const caller = callerOf(event);
-      sub = caller.sub;
+      decision.sub = caller.sub;
       requestDecisionId = caller.requestDecisionId;
       const facts = requestFacts(event);
-      const engine = await deps.engine;
-      revision = engine.revision;
+      const engine = await engineLoad;
+      decision.policyRevision = engine.revision;
 
       const response = await backend.send({
         method: facts.method,
@@ -221,7 +214,7 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
       const verdict = filterResponse(engine, config.responseEntrypoint, input, bodyIsJson);
       if (verdict.kind === 'withheld') throw new ResponseWithheldError('response policy withheld the body');
       if (verdict.kind === 'passthrough') {
-        record('allow', 'passthrough');
+        decision.record('allow', 'passthrough');
         const textual = /^text\/|charset=/i.test(contentType ?? '');
         return {
           statusCode: response.status,
@@ -230,28 +223,23 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
           isBase64Encoded: !textual,
         };
       }
-      record('filtered', 'filtered');
+      decision.record('filtered', 'filtered');
       return {
         statusCode: response.status,
         headers: returnedHeaders(response, requestId, 'application/json'),
         body: verdict.body === null && empty ? '' : JSON.stringify(verdict.body),
       };
     } catch (error) {
-      const failure = failureFor(error);
+      const outcome = outcomeFor(error);
       const reason = reasonOf(error);
-      if (error instanceof ResponseWithheldError) {
-        record('withheld', reason);
-      } else if (failure.operational) {
-        logger.error('claims proxy failed (no backend body sent)', { decisionId, requestId, reason, status: failure.status, ...describeError(error) });
-        record('error', reason);
-      } else {
-        logger.info('request refused', { decisionId, requestId, reason, status: failure.status });
-        record('rejected', reason);
-      }
+      decision.record(outcome.result, reason);
+      const fields = { decisionId, requestId, reason, status: outcome.response.status };
+      if (outcome.level === 'error') logger.error('claims proxy failed (no backend body sent)', { ...fields, ...describeError(error) });
+      else if (outcome.result !== 'withheld') logger.info('request refused', fields);
       const extra: Record<string, string> = { decisionId };
       if (requestDecisionId !== undefined) extra.requestDecisionId = requestDecisionId;
-      if (error instanceof ResponseWithheldError) extra.reason = 'response_withheld';
-      return errorResult(failure.status, failure.error, failure.message, requestId, extra);
+      if (error instanceof ResponseWithheldError) extra.reason = reason;
+      return errorResult(outcome.response, requestId, extra);
     }
   };
 }

@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { createAuthorizer, UNAUTHORIZED, type AuthorizerHandler } from '../../functions/authorizer/authorizer';
+import { createAuthorizer, UNAUTHORIZED, UNAVAILABLE, type AuthorizerHandler } from '../../functions/authorizer/authorizer';
 import type { PolicyEngine } from '../../functions/shared/policy-engine';
-import { createTokenVerifier } from '../../functions/shared/token-verifier';
+import { createTokenVerifier, type TokenVerifier } from '../../functions/shared/token-verifier';
 import { resultOf, scriptedEngine, throwingEngine } from './support/engines';
 import { accessClaims, AUDIENCE, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
 import { captureLogs, type Captured } from './support/logs';
@@ -32,10 +32,10 @@ beforeEach(() => {
   jwks.mode = 'ok';
 });
 
-function authorizer(engine: PolicyEngine | Promise<PolicyEngine>, logs: Captured): AuthorizerHandler {
+function authorizer(engine: PolicyEngine | Promise<PolicyEngine>, logs: Captured, verifier?: TokenVerifier): AuthorizerHandler {
   return createAuthorizer({
     config: { apiKeyHeader: 'x-api-key', maxTokenBytes: 8192, requestEntrypoint: 'acme/authz/decision', apiProduct: undefined },
-    verifier: createTokenVerifier({
+    verifier: verifier ?? createTokenVerifier({
       issuers: [issuer],
       audiences: [AUDIENCE],
       jwksUris: [`${issuer}/v1/keys`],
@@ -141,7 +141,23 @@ describe('401: missing or invalid token throws exactly "Unauthorized"', () => {
     jwks.mode = 'error';
     const logs = captureLogs();
     const message = await thrown(authorizer(allowAll(), logs)(readEvent('authorizer-get-own-record.json', signRs256(key, accessClaims(issuer)))));
-    expect(message).not.toBe(UNAUTHORIZED);
+    expect(message).toBe(UNAVAILABLE);
+    expect(logs.parsed().some((l) => l.level === 'error')).toBe(true);
+  });
+
+  it('an unexpected crash (not one of our error classes) fails closed as unavailable (503), never 401 or Allow', async () => {
+    const crashing: TokenVerifier = {
+      hydrate: async () => undefined,
+      verify: async () => {
+        throw new TypeError('cannot read properties of undefined');
+      },
+    };
+    const logs = captureLogs();
+    const engine = allowAll();
+    const message = await thrown(authorizer(engine, logs, crashing)(readEvent('authorizer-get-own-record.json', signRs256(key, accessClaims(issuer)))));
+    expect(message).toBe(UNAVAILABLE);
+    expect(engine.calls).toHaveLength(0);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'internal_error' });
     expect(logs.parsed().some((l) => l.level === 'error')).toBe(true);
   });
 });
@@ -176,6 +192,7 @@ describe('403: Deny of the methodArn', () => {
     const broken = Promise.reject(new Error('cannot read policy.wasm'));
     const result = await authorizer(broken as Promise<PolicyEngine>, logs)(readEvent('authorizer-get-own-record.json', jwtFor()));
     expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'policy_unavailable' });
   });
 
   it.each([['*'], ['?']])('a methodArn with the IAM wildcard %s is never echoed into an Allow', async (wildcard) => {
@@ -183,7 +200,7 @@ describe('403: Deny of the methodArn', () => {
     const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', jwtFor());
     event.methodArn = `${event.methodArn.slice(0, -1)}${wildcard}`;
     event.path = `${event.path.slice(0, -1)}${encodeURIComponent(wildcard)}`;
-    await expect(authorizer(engine, captureLogs())(event)).rejects.toThrow('Invalid authorizer event');
+    await expect(authorizer(engine, captureLogs())(event)).rejects.toThrow(UNAVAILABLE);
     expect(engine.calls).toHaveLength(0);
   });
 

@@ -200,8 +200,20 @@ describe('withheld and failures never return the backend body', () => {
     const before = backend.requests.length;
     const event = proxyEvent();
     event.requestContext.authorizer = null;
-    expectJsonError(await proxy(stripSsn(), captureLogs())(event), 502);
+    const logs = captureLogs();
+    expectJsonError(await proxy(stripSsn(), logs)(event), 502);
     expect(backend.requests.length).toBe(before);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'missing_authorizer_context' });
+  });
+
+  it('a principalId that is not the claims\' sub is its own reason (principal_mismatch), 502, backend never called', async () => {
+    const before = backend.requests.length;
+    const event = proxyEvent();
+    event.requestContext.authorizer = { ...event.requestContext.authorizer, principalId: 'mallory@evil.example' };
+    const logs = captureLogs();
+    expectJsonError(await proxy(stripSsn(), logs)(event), 502);
+    expect(backend.requests.length).toBe(before);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'principal_mismatch' });
   });
 
   it('path trick: 400 and the backend is never called', async () => {

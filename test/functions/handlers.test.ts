@@ -102,6 +102,22 @@ it('a missing policy.wasm fails closed: authorizer Denies, proxy answers 502', a
   }
 });
 
+it('a claims proxy without BACKEND_URL answers every request 503 + Retry-After (the outcome table), never a crash', async () => {
+  const backendUrl = process.env.BACKEND_URL;
+  delete process.env.BACKEND_URL;
+  proxy.resetForTests();
+  try {
+    const proxyEvent = JSON.parse(fs.readFileSync(path.join(EVENTS, 'proxy-get-own-record.json'), 'utf8')) as APIGatewayProxyEvent;
+    const result = await proxy.handler(proxyEvent);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.['retry-after']).toMatch(/^\d+$/);
+    expect(JSON.parse(result.body)).toMatchObject({ error: 'temporarily_unavailable' });
+  } finally {
+    process.env.BACKEND_URL = backendUrl;
+    proxy.resetForTests();
+  }
+});
+
 it('missing configuration fails every request closed (not a crash at import)', async () => {
   const issuer = process.env.OKTA_ISSUER;
   delete process.env.OKTA_ISSUER;
