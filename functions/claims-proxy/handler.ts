@@ -47,6 +47,6 @@ export function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
  * The local gateway's policy hot reload calls it after the bundle changed;
  * tests call it after changing the environment.
  */
-export function resetForTests(): void {
+export function reload(): void {
   current = init();
 }
