@@ -24,6 +24,7 @@ import { resolveIdentitySources } from './identity-sources';
 import { MalformedProxyResult, parseProxyResult, type HttpResult } from './proxy-result';
 import { buildAuthorizerEvent, buildProxyEvent, headerValue, methodArn, type ApiIdentity, type GatewayRequest } from './request-model';
 import { CDK_ROUTES, matchRoute, type RouteDefinition } from './routes';
+import { readCapped } from '../../functions/shared/capped-body';
 import { listenOnLoopback } from '../listen';
 
 export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -136,31 +137,6 @@ export function redactEvent<E extends { headers?: unknown; multiValueHeaders?: u
   return { ...event, headers: redactMap(event.headers, false), multiValueHeaders: redactMap(event.multiValueHeaders, true) };
 }
 
-class BodyTooLarge extends Error {}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? '0');
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function sourceIpOf(req: http.IncomingMessage): string {
   const a = req.socket.remoteAddress ?? '127.0.0.1';
   return a.startsWith('::ffff:') ? a.slice(7) : a;
@@ -214,13 +190,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     if (headerBytes(req) > maxHeaderBytes) {
       return { result: gatewayError('BAD_REQUEST_PARAMETERS', requestId, 'Request header fields too large'), authorizer: 'skipped', reason: 'headers_too_large' };
     }
-    let body: Buffer;
-    try {
-      body = await readBody(req, maxBodyBytes);
-    } catch (e) {
-      if (e instanceof BodyTooLarge) return { result: gatewayError('REQUEST_TOO_LARGE', requestId, 'Request Too Long'), authorizer: 'skipped', reason: 'body_too_large' };
-      throw e;
-    }
+    // The socket stays usable for the 413 (no destroy when the reader stops early).
+    const body = await readCapped(req.iterator({ destroyOnReturn: false }), maxBodyBytes, req.headers['content-length']);
+    if (body === undefined) return { result: gatewayError('REQUEST_TOO_LARGE', requestId, 'Request Too Long'), authorizer: 'skipped', reason: 'body_too_large' };
     const route = path.startsWith('/') ? matchRoute(routes, method, path) : undefined;
     if (!route) {
       return { result: gatewayError('MISSING_AUTHENTICATION_TOKEN', requestId, 'Missing Authentication Token'), authorizer: 'skipped', reason: 'no_route' };
