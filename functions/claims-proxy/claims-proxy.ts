@@ -37,7 +37,7 @@ export interface ClaimsProxyDeps {
 }
 
 /** Request headers passed to the backend (everything else is dropped: credentials, hop-by-hop, cookies). */
-export const FORWARDED_REQUEST_HEADERS = [
+const FORWARDED_REQUEST_HEADERS = [
   'accept',
   'accept-language',
   'content-type',
@@ -60,7 +60,7 @@ export const FORWARDED_REQUEST_HEADERS = [
  * max-age=3600`) must never let a shared cache serve one caller's view to
  * another; every answer is `no-store`.
  */
-export const RETURNED_RESPONSE_HEADERS = ['content-language'];
+const RETURNED_RESPONSE_HEADERS = ['content-language'];
 
 /** Backend response headers the response policy sees (no cookies). */
 const POLICY_RESPONSE_HEADER_DENYLIST = new Set(['set-cookie', 'set-cookie2', 'authorization', 'www-authenticate']);

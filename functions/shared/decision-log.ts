@@ -22,12 +22,12 @@ export interface DecisionRecord {
   readonly requestId?: string;
 }
 
-export function newDecisionId(): string {
+function newDecisionId(): string {
   return randomUUID();
 }
 
 /** Microseconds since `startNs` (from process.hrtime.bigint()). */
-export function microsSince(startNs: bigint): number {
+function microsSince(startNs: bigint): number {
   return Number((process.hrtime.bigint() - startNs) / 1000n);
 }
 

@@ -86,7 +86,7 @@ export function engineOrUnavailable(engine: Promise<PolicyEngine>): Promise<Poli
 }
 
 /** Evaluate and return the single result value, or undefined. Errors and multiple results throw. */
-export function evaluateOne(engine: PolicyEngine, entrypoint: string, input: unknown): unknown {
+function evaluateOne(engine: PolicyEngine, entrypoint: string, input: unknown): unknown {
   let resultSet: ResultSet;
   try {
     resultSet = engine.evaluate(entrypoint, input);

@@ -12,9 +12,6 @@ import { pathSegments } from './request-path';
 import { RequestRejectedError } from './errors';
 import type { VerifiedToken } from './token-verifier';
 
-export type JsonScalar = string | number | boolean | null;
-export type Json = JsonScalar | Json[] | { [key: string]: Json };
-
 export interface TokenInput {
   readonly payload: Readonly<Record<string, unknown>>;
   readonly scopes: readonly string[];
@@ -137,7 +134,7 @@ export function requestFacts(event: AnyRequestEvent): RequestFacts {
 }
 
 /** Header map for the policy: lower-cased, multiple values joined by ", ", secrets and the API key removed. */
-export function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record<string, string> {
+function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record<string, string> {
   const apiKey = apiKeyHeader.toLowerCase();
   // Collected on a null-prototype object: client-chosen names such as
   // `toString`, `constructor` or `__proto__` must not merge with (or be
@@ -151,7 +148,7 @@ export function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record
   return { ...joined };
 }
 
-export function tokenInput(token: VerifiedToken): TokenInput {
+function tokenInput(token: VerifiedToken): TokenInput {
   return { payload: token.payload, scopes: token.scopes };
 }
 

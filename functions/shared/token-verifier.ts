@@ -109,7 +109,7 @@ function customChecks(opts: TokenVerifierOptions, now: () => number): CustomChec
 }
 
 /** Translate any verification failure into our hierarchy (fail closed). */
-export function toTokenError(error: unknown): InvalidTokenError | JwksUnavailableError {
+function toTokenError(error: unknown): InvalidTokenError | JwksUnavailableError {
   if (error instanceof JwksUnavailableError || error instanceof InvalidTokenError) return error;
   if (error instanceof CustomCheckError) return new InvalidTokenError(error.reason, error.message, { cause: error });
   const reasonFor = (): TokenRejection => {
