@@ -3,7 +3,8 @@
  * real ones at cold start; tests pass their own):
  *   1. Bearer token → verified Okta access token (401 on any failure)
  *   2. event → policy input (path tricks refused before the policy: Deny)
- *   3. request policy → Allow/Deny of exactly the methodArn, flat context
+ *   3. request policy → Allow of exactly the methodArn (which must name this
+ *      request's method and path), or a Deny; flat context
  * Every failure goes through the outcome table of functions/shared/errors.ts
  * (401 / Deny / 503), failing closed: a policy error, undefined or malformed
  * result is a Deny; anything unexpected is "unavailable".
@@ -17,7 +18,7 @@ import { extractBearerToken, headerValues } from '../shared/bearer-token';
 import type { AuthorizerConfig } from '../shared/config';
 import { beginDecision, type DecisionLog } from '../shared/decision-log';
 import { outcomeFor, PolicyDeniedError, reasonOf } from '../shared/errors';
-import { iamPolicy, isValidMethodArn } from '../shared/iam-policy';
+import { checkExactArn, denyResource, iamPolicy, parseMethodArn } from '../shared/iam-policy';
 import { describeError, type Logger } from '../shared/logger';
 import { decide, engineOrUnavailable, type PolicyEngine } from '../shared/policy-engine';
 import { buildRequestInput, isV2Event, requestFacts } from '../shared/request-input';
@@ -67,7 +68,9 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
     });
     const decisionId = decision.decisionId;
 
-    if (typeof methodArn !== 'string' || !isValidMethodArn(methodArn)) {
+    const arn = typeof methodArn === 'string' ? parseMethodArn(methodArn) : undefined;
+    if (arn === undefined) {
+      // Not an ARN at all: API Gateway never sends this, so it is a broken integration, not a client.
       logger.error('authorizer event has no usable methodArn/routeArn', { decisionId, requestId });
       throw new Error(UNAVAILABLE);
     }
@@ -77,8 +80,10 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       const headers = isV2Event(event) ? headerValues('authorization', event.headers) : headerValues('authorization', event.headers, event.multiValueHeaders);
       const token = await verifier.verify(extractBearerToken(headers, config.maxTokenBytes));
       decision.sub = token.sub;
-      // 2. Input (path tricks → Deny before the policy) and 3. policy.
+      // 2. Input (path tricks → Deny before the policy); the ARN an Allow would
+      //    name must be exact and be this request; then 3. the policy.
       const facts = requestFacts(event);
+      checkExactArn(arn, { method: facts.method, path: facts.rawPath, stage: facts.stage });
       const engine = loaded ?? (await engineLoad);
       decision.policyRevision = engine.revision;
       const input = buildRequestInput(facts, token, config.apiKeyHeader, config.apiProduct);
@@ -88,7 +93,7 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       return iamPolicy({
         effect: 'Allow',
         principalId: token.sub,
-        methodArn,
+        resource: arn.arn,
         context: {
           ...verdict.context,
           claims: JSON.stringify(token.payload),
@@ -107,7 +112,7 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       }
       if (outcome.authorizer === 'unauthorized') throw new Error(UNAUTHORIZED);
       if (outcome.authorizer === 'unavailable') throw new Error(UNAVAILABLE);
-      return iamPolicy({ effect: 'Deny', principalId: decision.sub ?? 'anonymous', methodArn, context: { decisionId, reason } });
+      return iamPolicy({ effect: 'Deny', principalId: decision.sub ?? 'anonymous', resource: denyResource(arn), context: { decisionId, reason } });
     }
   };
 }

@@ -1,0 +1,84 @@
+/**
+ * Hostile requests against the real local stack (`npm start` as a child
+ * process), per class: paths, methods, headers, encodings, bodies, cache and
+ * logs. Each answer must follow DESIGN.md §7: a 401 when the token is bad, a
+ * 403 (Deny) for a request that cannot be allowed exactly, never a 5xx for
+ * something a client chose, never an error-level log line an anonymous caller
+ * can trigger, and never a token in a log.
+ */
+import * as net from 'node:net';
+import { call, userToken } from './helpers/acme-client';
+import { startStackProcess, type StackProcess } from './helpers/stack-process';
+import { rawRequest, type RawResponse } from '../local/helpers/http';
+
+let stack: StackProcess;
+let alice: string;
+
+beforeAll(async () => {
+  stack = await startStackProcess();
+  alice = await userToken(stack, 'alice');
+}, 90_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const OWN = '/v1/claims/enrollee/1001';
+
+/** Parsed JSON log lines the stack printed since `from` (an offset into its output). */
+function logLinesSince(from: number): Array<Record<string, unknown>> {
+  return stack
+    .output()
+    .slice(from)
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Run `fn`, then hand back what was logged meanwhile (after the gateway's line for the last request). */
+async function logged<T>(fn: () => Promise<T>): Promise<{ value: T; lines: Array<Record<string, unknown>> }> {
+  const from = stack.output().length;
+  const value = await fn();
+  // The gateway writes its line after the response; give the child a moment to flush.
+  await new Promise((r) => setTimeout(r, 150));
+  return { value, lines: logLinesSince(from) };
+}
+
+function expectNoErrorLogs(lines: Array<Record<string, unknown>>): void {
+  expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+}
+
+function expectNot5xx(res: RawResponse): void {
+  expect(res.status).toBeLessThan(500);
+}
+
+describe('paths the authorizer cannot turn into an exact ARN', () => {
+  test.each([
+    ['a * in the path', `${OWN}*`],
+    ['a * inside a segment', '/v1/claims/enrollee/100*'],
+    ['an encoded ? in the path', `${OWN}%3F`],
+    ['a path whose ARN is over 512 characters', `/v1/claims/enrollee/${'1'.repeat(460)}`],
+  ])('%s: 401 without a token, 401 with a bad one, 403 with a good one; never 5xx, never an error log', async (_name, path) => {
+    const { value, lines } = await logged(async () => ({
+      none: await call(stack, 'GET', path, undefined),
+      bad: await call(stack, 'GET', path, 'not.a.jwt'),
+      good: await call(stack, 'GET', path, alice),
+    }));
+    expect(value.none.status).toBe(401);
+    expect(value.bad.status).toBe(401);
+    expect(value.good.status).toBe(403);
+    expectNoErrorLogs(lines);
+  });
+});
+
+describe('methods', () => {
+  test.each(['M-SEARCH', 'PROPFIND', 'PURGE'])('%s (outside API Gateway\'s set): 401 without a token, 403 with one, never 5xx', async (method) => {
+    const { value, lines } = await logged(async () => ({
+      none: await call(stack, method, OWN, undefined),
+      good: await call(stack, method, OWN, alice),
+    }));
+    expect(value.none.status).toBe(401);
+    expect(value.good.status).toBe(403);
+    expectNoErrorLogs(lines);
+  });
+});
