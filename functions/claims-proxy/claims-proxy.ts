@@ -133,6 +133,9 @@ function forwardHeaders(facts: RequestFacts, sub: string, requestId: string): Re
   return out;
 }
 
+/** Methods whose requests carry no body to the backend (fetch refuses one, and it has no meaning). */
+const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
 function requestBody(event: APIGatewayProxyEvent): Buffer | undefined {
   if (event.body === null || event.body === undefined) return undefined;
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
@@ -182,22 +185,27 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
       const engine = await engineLoad;
       decision.policyRevision = engine.revision;
 
+      let body = requestBody(event);
+      if (body !== undefined && BODYLESS_METHODS.has(facts.method)) {
+        logger.info('body of a GET/HEAD request dropped', { decisionId, requestId, bytes: body.length });
+        body = undefined;
+      }
       const response = await backend.send({
         method: facts.method,
         path: encodePath(facts.path),
         query: facts.query,
         headers: forwardHeaders(facts, caller.sub, requestId),
-        body: requestBody(event),
+        body,
       });
       if (response.status >= 500) throw new BackendServerError(response.status);
 
       const contentType = response.headers['content-type'];
       const empty = response.body.length === 0;
       const bodyIsJson = empty || isJsonContentType(contentType);
-      let body: unknown = null;
+      let json: unknown = null;
       if (bodyIsJson && !empty) {
         try {
-          body = JSON.parse(response.body.toString('utf8'));
+          json = JSON.parse(response.body.toString('utf8'));
         } catch {
           throw new BackendBadResponseError('bad_json', 'backend sent invalid JSON');
         }
@@ -208,7 +216,7 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
         rawPath: facts.rawPath,
         token: caller.token,
         response: bodyIsJson
-          ? { status: response.status, headers: policyResponseHeaders(response), body }
+          ? { status: response.status, headers: policyResponseHeaders(response), body: json }
           : { status: response.status, headers: policyResponseHeaders(response), contentType: contentType ?? '' },
       };
       const verdict = filterResponse(engine, config.responseEntrypoint, input, bodyIsJson);

@@ -118,9 +118,7 @@ export type RequestRejection =
   /** The methodArn would be longer than an IAM `Resource` may be. */
   | 'arn_too_long'
   /** The event's methodArn/routeArn does not name the method and path the policy would see. */
-  | 'arn_mismatch'
-  /** A GET/HEAD request carries a body. */
-  | 'body_on_read';
+  | 'arn_mismatch';
 
 /** The request is refused before any policy runs (path tricks, oversized input, an ARN that is not this request). */
 export class RequestRejectedError extends FunctionError<RequestRejection> {

@@ -82,3 +82,18 @@ describe('methods', () => {
     expectNoErrorLogs(lines);
   });
 });
+
+describe('bodies', () => {
+  test.each(['GET', 'HEAD'])('a %s with a body is answered as without one (body dropped), never a false 502', async (method) => {
+    const without = await rawRequest(stack.gateway, method, OWN, { Authorization: `Bearer ${alice}` });
+    const { value, lines } = await logged(() => rawRequest(stack.gateway, method, OWN, { Authorization: `Bearer ${alice}`, 'content-type': 'application/json', 'content-length': '15' }, '{"padding":"x"}'));
+    expect(without.status).toBe(method === 'GET' ? 200 : 403);
+    expect(value.status).toBe(without.status);
+    expectNoErrorLogs(lines);
+  });
+
+  test('a body over the gateway limit is 413 before the authorizer', async () => {
+    const res = await rawRequest(stack.gateway, 'POST', OWN, { Authorization: `Bearer ${alice}`, 'content-length': String(11 * 1024 * 1024) }, 'x');
+    expect(res.status).toBe(413);
+  });
+});

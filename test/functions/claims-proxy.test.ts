@@ -118,6 +118,26 @@ describe('forwarding', () => {
     expect(seen?.headers.accept).toBe('application/json');
   });
 
+  it.each(['GET', 'HEAD'])('a %s carrying a body: the body is dropped (logged), never a false 502', async (method) => {
+    const event = proxyEvent();
+    event.httpMethod = method;
+    event.body = '{"x":1}';
+    const logs = captureLogs();
+    const result = await proxy(scriptedEngine(() => resultOf({})), logs)(event);
+    expect(result.statusCode).toBe(200);
+    expect(backend.requests.at(-1)).toMatchObject({ method, body: '' });
+    expect(logs.parsed().some((l) => l.level === 'info' && String(l.message).includes('dropped'))).toBe(true);
+    expect(logs.parsed().some((l) => l.level === 'error')).toBe(false);
+  });
+
+  it('a POST body is still forwarded', async () => {
+    const event = proxyEvent();
+    event.httpMethod = 'POST';
+    event.body = '{"x":1}';
+    await proxy(stripSsn(), captureLogs())(event);
+    expect(backend.requests.at(-1)).toMatchObject({ method: 'POST', body: '{"x":1}' });
+  });
+
   it('does not forward read validators: a bodiless 304 could not be judged by the response policy', async () => {
     const event = proxyEvent();
     event.headers = { ...event.headers, 'If-None-Match': '"v1"', 'If-Modified-Since': 'Mon, 23 Nov 2026 10:00:00 GMT' };
