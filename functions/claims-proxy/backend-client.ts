@@ -6,6 +6,7 @@
  * too large → BackendBadResponseError.
  */
 import { readCapped } from '../shared/capped-body';
+import { nameMap } from '../shared/request-input';
 import { BackendBadResponseError, BackendTimeoutError, BackendUnreachableError } from '../shared/errors';
 
 export interface BackendRequest {
@@ -58,7 +59,7 @@ export function createBackendClient(opts: BackendClientOptions): BackendClient {
         });
         const body = await readCapped(response.body, opts.maxResponseBytes, response.headers.get('content-length'));
         if (body === undefined) throw new BackendBadResponseError('response_too_large', `backend response larger than ${opts.maxResponseBytes} bytes`);
-        const headers: Record<string, string> = {};
+        const headers = nameMap<string>();
         response.headers.forEach((v, k) => {
           headers[k.toLowerCase()] = v;
         });

@@ -22,7 +22,7 @@ import {
 } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
 import { engineOrUnavailable, filterResponse, type PolicyEngine } from '../shared/policy-engine';
-import { requestFacts, type RequestFacts, type TokenInput } from '../shared/request-input';
+import { nameMap, requestFacts, type RequestFacts, type TokenInput } from '../shared/request-input';
 import { scopesOf } from '../shared/scopes';
 import type { BackendClient, BackendResponse } from './backend-client';
 
@@ -121,7 +121,7 @@ function callerOf(event: APIGatewayProxyEvent): Caller {
 }
 
 function forwardHeaders(facts: RequestFacts, sub: string, requestId: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = nameMap<string>();
   const allowed = new Set(FORWARDED_REQUEST_HEADERS);
   for (const [k, v] of facts.rawHeaders) {
     if (!allowed.has(k)) continue;
@@ -142,7 +142,7 @@ function requestBody(event: APIGatewayProxyEvent): Buffer | undefined {
 }
 
 function policyResponseHeaders(response: BackendResponse): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = nameMap<string>();
   for (const [k, v] of Object.entries(response.headers)) if (!POLICY_RESPONSE_HEADER_DENYLIST.has(k)) out[k] = v;
   return out;
 }

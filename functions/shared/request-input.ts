@@ -12,6 +12,16 @@ import { pathSegments } from './request-path';
 import { RequestRejectedError } from './errors';
 import type { VerifiedToken } from './token-verifier';
 
+/**
+ * A map keyed by client-chosen names (headers, query parameters): no
+ * prototype, so `__proto__`, `constructor` or `toString` are ordinary keys
+ * and never merge with (or are swallowed by) Object.prototype. Every object
+ * built from request data starts as one.
+ */
+export function nameMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 export interface TokenInput {
   readonly payload: Readonly<Record<string, unknown>>;
   readonly scopes: readonly string[];
@@ -72,7 +82,7 @@ function queryOf(
   multi: Readonly<Record<string, readonly string[] | undefined>> | null | undefined,
   single: Readonly<Record<string, string | undefined>> | null | undefined,
 ): Record<string, string[]> {
-  const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  const out = nameMap<string[]>();
   let count = 0;
   if (multi && Object.keys(multi).length > 0) {
     for (const [k, values] of Object.entries(multi)) {
@@ -92,7 +102,7 @@ function addQueryValue(out: Record<string, string[]>, k: string, v: string, coun
 }
 
 function rawQueryOf(raw: string): Record<string, string[]> {
-  const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  const out = nameMap<string[]>();
   let count = 0;
   for (const [k, v] of new URLSearchParams(raw)) count = addQueryValue(out, k, v, count);
   return { ...out };
@@ -136,10 +146,8 @@ export function requestFacts(event: AnyRequestEvent): RequestFacts {
 /** Header map for the policy: lower-cased, multiple values joined by ", ", secrets and the API key removed. */
 function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record<string, string> {
   const apiKey = apiKeyHeader.toLowerCase();
-  // Collected on a null-prototype object: client-chosen names such as
-  // `toString`, `constructor` or `__proto__` must not merge with (or be
-  // swallowed by) Object.prototype; the spread copies them as own properties.
-  const joined = Object.create(null) as Record<string, string>;
+  // The spread copies client-chosen names (even `__proto__`) as own properties.
+  const joined = nameMap<string>();
   for (const [k, v] of facts.rawHeaders) {
     if (SECRET_HEADER_SET.has(k) || k === apiKey) continue;
     const seen = joined[k];

@@ -6,6 +6,7 @@
  * IAM's 512 characters cannot be applied. Anything else is a malformed
  * result (AUTHORIZER_CONFIGURATION_ERROR).
  */
+import { nameMap } from '../../functions/shared/request-input';
 import type { PolicyDocument, PolicyStatement } from './iam-policy';
 
 export type ContextValue = string | number | boolean | null;
@@ -55,7 +56,7 @@ export function parseAuthorizerResult(raw: unknown): AuthorizerDecision {
     Version: typeof (doc as Record<string, unknown>).Version === 'string' ? ((doc as Record<string, unknown>).Version as string) : undefined,
     Statement: statements.map(parseStatement),
   };
-  const context: Record<string, ContextValue> = {};
+  const context = nameMap<ContextValue>();
   if (r.context !== undefined && r.context !== null) {
     if (typeof r.context !== 'object' || Array.isArray(r.context)) throw new MalformedAuthorizerResult('context must be an object');
     for (const [k, v] of Object.entries(r.context as Record<string, unknown>)) {
@@ -76,7 +77,7 @@ export function parseAuthorizerResult(raw: unknown): AuthorizerDecision {
  * `integrationLatency` (ms the authorizer took; 0 on a cache hit).
  */
 export function proxyAuthorizerContext(decision: AuthorizerDecision, latencyMs: number): Record<string, string | number | null> {
-  const out: Record<string, string | number | null> = {};
+  const out = nameMap<string | number | null>();
   for (const [k, v] of Object.entries(decision.context)) out[k] = v === null ? null : String(v);
   out.principalId = decision.principalId;
   out.integrationLatency = latencyMs;

@@ -23,6 +23,7 @@ import { evaluatePolicy } from './iam-policy';
 import { resolveIdentitySources } from './identity-sources';
 import { MalformedProxyResult, parseProxyResult, type HttpResult } from './proxy-result';
 import { buildAuthorizerEvent, buildProxyEvent, headerValue, methodArn, type ApiIdentity, type GatewayRequest } from './request-model';
+import { nameMap } from '../../functions/shared/request-input';
 import { CDK_ROUTES, matchRoute, type RouteDefinition } from './routes';
 import { readCapped } from '../../functions/shared/capped-body';
 import { listenOnLoopback } from '../listen';
@@ -126,7 +127,7 @@ const SECRET_HEADERS = new Set(['authorization', API_KEY_HEADER]);
 export function redactEvent<E extends { headers?: unknown; multiValueHeaders?: unknown }>(event: E): E {
   const redactMap = (m: unknown, multi: boolean): unknown => {
     if (typeof m !== 'object' || m === null) return m;
-    const out: Record<string, unknown> = {};
+    const out = nameMap<unknown>();
     for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
       out[k] = SECRET_HEADERS.has(k.toLowerCase()) ? (multi ? ['<redacted>'] : '<redacted>') : v;
     }

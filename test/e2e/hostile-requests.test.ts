@@ -97,3 +97,24 @@ describe('bodies', () => {
     expect(res.status).toBe(413);
   });
 });
+
+describe('header and query names that collide with Object.prototype', () => {
+  const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+
+  test.each(NAMES)('a header named %s: the same answer as without it (200), no error log', async (name) => {
+    const { value, lines } = await logged(() => call(stack, 'GET', OWN, alice, undefined, { [name]: 'x' }));
+    expect(value.status).toBe(200);
+    expectNoErrorLogs(lines);
+  });
+
+  test.each(NAMES)('a query parameter named %s (twice): 200, no error log', async (name) => {
+    const { value, lines } = await logged(() => call(stack, 'GET', `${OWN}?${name}=1&${name}=2`, alice));
+    expect(value.status).toBe(200);
+    expectNoErrorLogs(lines);
+  });
+
+  test('without a token these names still get a plain 401', async () => {
+    const res = await call(stack, 'GET', `${OWN}?constructor=1`, undefined, undefined, { constructor: 'x', toString: 'y' });
+    expect(res.status).toBe(401);
+  });
+});
