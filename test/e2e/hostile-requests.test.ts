@@ -118,3 +118,15 @@ describe('header and query names that collide with Object.prototype', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('token encodings: one token, one spelling', () => {
+  test.each([
+    ['= appended', (t: string) => `${t}=`],
+    ['== appended', (t: string) => `${t}==`],
+    ['= after the header part', (t: string) => t.replace('.', '=.')],
+  ])('a genuine token re-spelt with %s is 401, and is not cached as a new identity', async (_n, respell) => {
+    const res = await call(stack, 'GET', OWN, respell(alice));
+    expect(res.status).toBe(401);
+    expect((await call(stack, 'GET', OWN, alice)).status).toBe(200);
+  });
+});
