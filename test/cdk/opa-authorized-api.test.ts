@@ -169,7 +169,7 @@ describe('OpaAuthorizedApi with default settings', () => {
     const stage = resourcesOfType(synth.template, 'AWS::ApiGateway::Stage')[0];
     const format = (stage.props.AccessLogSetting as { Format: string }).Format;
     const line = JSON.parse(renderTemplate(format)) as Record<string, unknown>;
-    expect(Object.keys(line)).toEqual(expect.arrayContaining(['requestId', 'sourceIp', 'httpMethod', 'path', 'status', 'principalId', 'decisionId', 'authorizerError', 'errorMessage']));
+    expect(Object.keys(line)).toEqual(expect.arrayContaining(['requestId', 'sourceIp', 'httpMethod', 'resourcePath', 'status', 'decisionId', 'errorType']));
     // Never the token, the API key value or bodies.
     expect(format).not.toMatch(/Authorization|\$context\.identity\.apiKey"|requestOverride|\$input/i);
   });

@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import { call, userToken } from './helpers/acme-client';
 import { startStackProcess, type StackProcess } from './helpers/stack-process';
 import { rawRequest, type RawResponse } from '../local/helpers/http';
+import { accessLogFormat } from '../../cdk/construct/access-log';
 
 let stack: StackProcess;
 let alice: string;
@@ -128,5 +129,37 @@ describe('token encodings: one token, one spelling', () => {
     const res = await call(stack, 'GET', OWN, respell(alice));
     expect(res.status).toBe(401);
     expect((await call(stack, 'GET', OWN, alice)).status).toBe(200);
+  });
+});
+
+describe('logs', () => {
+  test('the deployed access-log format stays one JSON object with its own keys whatever a client puts in a value', () => {
+    // What API Gateway generates or validates itself; every other $context
+    // variable (User-Agent, path, principal, error messages...) is treated as
+    // client-controlled, because API Gateway substitutes values unescaped.
+    const generated: Record<string, string> = {
+      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef', extendedRequestId: 'Ab1=', requestTime: '03/Dec/2026:10:00:00 +0000',
+      'identity.sourceIp': '203.0.113.7', httpMethod: 'GET', resourcePath: '/{proxy+}', protocol: 'HTTP/1.1', status: '403',
+      responseLength: '12', responseLatency: '5', 'authorizer.decisionId': 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef', 'authorizer.status': '200',
+      'authorizer.latency': '3', integrationStatus: '200', integrationLatency: '4', 'error.responseType': 'ACCESS_DENIED',
+      'identity.apiKeyId': 'abc123', xrayTraceId: 'Root=1-5e1b4151-5ac6c58f5b5daa6532e4f2e4',
+    };
+    const hostile = ['","forged":"1', '\\"},{"forged":1,"x":"', 'a"b\\c\n{"forged":true}'];
+    const format = accessLogFormat().toString();
+    const keys = Object.keys(JSON.parse(format.replace(/\$context\.[A-Za-z.]+/g, 'x')) as object);
+    for (const value of hostile) {
+      const line = format.replace(/\$context\.([A-Za-z.]+)/g, (_m, name: string) => generated[name] ?? value);
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      expect(Object.keys(parsed)).toEqual(keys);
+      expect(JSON.stringify(parsed)).not.toContain('forged');
+    }
+    expect(keys).toContain('requestId');
+  });
+
+  test('no token appears in any log line of the stack, and a hostile User-Agent cannot forge a gateway log field', async () => {
+    const { lines } = await logged(() => call(stack, 'GET', OWN, alice, undefined, { 'user-agent': '","level":"error","forged":"1' }));
+    expect(lines.some((l) => 'forged' in l)).toBe(false);
+    expectNoErrorLogs(lines);
+    expect(stack.output()).not.toContain(alice.split('.')[2]);
   });
 });
