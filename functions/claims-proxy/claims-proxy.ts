@@ -7,7 +7,7 @@
  *      returns: undefined → 403 (withheld), never the unfiltered body on any
  *      failure (502/504 JSON errors).
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyResult } from 'aws-lambda';
 import type { ClaimsProxyConfig } from '../shared/config';
 import { beginDecision, type DecisionLog } from '../shared/decision-log';
 import {
@@ -26,7 +26,15 @@ import { nameMap, requestFacts, type RequestFacts, type TokenInput } from '../sh
 import { scopesOf } from '../shared/scopes';
 import type { BackendClient, BackendResponse } from './backend-client';
 
-export type ClaimsProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+/** HTTP API (payload 2.0) integration event: the authorizer's context is under `requestContext.authorizer.lambda`. */
+export type HttpApiProxyEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>>;
+/** A REST API proxy event or an HTTP API payload 2.0 event. */
+export type ProxyEvent = APIGatewayProxyEvent | HttpApiProxyEvent;
+export type ClaimsProxyHandler = (event: ProxyEvent) => Promise<APIGatewayProxyResult>;
+
+function isHttpApiEvent(event: ProxyEvent): event is HttpApiProxyEvent {
+  return (event as { version?: string }).version === '2.0';
+}
 
 export interface ClaimsProxyDeps {
   readonly config: Pick<ClaimsProxyConfig, 'apiKeyHeader' | 'responseEntrypoint'>;
@@ -94,9 +102,18 @@ interface Caller {
 }
 
 /** The verified claims the authorizer put in its context (a JSON string). */
-function callerOf(event: APIGatewayProxyEvent): Caller {
-  const ctx = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
-  const principalId = ctx?.principalId;
+function callerOf(event: ProxyEvent): Caller {
+  let ctx: Record<string, unknown> | null | undefined;
+  let principalId: unknown;
+  if (isHttpApiEvent(event)) {
+    // HTTP API: the context as the authorizer returned it, the principal beside it.
+    const authorizer = event.requestContext?.authorizer as { lambda?: Record<string, unknown> | null; principalId?: unknown } | undefined;
+    ctx = authorizer?.lambda;
+    principalId = authorizer?.principalId ?? ctx?.principalId;
+  } else {
+    ctx = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
+    principalId = ctx?.principalId;
+  }
   const claimsText = ctx?.claims;
   if (typeof principalId !== 'string' || principalId === '' || typeof claimsText !== 'string') {
     throw new AuthorizerContextError('missing_authorizer_context', 'no verified claims in requestContext.authorizer (is the authorizer attached?)');
@@ -136,7 +153,7 @@ function forwardHeaders(facts: RequestFacts, sub: string, requestId: string): Re
 /** Methods whose requests carry no body to the backend (fetch refuses one, and it has no meaning). */
 const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
-function requestBody(event: APIGatewayProxyEvent): Buffer | undefined {
+function requestBody(event: ProxyEvent): Buffer | undefined {
   if (event.body === null || event.body === undefined) return undefined;
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
 }
@@ -169,8 +186,8 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
   return async (event) => {
     const decision = beginDecision(decisions, {
       phase: 'response',
-      method: (event.httpMethod ?? '').toUpperCase(),
-      path: event.path ?? '',
+      method: ((isHttpApiEvent(event) ? event.requestContext?.http?.method : event.httpMethod) ?? '').toUpperCase(),
+      path: (isHttpApiEvent(event) ? event.rawPath : event.path) ?? '',
       requestId: event.requestContext?.requestId,
     });
     const { decisionId } = decision;

@@ -3,14 +3,14 @@
  * start it reads the environment and loads the policy once; a configuration
  * error makes every request a 503 JSON error (fail closed; errors.ts OUTCOMES).
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { loadClaimsProxyConfig } from '../shared/config';
 import { createDecisionLog } from '../shared/decision-log';
 import { outcomeFor } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
 import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
 import { createBackendClient } from './backend-client';
-import { createClaimsProxy, errorResult, type ClaimsProxyHandler } from './claims-proxy';
+import { createClaimsProxy, errorResult, type ClaimsProxyHandler, type ProxyEvent } from './claims-proxy';
 
 function init(): ClaimsProxyHandler {
   let config;
@@ -38,7 +38,7 @@ function init(): ClaimsProxyHandler {
 
 let current: ClaimsProxyHandler = init();
 
-export function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+export function handler(event: ProxyEvent): Promise<APIGatewayProxyResult> {
   return current(event);
 }
 

@@ -5,6 +5,7 @@
  */
 import type {
   APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
   APIGatewayRequestAuthorizerEvent,
   APIGatewayRequestAuthorizerEventV2,
 } from 'aws-lambda';
@@ -58,9 +59,11 @@ export const MAX_HEADERS = 100;
 export const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-amz-security-token'];
 const SECRET_HEADER_SET: ReadonlySet<string> = new Set(SECRET_HEADERS);
 
-export type AnyRequestEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2 | APIGatewayProxyEvent;
+/** Payload 2.0 events (HTTP API) have the same request fields whether they reach the authorizer or the integration. */
+type V2Event = APIGatewayRequestAuthorizerEventV2 | APIGatewayProxyEventV2;
+export type AnyRequestEvent = APIGatewayRequestAuthorizerEvent | APIGatewayProxyEvent | V2Event;
 
-export function isV2Event(event: AnyRequestEvent): event is APIGatewayRequestAuthorizerEventV2 {
+export function isV2Event<E extends AnyRequestEvent>(event: E): event is Extract<E, V2Event> {
   return (event as { version?: string }).version === '2.0';
 }
 

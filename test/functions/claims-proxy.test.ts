@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createBackendClient } from '../../functions/claims-proxy/backend-client';
-import { createClaimsProxy } from '../../functions/claims-proxy/claims-proxy';
+import { createClaimsProxy, type HttpApiProxyEvent } from '../../functions/claims-proxy/claims-proxy';
 import type { PolicyEngine } from '../../functions/shared/policy-engine';
 import { resultOf, scriptedEngine, throwingEngine } from './support/engines';
 import { captureLogs, type Captured } from './support/logs';
@@ -234,6 +234,29 @@ describe('withheld and failures never return the backend body', () => {
     expectJsonError(await proxy(stripSsn(), logs)(event), 502);
     expect(backend.requests.length).toBe(before);
     expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'principal_mismatch' });
+  });
+
+  it('an HTTP API (payload 2.0) event: the context from authorizer.lambda, forwarded and filtered like REST', async () => {
+    const event = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'events', 'proxy-http-api-v2.json'), 'utf8')) as HttpApiProxyEvent;
+    const logs = captureLogs();
+    const result = await proxy(stripSsn(), logs)(event);
+    expect(result.statusCode).toBe(200);
+    expect(result.body).not.toContain(SECRET);
+    const seen = backend.requests.at(-1);
+    expect(seen?.url).toBe('/v1/claims/enrollee/1001?status=open');
+    expect(seen?.headers['x-authz-sub']).toBe('alice@acme.example');
+    for (const banned of ['x-api-key', 'cookie']) expect(Object.keys(seen?.headers ?? {})).not.toContain(banned);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'filtered', method: 'GET', path: '/v1/claims/enrollee/1001', sub: 'alice@acme.example' });
+  });
+
+  it('an HTTP API event without the authorizer\'s context: 502 missing_authorizer_context, backend never called', async () => {
+    const event = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'events', 'proxy-http-api-v2.json'), 'utf8')) as HttpApiProxyEvent;
+    event.requestContext.authorizer = { lambda: {} } as HttpApiProxyEvent['requestContext']['authorizer'];
+    const before = backend.requests.length;
+    const logs = captureLogs();
+    expectJsonError(await proxy(stripSsn(), logs)(event), 502);
+    expect(backend.requests.length).toBe(before);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ reason: 'missing_authorizer_context' });
   });
 
   it('path trick: 400 and the backend is never called', async () => {
