@@ -293,6 +293,23 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         });
       });
   });
+  // Requests Node's HTTP parser refuses never reach the handler above (header
+  // block over maxHeaderSize, malformed lines, Content-Length together with
+  // Transfer-Encoding...). Answer them as Node would, and log each one: every
+  // refusal leaves a line (DESIGN §7).
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : 400;
+    const connectionLost = err.code === 'ECONNRESET' || !socket.writable;
+    log({
+      component: 'gateway', requestId: null, method: null, path: null, status: connectionLost ? null : status, authorizer: 'skipped',
+      verdict: null, principalId: null, reason: `refused_by_http_parser:${(err.code ?? 'unknown').slice(0, 64)}`, latencyMs: 0,
+    });
+    if (connectionLost) {
+      socket.destroy();
+      return;
+    }
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
   server.keepAliveTimeout = 5000;
   const port = await listenOnLoopback(server, options.port);
   return {

@@ -163,3 +163,33 @@ describe('logs', () => {
     expect(stack.output()).not.toContain(alice.split('.')[2]);
   });
 });
+
+describe('requests Node refuses before the gateway code still leave a log line', () => {
+  /** Send raw bytes and read the whole answer (the server closes the connection). */
+  function rawExchange(bytes: string): Promise<string> {
+    const { port } = new URL(stack.gateway);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let out = '';
+      socket.on('data', (c: Buffer) => {
+        out += c.toString('latin1');
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(out));
+      socket.write(bytes);
+    });
+  }
+
+  test.each([
+    ['a header block over the size limit', `GET ${OWN} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\n\r\n`, 431],
+    ['a malformed header line', `GET ${OWN} HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n`, 400],
+    ['Content-Length together with Transfer-Encoding', `POST ${OWN} HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
+  ])('%s: %s... answered with its status and logged', async (_name, bytes, status) => {
+    const { value, lines } = await logged(() => rawExchange(bytes as string));
+    expect(value.startsWith(`HTTP/1.1 ${status as number} `)).toBe(true);
+    const refusals = lines.filter((l) => l.component === 'gateway' && String(l.reason).startsWith('refused_by_http_parser:'));
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toMatchObject({ status });
+    expectNoErrorLogs(lines);
+  });
+});
