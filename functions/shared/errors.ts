@@ -242,8 +242,8 @@ export interface FailureOutcome {
   readonly level: 'info' | 'error';
 }
 
-/** Seconds clients are asked to wait after a 503. */
-export const RETRY_AFTER_SECONDS = 30;
+/** Seconds clients are asked to wait after a 503 (the same as the construct's gateway responses). */
+export const RETRY_AFTER_SECONDS = 1;
 
 const UNAUTHORIZED_401: ErrorResponse = { status: 401, error: 'invalid_token', message: 'Unauthorized' };
 const FORBIDDEN_403: ErrorResponse = { status: 403, error: 'access_denied', message: 'Forbidden' };

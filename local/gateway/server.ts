@@ -228,7 +228,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         if (e instanceof Error && e.message === 'Unauthorized') {
           return { result: gatewayError('UNAUTHORIZED', requestId, 'Unauthorized'), authorizer: source, reason: 'authorizer_unauthorized' };
         }
-        return { result: gatewayError('AUTHORIZER_FAILURE', requestId, null), authorizer: source, reason: e instanceof HandlerTimeout ? 'authorizer_timeout' : 'authorizer_error' };
+        // As API Gateway: a thrown error is a configuration error, a timeout an authorizer failure.
+        if (e instanceof HandlerTimeout) return { result: gatewayError('AUTHORIZER_FAILURE', requestId, null), authorizer: source, reason: 'authorizer_timeout' };
+        return { result: gatewayError('AUTHORIZER_CONFIGURATION_ERROR', requestId, null), authorizer: source, reason: 'authorizer_error' };
       }
       latencyMs = Math.round(performance.now() - started);
       try {

@@ -89,13 +89,19 @@ describe('OpaAuthorizedApi with default settings', () => {
       StatusCode: '403',
       ResponseTemplates: { 'application/json': Match.stringLikeRegexp('\\$context\\.authorizer\\.decisionId') },
     });
-    synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'AUTHORIZER_FAILURE', StatusCode: '503' });
+    for (const type of ['AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR']) {
+      synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: '503',
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'1'" }),
+      });
+    }
   });
 
   test('every gateway response body (incl. DEFAULT_4XX/5XX) renders to JSON with the request id', () => {
     const responses = resourcesOfType(synth.template, 'AWS::ApiGateway::GatewayResponse');
     expect(responses.map((r) => r.props.ResponseType).sort()).toEqual(
-      ['ACCESS_DENIED', 'AUTHORIZER_FAILURE', 'DEFAULT_4XX', 'DEFAULT_5XX', 'EXPIRED_TOKEN', 'UNAUTHORIZED'],
+      ['ACCESS_DENIED', 'AUTHORIZER_CONFIGURATION_ERROR', 'AUTHORIZER_FAILURE', 'DEFAULT_4XX', 'DEFAULT_5XX', 'EXPIRED_TOKEN', 'UNAUTHORIZED'],
     );
     for (const response of responses) {
       const body = (response.props.ResponseTemplates as Record<string, string>)['application/json'];
