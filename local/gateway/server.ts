@@ -41,8 +41,8 @@ export interface LocalGatewayOptions {
   readonly authorizerCacheTtlSeconds?: number;
   /**
    * API keys accepted in the `x-api-key` header (API Gateway with `apiKeyRequired`). When set,
-   * the header is also an identity source (the CDK construct does the same) and a missing or
-   * unknown key is 403 after the authorizer allowed the request, as in AWS.
+   * the header is also an identity source (the CDK construct does the same): a missing key is
+   * 401 without calling the authorizer, an unknown key 403 after it allowed the request, as in AWS.
    */
   readonly apiKeys?: readonly string[];
   /** Defaults to the CDK construct's sources (Authorization, context.httpMethod, context.path[, x-api-key]). */
