@@ -193,3 +193,29 @@ describe('requests Node refuses before the gateway code still leave a log line',
     expectNoErrorLogs(lines);
   });
 });
+
+describe('cache', () => {
+  const gatewayLine = (lines: Array<Record<string, unknown>>): Record<string, unknown> | undefined => lines.find((l) => l.component === 'gateway');
+
+  test('a cached Allow is replayed only for the same method and path; a Deny for a wildcard path never shadows the exact one', async () => {
+    await call(stack, 'GET', OWN, alice);
+    const again = await logged(() => call(stack, 'GET', OWN, alice));
+    expect(again.value.status).toBe(200);
+    expect(gatewayLine(again.lines)).toMatchObject({ authorizer: 'cache-hit' });
+
+    const other = await logged(() => call(stack, 'GET', '/v1/claims/enrollee/2001', alice));
+    expect(gatewayLine(other.lines)).toMatchObject({ authorizer: 'invoked' });
+    expect((await call(stack, 'DELETE', OWN, alice)).status).toBe(403);
+
+    expect((await call(stack, 'GET', '/v1/claims/enrollee/100*', alice)).status).toBe(403);
+    expect((await call(stack, 'GET', OWN, alice)).status).toBe(200);
+  });
+
+  test('a re-spelt token is refused before the cache could key on it', async () => {
+    const first = await logged(() => call(stack, 'GET', OWN, `${alice}=`));
+    const second = await logged(() => call(stack, 'GET', OWN, `${alice}=`));
+    expect([first.value.status, second.value.status]).toEqual([401, 401]);
+    // Unauthorized answers are never cached: the authorizer refuses every attempt.
+    expect(gatewayLine(second.lines)).toMatchObject({ authorizer: 'invoked', status: 401 });
+  });
+});
