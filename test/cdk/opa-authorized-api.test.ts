@@ -98,6 +98,10 @@ describe('OpaAuthorizedApi with default settings', () => {
     }
   });
 
+  test('the stack outputs are ApiUrl and PolicyRevision under those names, with no second endpoint output', () => {
+    expect(Object.keys(synth.template.toJSON().Outputs as Record<string, unknown>).sort()).toEqual(['ApiUrl', 'PolicyRevision']);
+  });
+
   test('every gateway response body (incl. DEFAULT_4XX/5XX) renders to JSON with the request id', () => {
     const responses = resourcesOfType(synth.template, 'AWS::ApiGateway::GatewayResponse');
     expect(responses.map((r) => r.props.ResponseType).sort()).toEqual(
