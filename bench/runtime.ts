@@ -21,27 +21,33 @@ interface Route {
   action: string;
 }
 
-interface Api {
+export interface Api {
   products: Record<string, { scopes: Record<string, string> }>;
   method_access: Record<string, string>;
   routes: Route[];
   audit_scope: string;
 }
 
-interface Input {
+export interface Input {
   method: string;
   path: string[];
   token: { payload: Record<string, unknown>; scopes: string[] };
   [k: string]: unknown;
 }
 
-interface Decision {
+export interface Decision {
   allow: boolean;
   reason: string;
   context?: Record<string, unknown>;
 }
 
-/** policies/authz.rego `decision`, written by hand in TypeScript. */
+/**
+ * policies/authz.rego `decision`, written by hand in TypeScript, rule for
+ * rule (test/functions/bench-reference.test.ts holds it equal to the policy on
+ * every ACME.md outcome and on generated inputs). Rego's "undefined" is
+ * `undefined` here: a comparison with an undefined side is false, so a rule
+ * body that needs `target` or `callerId` fails without them.
+ */
 export function handWrittenDecision(api: Api, input: Input): Decision {
   const matches = api.routes
     .filter((r) => r.method === input.method && r.pattern.length === input.path.length)
@@ -56,34 +62,50 @@ export function handWrittenDecision(api: Api, input: Input): Decision {
   const unique = new Set(matches.map((m) => JSON.stringify(m)));
   if (unique.size !== 1) return { allow: false, reason: 'unknown_route' };
   const route = matches[0];
-  const target = route.params.id;
+  const target: string | undefined = route.params.id;
   const claims = input.token.payload;
-  const callerId = typeof claims.enrolleeId === 'string' ? claims.enrolleeId : undefined;
+  const isString = (v: unknown): v is string => typeof v === 'string';
+  /** Rego's `not x` for a JSON value: true when x is undefined or false. */
+  const absent = (v: unknown): boolean => v === undefined || v === false;
+  // A member: a user-bound token (uid) carrying the enrollee claims.
+  const callerId = isString(claims.enrolleeId) && isString(claims.uid) ? claims.enrolleeId : undefined;
+  const isServiceClient =
+    absent(claims.uid) && absent(claims.enrolleeId) && absent(claims.enrolleeType) && isString(claims.cid) && claims.sub === claims.cid;
   const isPrimary = callerId !== undefined && claims.enrolleeType === 'primary';
   const isSecondary = callerId !== undefined && claims.enrolleeType === 'secondary';
-  const isAuditor = input.token.scopes.includes(api.audit_scope);
-  const dependants = new Set(
-    isPrimary && Array.isArray(claims.dependants) ? (claims.dependants as unknown[]).filter((d): d is string => typeof d === 'string') : [],
-  );
-  const access = api.method_access[input.method];
-  const requiredScope = access === undefined ? undefined : api.products[route.product]?.scopes[access];
+  const isAuditor = isServiceClient && input.token.scopes.includes(api.audit_scope);
+  const listed: unknown[] = Array.isArray(claims.dependants)
+    ? claims.dependants
+    : claims.dependants !== null && typeof claims.dependants === 'object'
+      ? Object.values(claims.dependants)
+      : [];
+  const dependants = new Set(isPrimary ? listed.filter(isString) : []);
+  const access: string | undefined = Object.prototype.hasOwnProperty.call(api.method_access, input.method) ? api.method_access[input.method] : undefined;
+  const scopes = api.products[route.product]?.scopes;
+  const requiredScope = access !== undefined && scopes !== undefined && Object.prototype.hasOwnProperty.call(scopes, access) ? scopes[access] : undefined;
   const hasScope = requiredScope !== undefined && input.token.scopes.includes(requiredScope);
+  const defined = target !== undefined;
+  const sameAsCaller = defined && callerId !== undefined && target === callerId;
+  const otherThanCaller = defined && callerId !== undefined && target !== callerId;
+  const read = route.action === 'read_record';
+  const write = access === 'write';
+
   if (!hasScope) {
     return requiredScope === undefined
       ? { allow: false, reason: 'not_permitted' }
       : { allow: false, reason: 'insufficient_scope', context: { requiredScope } };
   }
   const grants: string[] = [];
-  if (route.action === 'read_record' && target === callerId) grants.push('own_record');
-  if (route.action === 'read_record' && isPrimary && target !== callerId) grants.push('primary_family_read');
-  if (access === 'write' && isPrimary && target === callerId) grants.push('own_write');
-  if (access === 'write' && isPrimary && dependants.has(target)) grants.push('dependant_write');
-  if (route.action === 'read_record' && isAuditor) grants.push('audit_read');
+  if (read && sameAsCaller) grants.push('own_record');
+  if (read && isPrimary && otherThanCaller) grants.push('primary_family_read');
+  if (write && isPrimary && sameAsCaller) grants.push('own_write');
+  if (write && isPrimary && defined && dependants.has(target)) grants.push('dependant_write');
+  if (read && isAuditor) grants.push('audit_read');
   if (grants.length > 0) return { allow: true, reason: grants.sort()[0], context: { action: route.action } };
   const refusals: string[] = [];
-  if (route.action === 'read_record' && isSecondary && target !== callerId) refusals.push('not_own_record');
-  if (access === 'write' && isSecondary) refusals.push('read_only_member');
-  if (access === 'write' && isPrimary && target !== callerId && !dependants.has(target)) refusals.push('not_own_family');
+  if (read && isSecondary && otherThanCaller) refusals.push('not_own_record');
+  if (write && isSecondary) refusals.push('read_only_member');
+  if (write && isPrimary && otherThanCaller && !dependants.has(target)) refusals.push('not_own_family');
   if (callerId === undefined) refusals.push('not_a_member');
   if (refusals.length > 0) return { allow: false, reason: refusals.sort()[0] };
   return { allow: false, reason: 'not_permitted' };
@@ -127,7 +149,7 @@ function sampleInput(sub: string, enrolleeId: string, type: string, target: stri
 }
 
 /** JSON with sorted keys: equality of values regardless of key order. */
-function canonical(v: unknown): string {
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;

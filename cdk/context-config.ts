@@ -71,7 +71,7 @@ export function configFromContext(read: ContextReader): AppConfig {
   };
   const required = (key: ContextKey): string => {
     const value = str(key);
-    if (value === undefined) throw new ContextValueError(key, `is required: ${CONTEXT_KEYS[key]}`);
+    if (value === undefined) throw new ContextValueError(key, `is required: ${CONTEXT_KEYS[key].replace(/^required: /, '')}`);
     return value;
   };
   const list = (key: ContextKey): string[] | undefined => {

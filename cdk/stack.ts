@@ -1,4 +1,4 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { OpaAuthorizedApi } from './construct/opa-authorized-api';
 import type { OpaAuthorizedApiProps } from './construct/props';
@@ -15,5 +15,8 @@ export class OpaApiStack extends Stack {
   constructor(scope: Construct, id: string, props: OpaApiStackProps) {
     super(scope, id, props);
     this.protectedApi = new OpaAuthorizedApi(this, 'ProtectedApi', props.api);
+    // Stack-level outputs keep their ids as names: stable `ApiUrl` / `PolicyRevision` for scripts.
+    new CfnOutput(this, 'ApiUrl', { value: this.protectedApi.api.url, description: 'Invoke URL of the stage' });
+    new CfnOutput(this, 'PolicyRevision', { value: this.protectedApi.policyRevision, description: 'sha256 prefix of the deployed policy.wasm' });
   }
 }

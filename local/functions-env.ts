@@ -62,17 +62,17 @@ export function applyFunctionEnvironment(env: Record<string, string>, target: No
   return applied;
 }
 
-interface HandlerModule<H> { handler?: H; resetForTests?: () => void }
+interface HandlerModule<H> { handler?: H; reload?: () => void }
 
 /**
- * Re-run a handler module's cold start (its optional `resetForTests()`), e.g.
- * after the policy bundle changed. Returns false when the module has no reset.
+ * Re-run a handler module's cold start (its optional `reload()`), e.g.
+ * after the policy bundle changed. Returns false when the module has no `reload`.
  */
-export function resetHandlerModule(file: string): boolean {
+export function reloadHandlerModule(file: string): boolean {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(file) as HandlerModule<unknown>;
-  if (typeof mod.resetForTests !== 'function') return false;
-  mod.resetForTests();
+  if (typeof mod.reload !== 'function') return false;
+  mod.reload();
   return true;
 }
 

@@ -8,7 +8,7 @@ import { startClaimsBackend, type ClaimsBackend } from './backend/server';
 import { LocalConfigError } from './errors';
 import * as fs from 'node:fs';
 import {
-  AUTHORIZER_MODULE, CLAIMS_PROXY_MODULE, applyFunctionEnvironment, functionEnvironment, loadAuthorizerHandler, loadClaimsProxyHandler, resetHandlerModule,
+  AUTHORIZER_MODULE, CLAIMS_PROXY_MODULE, applyFunctionEnvironment, functionEnvironment, loadAuthorizerHandler, loadClaimsProxyHandler, reloadHandlerModule,
 } from './functions-env';
 import { startLocalGateway, type LocalGateway } from './gateway/server';
 import { startOktaStandIn, type OktaStandIn } from './okta/server';
@@ -149,7 +149,7 @@ function watchPolicies(config: LocalStackConfig, wasm: string, say: (m: string) 
       return;
     }
     const modules = [config.authorizerModule ?? AUTHORIZER_MODULE, config.claimsProxyModule ?? CLAIMS_PROXY_MODULE];
-    const reset = modules.filter((m) => resetHandlerModule(m));
+    const reset = modules.filter((m) => reloadHandlerModule(m));
     flush();
     say(`policy reloaded (${reset.length} handler(s) re-initialised, authorizer cache flushed)`);
   };

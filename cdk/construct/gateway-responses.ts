@@ -56,14 +56,16 @@ export function gatewayResponseSpecs(realm: string): GatewayResponseSpec[] {
       headers: common,
       template: '{"message":"Forbidden","error":"access_denied","requestId":"$context.requestId","decisionId":"$context.authorizer.decisionId"}',
     },
-    {
-      // The authorizer crashed or timed out (e.g. JWKS unreachable): fail closed with a retryable status.
-      id: 'AuthorizerFailure',
-      type: ResponseType.AUTHORIZER_FAILURE,
+    // The authorizer could not answer (e.g. JWKS unreachable): fail closed with a retryable status.
+    // API Gateway reports a thrown error other than `Unauthorized`, or a malformed result, as
+    // AUTHORIZER_CONFIGURATION_ERROR and a failure to run it as AUTHORIZER_FAILURE: both get the same 503.
+    ...(['AuthorizerFailure', 'AuthorizerConfigurationError'] as const).map((id) => ({
+      id,
+      type: id === 'AuthorizerFailure' ? ResponseType.AUTHORIZER_FAILURE : ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
       statusCode: '503',
       headers: { ...common, 'Retry-After': quoted('1') },
       template: '{"message":"Authorization is temporarily unavailable","requestId":"$context.requestId"}',
-    },
+    })),
     {
       id: 'Default4xx',
       type: ResponseType.DEFAULT_4XX,

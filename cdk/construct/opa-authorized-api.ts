@@ -220,8 +220,8 @@ export class OpaAuthorizedApi extends Construct {
       });
     }
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Invoke URL of the stage' });
-    new CfnOutput(this, 'PolicyRevision', { value: this.policyRevision, description: 'sha256 prefix of the deployed policy.wasm' });
+    // RestApi adds its own `Endpoint` output; the stack names the URL once (ApiUrl).
+    this.api.node.tryRemoveChild('Endpoint');
   }
 }
 

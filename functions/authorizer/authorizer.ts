@@ -3,8 +3,11 @@
  * real ones at cold start; tests pass their own):
  *   1. Bearer token → verified Okta access token (401 on any failure)
  *   2. event → policy input (path tricks refused before the policy: Deny)
- *   3. request policy → Allow/Deny of exactly the methodArn, flat context
- * Fail closed: a policy error, undefined or malformed result is a Deny.
+ *   3. request policy → Allow of exactly the methodArn (which must name this
+ *      request's method and path), or a Deny; flat context
+ * Every failure goes through the outcome table of functions/shared/errors.ts
+ * (401 / Deny / 503), failing closed: a policy error, undefined or malformed
+ * result is a Deny; anything unexpected is "unavailable".
  */
 import type {
   APIGatewayAuthorizerResult,
@@ -13,13 +16,13 @@ import type {
 } from 'aws-lambda';
 import { extractBearerToken, headerValues } from '../shared/bearer-token';
 import type { AuthorizerConfig } from '../shared/config';
-import { microsSince, newDecisionId, type DecisionLog, type DecisionResult } from '../shared/decision-log';
-import { authorizerOutcomeFor, PolicyDeniedError, reasonOf, RequestRejectedError } from '../shared/errors';
-import { iamPolicy, isValidMethodArn } from '../shared/iam-policy';
+import { beginDecision, type DecisionLog } from '../shared/decision-log';
+import { outcomeFor, PolicyDeniedError, reasonOf } from '../shared/errors';
+import { checkExactArn, denyResource, iamPolicy, parseMethodArn } from '../shared/iam-policy';
 import { describeError, type Logger } from '../shared/logger';
-import { decide, type PolicyEngine } from '../shared/policy-engine';
-import { buildRequestInput, isV2Event, requestFacts, type RequestFacts } from '../shared/request-input';
-import type { TokenVerifier, VerifiedToken } from '../shared/token-verifier';
+import { decide, engineOrUnavailable, type PolicyEngine } from '../shared/policy-engine';
+import { buildRequestInput, isV2Event, requestFacts } from '../shared/request-input';
+import type { TokenVerifier } from '../shared/token-verifier';
 
 export type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
 export type AuthorizerHandler = (event: AuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -35,13 +38,19 @@ export interface AuthorizerDeps {
 
 /** The exact message API Gateway turns into a 401. */
 export const UNAUTHORIZED = 'Unauthorized';
+/**
+ * Thrown for every failure that is not the caller's: API Gateway reports any
+ * error other than `Unauthorized` as AUTHORIZER_CONFIGURATION_ERROR, which
+ * the construct's gateway responses turn into 503 + Retry-After.
+ */
+export const UNAVAILABLE = 'Authorizer unavailable';
 
 export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
   const { config, verifier, logger, decisions } = deps;
-  // Never an unhandled rejection: the failure is reported per decision.
+  const engineLoad = engineOrUnavailable(deps.engine);
   // Once loaded, the engine is used directly (no promise hop per request).
   let loaded: PolicyEngine | undefined;
-  deps.engine.then(
+  engineLoad.then(
     (engine) => {
       loaded = engine;
     },
@@ -49,88 +58,61 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
   );
 
   return async (event) => {
-    const start = process.hrtime.bigint();
-    const decisionId = newDecisionId();
     const methodArn = isV2Event(event) ? event.routeArn : event.methodArn;
-    const method = (isV2Event(event) ? event.requestContext?.http?.method : event.httpMethod) ?? '';
-    const rawPath = (isV2Event(event) ? event.rawPath : event.path) ?? '';
     const requestId = event.requestContext?.requestId;
-    let sub: string | undefined;
-    let revision: string | undefined;
+    const decision = beginDecision(decisions, {
+      phase: 'request',
+      method: (isV2Event(event) ? event.requestContext?.http?.method : event.httpMethod) ?? '',
+      path: (isV2Event(event) ? event.rawPath : event.path) ?? '',
+      requestId,
+    });
+    const decisionId = decision.decisionId;
 
-    const record = (result: DecisionResult, reason: string): void =>
-      decisions.write({
-        decisionId,
-        phase: 'request',
-        method,
-        path: rawPath,
-        sub,
-        result,
-        reason,
-        latencyMicros: microsSince(start),
-        policyRevision: revision,
-        requestId,
-      });
-
-    const deny = (reason: string): APIGatewayAuthorizerResult =>
-      iamPolicy({ effect: 'Deny', principalId: sub ?? 'anonymous', methodArn, context: { decisionId, reason } });
-
-    if (typeof methodArn !== 'string' || !isValidMethodArn(methodArn)) {
+    const arn = typeof methodArn === 'string' ? parseMethodArn(methodArn) : undefined;
+    if (arn === undefined) {
+      // Not an ARN at all: API Gateway never sends this, so it is a broken integration, not a client.
       logger.error('authorizer event has no usable methodArn/routeArn', { decisionId, requestId });
-      throw new Error('Invalid authorizer event');
+      throw new Error(UNAVAILABLE);
     }
 
-    // 1. Token (401 / 503).
-    let token: VerifiedToken;
     try {
+      // 1. Token (401 / 503) before anything about the request is judged.
       const headers = isV2Event(event) ? headerValues('authorization', event.headers) : headerValues('authorization', event.headers, event.multiValueHeaders);
-      token = await verifier.verify(extractBearerToken(headers, config.maxTokenBytes));
-      sub = token.sub;
-    } catch (error) {
-      const outcome = authorizerOutcomeFor(error);
-      if (outcome === 'unavailable') {
-        logger.error('token verification unavailable (failing closed)', { decisionId, requestId, reason: reasonOf(error), ...describeError(error) });
-        record('error', reasonOf(error));
-        throw new Error('Authorizer unavailable');
-      }
-      logger.info('token rejected', { decisionId, requestId, reason: reasonOf(error) });
-      record('unauthorized', reasonOf(error));
-      throw new Error(UNAUTHORIZED);
-    }
-
-    // 2. Input (path tricks → Deny before the policy) and 3. policy.
-    try {
-      const facts: RequestFacts = requestFacts(event);
-      const engine = loaded ?? (await deps.engine);
-      revision = engine.revision;
+      const token = await verifier.verify(extractBearerToken(headers, config.maxTokenBytes));
+      decision.sub = token.sub;
+      // 2. Input (path tricks → Deny before the policy); the ARN an Allow would
+      //    name must be exact and be this request; then 3. the policy.
+      const facts = requestFacts(event);
+      checkExactArn(arn, { method: facts.method, path: facts.rawPath, stage: facts.stage });
+      const engine = loaded ?? (await engineLoad);
+      decision.policyRevision = engine.revision;
       const input = buildRequestInput(facts, token, config.apiKeyHeader, config.apiProduct);
-      const decision = decide(engine, config.requestEntrypoint, input);
-      if (!decision.allow) throw new PolicyDeniedError(decision.reason);
-      record('allow', decision.reason);
+      const verdict = decide(engine, config.requestEntrypoint, input);
+      if (!verdict.allow) throw new PolicyDeniedError(verdict.reason);
+      decision.record('allow', verdict.reason);
       return iamPolicy({
         effect: 'Allow',
         principalId: token.sub,
-        methodArn,
+        resource: arn.arn,
         context: {
-          ...decision.context,
+          ...verdict.context,
           claims: JSON.stringify(token.payload),
           decisionId,
           policyRevision: engine.revision,
         },
       });
     } catch (error) {
+      const outcome = outcomeFor(error);
       const reason = reasonOf(error);
-      if (error instanceof PolicyDeniedError) {
-        record('deny', reason);
-      } else if (error instanceof RequestRejectedError) {
-        logger.info('request refused before the policy', { decisionId, requestId, reason });
-        record('rejected', reason);
-      } else {
-        // PolicyEvaluationError (error, trap, undefined, malformed) or anything unexpected.
-        logger.error('request policy failed (denying)', { decisionId, requestId, reason, ...describeError(error) });
-        record('error', reason);
+      decision.record(outcome.result, reason);
+      if (outcome.level === 'error') {
+        logger.error(`authorizer failure (${outcome.authorizer})`, { decisionId, requestId, reason, ...describeError(error) });
+      } else if (outcome.result !== 'deny') {
+        logger.info(outcome.authorizer === 'unauthorized' ? 'token rejected' : 'request refused before the policy', { decisionId, requestId, reason });
       }
-      return deny(reason);
+      if (outcome.authorizer === 'unauthorized') throw new Error(UNAUTHORIZED);
+      if (outcome.authorizer === 'unavailable') throw new Error(UNAVAILABLE);
+      return iamPolicy({ effect: 'Deny', principalId: decision.sub ?? 'anonymous', resource: denyResource(arn), context: { decisionId, reason } });
     }
   };
 }

@@ -10,7 +10,7 @@ import { createDecisionLog } from '../shared/decision-log';
 import { createLogger, describeError } from '../shared/logger';
 import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
 import { createTokenVerifier } from '../shared/token-verifier';
-import { createAuthorizer, type AuthorizerEvent, type AuthorizerHandler } from './authorizer';
+import { createAuthorizer, UNAVAILABLE, type AuthorizerEvent, type AuthorizerHandler } from './authorizer';
 
 function init(): AuthorizerHandler {
   let config;
@@ -20,7 +20,7 @@ function init(): AuthorizerHandler {
     const logger = createLogger('error', 'authorizer');
     logger.error('invalid configuration: every request fails closed', describeError(error));
     return async () => {
-      throw new Error('Authorizer misconfigured');
+      throw new Error(UNAVAILABLE);
     };
   }
   const logger = createLogger(config.logLevel, 'authorizer');
@@ -47,7 +47,11 @@ export function handler(event: AuthorizerEvent): Promise<APIGatewayAuthorizerRes
   return current(event);
 }
 
-/** Re-read the environment and rebuild verifier and policy (tests and the local runner). */
-export function resetForTests(): void {
+/**
+ * Run the cold start again: re-read the environment, rebuild the verifier and
+ * reload the policy. The local gateway's policy hot reload calls it after the
+ * bundle changed; tests call it after changing the environment.
+ */
+export function reload(): void {
   current = init();
 }

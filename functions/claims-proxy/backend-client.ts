@@ -5,6 +5,8 @@
  * timeout → BackendTimeoutError, connection failure → BackendUnreachableError,
  * too large → BackendBadResponseError.
  */
+import { readCapped } from '../shared/capped-body';
+import { nameMap } from '../shared/request-input';
 import { BackendBadResponseError, BackendTimeoutError, BackendUnreachableError } from '../shared/errors';
 
 export interface BackendRequest {
@@ -42,29 +44,6 @@ export function backendUrl(base: URL, path: string, query: Readonly<Record<strin
   return url;
 }
 
-async function readCapped(response: Response, max: number): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > max) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new BackendBadResponseError('response_too_large', `backend response larger than ${max} bytes`);
-  }
-  if (!response.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new BackendBadResponseError('response_too_large', `backend response larger than ${max} bytes`);
-    }
-    chunks.push(Buffer.from(value));
-  }
-  return Buffer.concat(chunks, total);
-}
-
 export function createBackendClient(opts: BackendClientOptions): BackendClient {
   return {
     async send(request) {
@@ -78,8 +57,9 @@ export function createBackendClient(opts: BackendClientOptions): BackendClient {
           redirect: 'manual',
           signal: controller.signal,
         });
-        const body = await readCapped(response, opts.maxResponseBytes);
-        const headers: Record<string, string> = {};
+        const body = await readCapped(response.body, opts.maxResponseBytes, response.headers.get('content-length'));
+        if (body === undefined) throw new BackendBadResponseError('response_too_large', `backend response larger than ${opts.maxResponseBytes} bytes`);
+        const headers = nameMap<string>();
         response.headers.forEach((v, k) => {
           headers[k.toLowerCase()] = v;
         });

@@ -7,24 +7,34 @@
  *      returns: undefined → 403 (withheld), never the unfiltered body on any
  *      failure (502/504 JSON errors).
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyResult } from 'aws-lambda';
 import type { ClaimsProxyConfig } from '../shared/config';
-import { microsSince, newDecisionId, type DecisionLog, type DecisionResult } from '../shared/decision-log';
+import { beginDecision, type DecisionLog } from '../shared/decision-log';
 import {
+  AuthorizerContextError,
   BackendBadResponseError,
   BackendServerError,
-  failureFor,
-  MissingAuthorizerContextError,
+  outcomeFor,
   reasonOf,
   ResponseWithheldError,
+  RETRY_AFTER_SECONDS,
+  type ErrorResponse,
 } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
-import { filterResponse, type PolicyEngine } from '../shared/policy-engine';
-import { requestFacts, type RequestFacts, type TokenInput } from '../shared/request-input';
+import { engineOrUnavailable, filterResponse, type PolicyEngine } from '../shared/policy-engine';
+import { nameMap, requestFacts, type RequestFacts, type TokenInput } from '../shared/request-input';
 import { scopesOf } from '../shared/scopes';
 import type { BackendClient, BackendResponse } from './backend-client';
 
-export type ClaimsProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+/** HTTP API (payload 2.0) integration event: the authorizer's context is under `requestContext.authorizer.lambda`. */
+export type HttpApiProxyEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>>;
+/** A REST API proxy event or an HTTP API payload 2.0 event. */
+export type ProxyEvent = APIGatewayProxyEvent | HttpApiProxyEvent;
+export type ClaimsProxyHandler = (event: ProxyEvent) => Promise<APIGatewayProxyResult>;
+
+function isHttpApiEvent(event: ProxyEvent): event is HttpApiProxyEvent {
+  return (event as { version?: string }).version === '2.0';
+}
 
 export interface ClaimsProxyDeps {
   readonly config: Pick<ClaimsProxyConfig, 'apiKeyHeader' | 'responseEntrypoint'>;
@@ -35,7 +45,7 @@ export interface ClaimsProxyDeps {
 }
 
 /** Request headers passed to the backend (everything else is dropped: credentials, hop-by-hop, cookies). */
-export const FORWARDED_REQUEST_HEADERS = [
+const FORWARDED_REQUEST_HEADERS = [
   'accept',
   'accept-language',
   'content-type',
@@ -58,7 +68,7 @@ export const FORWARDED_REQUEST_HEADERS = [
  * max-age=3600`) must never let a shared cache serve one caller's view to
  * another; every answer is `no-store`.
  */
-export const RETURNED_RESPONSE_HEADERS = ['content-language'];
+const RETURNED_RESPONSE_HEADERS = ['content-language'];
 
 /** Backend response headers the response policy sees (no cookies). */
 const POLICY_RESPONSE_HEADER_DENYLIST = new Set(['set-cookie', 'set-cookie2', 'authorization', 'www-authenticate']);
@@ -74,11 +84,14 @@ function isJsonContentType(contentType: string | undefined): boolean {
   return mime === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mime);
 }
 
-function errorResult(status: number, error: string, message: string, requestId: string, extra: Record<string, string> = {}): APIGatewayProxyResult {
+/** The JSON error answer of the outcome table (functions/shared/errors.ts); a 503 says when to retry. */
+export function errorResult(response: ErrorResponse, requestId: string, extra: Record<string, string> = {}): APIGatewayProxyResult {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...SECURITY_HEADERS, 'x-request-id': requestId };
+  if (response.status === 503) headers['retry-after'] = String(RETRY_AFTER_SECONDS);
   return {
-    statusCode: status,
-    headers: { 'content-type': 'application/json', ...SECURITY_HEADERS, 'x-request-id': requestId },
-    body: JSON.stringify({ message, error, requestId, ...extra }),
+    statusCode: response.status,
+    headers,
+    body: JSON.stringify({ message: response.message, error: response.error, requestId, ...extra }),
   };
 }
 
@@ -89,24 +102,33 @@ interface Caller {
 }
 
 /** The verified claims the authorizer put in its context (a JSON string). */
-function callerOf(event: APIGatewayProxyEvent): Caller {
-  const ctx = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
-  const principalId = ctx?.principalId;
+function callerOf(event: ProxyEvent): Caller {
+  let ctx: Record<string, unknown> | null | undefined;
+  let principalId: unknown;
+  if (isHttpApiEvent(event)) {
+    // HTTP API: the context as the authorizer returned it, the principal beside it.
+    const authorizer = event.requestContext?.authorizer as { lambda?: Record<string, unknown> | null; principalId?: unknown } | undefined;
+    ctx = authorizer?.lambda;
+    principalId = authorizer?.principalId ?? ctx?.principalId;
+  } else {
+    ctx = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
+    principalId = ctx?.principalId;
+  }
   const claimsText = ctx?.claims;
   if (typeof principalId !== 'string' || principalId === '' || typeof claimsText !== 'string') {
-    throw new MissingAuthorizerContextError('no verified claims in requestContext.authorizer (is the authorizer attached?)');
+    throw new AuthorizerContextError('missing_authorizer_context', 'no verified claims in requestContext.authorizer (is the authorizer attached?)');
   }
   let payload: unknown;
   try {
     payload = JSON.parse(claimsText);
   } catch {
-    throw new MissingAuthorizerContextError('authorizer claims are not JSON');
+    throw new AuthorizerContextError('malformed_authorizer_context', 'authorizer claims are not JSON');
   }
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    throw new MissingAuthorizerContextError('authorizer claims are not an object');
+    throw new AuthorizerContextError('malformed_authorizer_context', 'authorizer claims are not an object');
   }
   const claims = payload as Record<string, unknown>;
-  if (claims.sub !== principalId) throw new MissingAuthorizerContextError('authorizer principalId does not match the claims');
+  if (claims.sub !== principalId) throw new AuthorizerContextError('principal_mismatch', 'authorizer principalId does not match the claims');
   const decisionId = ctx?.decisionId;
   return {
     sub: principalId,
@@ -116,7 +138,7 @@ function callerOf(event: APIGatewayProxyEvent): Caller {
 }
 
 function forwardHeaders(facts: RequestFacts, sub: string, requestId: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = nameMap<string>();
   const allowed = new Set(FORWARDED_REQUEST_HEADERS);
   for (const [k, v] of facts.rawHeaders) {
     if (!allowed.has(k)) continue;
@@ -128,13 +150,16 @@ function forwardHeaders(facts: RequestFacts, sub: string, requestId: string): Re
   return out;
 }
 
-function requestBody(event: APIGatewayProxyEvent): Buffer | undefined {
+/** Methods whose requests carry no body to the backend (fetch refuses one, and it has no meaning). */
+const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
+function requestBody(event: ProxyEvent): Buffer | undefined {
   if (event.body === null || event.body === undefined) return undefined;
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
 }
 
 function policyResponseHeaders(response: BackendResponse): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = nameMap<string>();
   for (const [k, v] of Object.entries(response.headers)) if (!POLICY_RESPONSE_HEADER_DENYLIST.has(k)) out[k] = v;
   return out;
 }
@@ -156,55 +181,48 @@ export function encodePath(segments: readonly string[]): string {
 
 export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
   const { config, backend, logger, decisions } = deps;
-  deps.engine.catch(() => undefined);
+  const engineLoad = engineOrUnavailable(deps.engine);
 
   return async (event) => {
-    const start = process.hrtime.bigint();
-    const decisionId = newDecisionId();
+    const decision = beginDecision(decisions, {
+      phase: 'response',
+      method: ((isHttpApiEvent(event) ? event.requestContext?.http?.method : event.httpMethod) ?? '').toUpperCase(),
+      path: (isHttpApiEvent(event) ? event.rawPath : event.path) ?? '',
+      requestId: event.requestContext?.requestId,
+    });
+    const { decisionId } = decision;
     const requestId = event.requestContext?.requestId ?? decisionId;
-    const method = (event.httpMethod ?? '').toUpperCase();
-    let sub: string | undefined;
-    let revision: string | undefined;
     let requestDecisionId: string | undefined;
-
-    const record = (result: DecisionResult, reason: string): void =>
-      decisions.write({
-        decisionId,
-        phase: 'response',
-        method,
-        path: event.path ?? '',
-        sub,
-        result,
-        reason,
-        latencyMicros: microsSince(start),
-        policyRevision: revision,
-        requestId,
-      });
 
     try {
       const caller = callerOf(event);
-      sub = caller.sub;
+      decision.sub = caller.sub;
       requestDecisionId = caller.requestDecisionId;
       const facts = requestFacts(event);
-      const engine = await deps.engine;
-      revision = engine.revision;
+      const engine = await engineLoad;
+      decision.policyRevision = engine.revision;
 
+      let body = requestBody(event);
+      if (body !== undefined && BODYLESS_METHODS.has(facts.method)) {
+        logger.info('body of a GET/HEAD request dropped', { decisionId, requestId, bytes: body.length });
+        body = undefined;
+      }
       const response = await backend.send({
         method: facts.method,
         path: encodePath(facts.path),
         query: facts.query,
         headers: forwardHeaders(facts, caller.sub, requestId),
-        body: requestBody(event),
+        body,
       });
       if (response.status >= 500) throw new BackendServerError(response.status);
 
       const contentType = response.headers['content-type'];
       const empty = response.body.length === 0;
       const bodyIsJson = empty || isJsonContentType(contentType);
-      let body: unknown = null;
+      let json: unknown = null;
       if (bodyIsJson && !empty) {
         try {
-          body = JSON.parse(response.body.toString('utf8'));
+          json = JSON.parse(response.body.toString('utf8'));
         } catch {
           throw new BackendBadResponseError('bad_json', 'backend sent invalid JSON');
         }
@@ -215,13 +233,13 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
         rawPath: facts.rawPath,
         token: caller.token,
         response: bodyIsJson
-          ? { status: response.status, headers: policyResponseHeaders(response), body }
+          ? { status: response.status, headers: policyResponseHeaders(response), body: json }
           : { status: response.status, headers: policyResponseHeaders(response), contentType: contentType ?? '' },
       };
       const verdict = filterResponse(engine, config.responseEntrypoint, input, bodyIsJson);
       if (verdict.kind === 'withheld') throw new ResponseWithheldError('response policy withheld the body');
       if (verdict.kind === 'passthrough') {
-        record('allow', 'passthrough');
+        decision.record('allow', 'passthrough');
         const textual = /^text\/|charset=/i.test(contentType ?? '');
         return {
           statusCode: response.status,
@@ -230,28 +248,23 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
           isBase64Encoded: !textual,
         };
       }
-      record('filtered', 'filtered');
+      decision.record('filtered', 'filtered');
       return {
         statusCode: response.status,
         headers: returnedHeaders(response, requestId, 'application/json'),
         body: verdict.body === null && empty ? '' : JSON.stringify(verdict.body),
       };
     } catch (error) {
-      const failure = failureFor(error);
+      const outcome = outcomeFor(error);
       const reason = reasonOf(error);
-      if (error instanceof ResponseWithheldError) {
-        record('withheld', reason);
-      } else if (failure.operational) {
-        logger.error('claims proxy failed (no backend body sent)', { decisionId, requestId, reason, status: failure.status, ...describeError(error) });
-        record('error', reason);
-      } else {
-        logger.info('request refused', { decisionId, requestId, reason, status: failure.status });
-        record('rejected', reason);
-      }
+      decision.record(outcome.result, reason);
+      const fields = { decisionId, requestId, reason, status: outcome.response.status };
+      if (outcome.level === 'error') logger.error('claims proxy failed (no backend body sent)', { ...fields, ...describeError(error) });
+      else if (outcome.result !== 'withheld') logger.info('request refused', fields);
       const extra: Record<string, string> = { decisionId };
       if (requestDecisionId !== undefined) extra.requestDecisionId = requestDecisionId;
-      if (error instanceof ResponseWithheldError) extra.reason = 'response_withheld';
-      return errorResult(failure.status, failure.error, failure.message, requestId, extra);
+      if (error instanceof ResponseWithheldError) extra.reason = reason;
+      return errorResult(outcome.response, requestId, extra);
     }
   };
 }

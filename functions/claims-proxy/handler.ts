@@ -1,15 +1,16 @@
 /**
  * Lambda entry point of the claims proxy (REST API proxy integration). At cold
  * start it reads the environment and loads the policy once; a configuration
- * error makes every request a 502 JSON error (fail closed).
+ * error makes every request a 503 JSON error (fail closed; errors.ts OUTCOMES).
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { loadClaimsProxyConfig } from '../shared/config';
 import { createDecisionLog } from '../shared/decision-log';
+import { outcomeFor } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
 import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
 import { createBackendClient } from './backend-client';
-import { createClaimsProxy, type ClaimsProxyHandler } from './claims-proxy';
+import { createClaimsProxy, errorResult, type ClaimsProxyHandler, type ProxyEvent } from './claims-proxy';
 
 function init(): ClaimsProxyHandler {
   let config;
@@ -17,11 +18,8 @@ function init(): ClaimsProxyHandler {
     config = loadClaimsProxyConfig(process.env, __dirname);
   } catch (error) {
     createLogger('error', 'claims-proxy').error('invalid configuration: every request fails closed', describeError(error));
-    return async (event) => ({
-      statusCode: 502,
-      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-      body: JSON.stringify({ message: 'Bad gateway', error: 'bad_gateway', requestId: event.requestContext?.requestId ?? '' }),
-    });
+    const answer = outcomeFor(error).response;
+    return async (event) => errorResult(answer, event.requestContext?.requestId ?? '');
   }
   const logger = createLogger(config.logLevel, 'claims-proxy');
   const engine = loadConfiguredPolicyEngine(config.policy, logger, config.responseEntrypoint, 'every response is a 502');
@@ -40,11 +38,15 @@ function init(): ClaimsProxyHandler {
 
 let current: ClaimsProxyHandler = init();
 
-export function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+export function handler(event: ProxyEvent): Promise<APIGatewayProxyResult> {
   return current(event);
 }
 
-/** Re-read the environment and reload the policy (tests and the local runner). */
-export function resetForTests(): void {
+/**
+ * Run the cold start again: re-read the environment and reload the policy.
+ * The local gateway's policy hot reload calls it after the bundle changed;
+ * tests call it after changing the environment.
+ */
+export function reload(): void {
   current = init();
 }

@@ -5,14 +5,27 @@
  */
 import { MalformedAuthorizationError, MissingTokenError } from './errors';
 
-/** Compact JWS: three base64url parts (padding tolerated like aws-jwt-verify). */
-const JWT_SHAPE = /^[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]*={0,2}$/;
+/** Compact JWS (RFC 7515 §7.1): three base64url parts WITHOUT padding (§2), so one token has one spelling. */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /**
  * The well-formed header in one scan: `Bearer` (any case), spaces, a compact
  * JWT. Only ASCII can match, so its length is its byte count. Anything else
  * takes the step-by-step checks, which name what is wrong.
  */
-const WELL_FORMED = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]*={0,2})$/;
+const WELL_FORMED = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+
+/**
+ * Each part is canonical base64url: it re-encodes to itself. This refuses a
+ * length of 1 mod 4 and non-zero unused bits in the last character, which
+ * decoders ignore (`...Q` and `...R` would be the same signature), so a
+ * token cannot be re-spelt into a new cache key or past a string blocklist.
+ */
+function isCanonicalJws(token: string): boolean {
+  for (const part of token.split('.')) {
+    if (Buffer.from(part, 'base64url').toString('base64url') !== part) return false;
+  }
+  return true;
+}
 
 export type HeaderMap = Readonly<Record<string, string | undefined>> | null | undefined;
 export type MultiHeaderMap = Readonly<Record<string, readonly string[] | undefined>> | null | undefined;
@@ -48,7 +61,7 @@ export function extractBearerToken(values: readonly string[], maxBytes: number):
   const header = values[0];
   if (header.length <= maxBytes) {
     const fast = WELL_FORMED.exec(header);
-    if (fast) return fast[1];
+    if (fast && isCanonicalJws(fast[1])) return fast[1];
   }
   if (header.trim() === '') throw new MissingTokenError('empty Authorization header');
   if (Buffer.byteLength(header, 'utf8') > maxBytes) {
@@ -58,6 +71,7 @@ export function extractBearerToken(values: readonly string[], maxBytes: number):
   if (!match) throw new MalformedAuthorizationError('Authorization header is not "<scheme> <credentials>"');
   if (match[1].toLowerCase() !== 'bearer') throw new MalformedAuthorizationError(`unsupported scheme ${match[1].slice(0, 20)}`);
   const token = match[2];
-  if (!JWT_SHAPE.test(token)) throw new MalformedAuthorizationError('bearer credentials are not a compact JWT');
+  if (!JWT_SHAPE.test(token)) throw new MalformedAuthorizationError('bearer credentials are not a compact JWT (base64url without padding)');
+  if (!isCanonicalJws(token)) throw new MalformedAuthorizationError('bearer credentials are not canonical base64url');
   return token;
 }

@@ -43,8 +43,8 @@ export interface ClaimsProxyConfig extends CommonConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export const DEFAULT_REQUEST_ENTRYPOINT = 'acme/authz/decision';
-export const DEFAULT_RESPONSE_ENTRYPOINT = 'acme/filter/response';
+const DEFAULT_REQUEST_ENTRYPOINT = 'acme/authz/decision';
+const DEFAULT_RESPONSE_ENTRYPOINT = 'acme/filter/response';
 const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 

@@ -22,17 +22,50 @@ export interface DecisionRecord {
   readonly requestId?: string;
 }
 
-export function newDecisionId(): string {
+function newDecisionId(): string {
   return randomUUID();
 }
 
 /** Microseconds since `startNs` (from process.hrtime.bigint()). */
-export function microsSince(startNs: bigint): number {
+function microsSince(startNs: bigint): number {
   return Number((process.hrtime.bigint() - startNs) / 1000n);
 }
 
 export interface DecisionLog {
   write(record: DecisionRecord): void;
+}
+
+/** One decision in progress: what is known at the start, what is learnt on the way, and its one record. */
+export interface PendingDecision {
+  readonly decisionId: string;
+  /** Set once the token (authorizer) or the authorizer context (proxy) names the caller. */
+  sub: string | undefined;
+  /** Set once the policy is loaded. */
+  policyRevision: string | undefined;
+  /** Write the decision line (latency measured from the start). */
+  record(result: DecisionResult, reason: string): void;
+}
+
+/** Start timing a decision of `phase` for this request; both handlers record through it. */
+export function beginDecision(log: DecisionLog, request: Pick<DecisionRecord, 'phase' | 'method' | 'path' | 'requestId'>): PendingDecision {
+  const start = process.hrtime.bigint();
+  const pending: PendingDecision = {
+    decisionId: newDecisionId(),
+    sub: undefined,
+    policyRevision: undefined,
+    record(result, reason) {
+      log.write({
+        ...request,
+        decisionId: pending.decisionId,
+        sub: pending.sub,
+        result,
+        reason,
+        latencyMicros: microsSince(start),
+        policyRevision: pending.policyRevision,
+      });
+    },
+  };
+  return pending;
 }
 
 export function createDecisionLog(sink: LineSink, enabled = true): DecisionLog {

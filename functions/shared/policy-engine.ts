@@ -75,8 +75,18 @@ export async function loadPolicyEngine(opts: LoadEngineOptions): Promise<PolicyE
   }
 }
 
+/** The engine promise a handler awaits: any load failure becomes PolicyEvaluationError `policy_unavailable`. */
+export function engineOrUnavailable(engine: Promise<PolicyEngine>): Promise<PolicyEngine> {
+  const normalised = engine.catch((error: unknown) => {
+    throw error instanceof PolicyEvaluationError ? error : new PolicyEvaluationError('policy_unavailable', 'the policy is not loaded', { cause: error });
+  });
+  // Never an unhandled rejection: the failure is reported per decision.
+  normalised.catch(() => undefined);
+  return normalised;
+}
+
 /** Evaluate and return the single result value, or undefined. Errors and multiple results throw. */
-export function evaluateOne(engine: PolicyEngine, entrypoint: string, input: unknown): unknown {
+function evaluateOne(engine: PolicyEngine, entrypoint: string, input: unknown): unknown {
   let resultSet: ResultSet;
   try {
     resultSet = engine.evaluate(entrypoint, input);

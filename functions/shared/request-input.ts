@@ -5,6 +5,7 @@
  */
 import type {
   APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
   APIGatewayRequestAuthorizerEvent,
   APIGatewayRequestAuthorizerEventV2,
 } from 'aws-lambda';
@@ -12,8 +13,15 @@ import { pathSegments } from './request-path';
 import { RequestRejectedError } from './errors';
 import type { VerifiedToken } from './token-verifier';
 
-export type JsonScalar = string | number | boolean | null;
-export type Json = JsonScalar | Json[] | { [key: string]: Json };
+/**
+ * A map keyed by client-chosen names (headers, query parameters): no
+ * prototype, so `__proto__`, `constructor` or `toString` are ordinary keys
+ * and never merge with (or are swallowed by) Object.prototype. Every object
+ * built from request data starts as one.
+ */
+export function nameMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
 
 export interface TokenInput {
   readonly payload: Readonly<Record<string, unknown>>;
@@ -51,9 +59,11 @@ export const MAX_HEADERS = 100;
 export const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-amz-security-token'];
 const SECRET_HEADER_SET: ReadonlySet<string> = new Set(SECRET_HEADERS);
 
-export type AnyRequestEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2 | APIGatewayProxyEvent;
+/** Payload 2.0 events (HTTP API) have the same request fields whether they reach the authorizer or the integration. */
+type V2Event = APIGatewayRequestAuthorizerEventV2 | APIGatewayProxyEventV2;
+export type AnyRequestEvent = APIGatewayRequestAuthorizerEvent | APIGatewayProxyEvent | V2Event;
 
-export function isV2Event(event: AnyRequestEvent): event is APIGatewayRequestAuthorizerEventV2 {
+export function isV2Event<E extends AnyRequestEvent>(event: E): event is Extract<E, V2Event> {
   return (event as { version?: string }).version === '2.0';
 }
 
@@ -75,7 +85,7 @@ function queryOf(
   multi: Readonly<Record<string, readonly string[] | undefined>> | null | undefined,
   single: Readonly<Record<string, string | undefined>> | null | undefined,
 ): Record<string, string[]> {
-  const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  const out = nameMap<string[]>();
   let count = 0;
   if (multi && Object.keys(multi).length > 0) {
     for (const [k, values] of Object.entries(multi)) {
@@ -95,7 +105,7 @@ function addQueryValue(out: Record<string, string[]>, k: string, v: string, coun
 }
 
 function rawQueryOf(raw: string): Record<string, string[]> {
-  const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  const out = nameMap<string[]>();
   let count = 0;
   for (const [k, v] of new URLSearchParams(raw)) count = addQueryValue(out, k, v, count);
   return { ...out };
@@ -137,12 +147,10 @@ export function requestFacts(event: AnyRequestEvent): RequestFacts {
 }
 
 /** Header map for the policy: lower-cased, multiple values joined by ", ", secrets and the API key removed. */
-export function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record<string, string> {
+function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record<string, string> {
   const apiKey = apiKeyHeader.toLowerCase();
-  // Collected on a null-prototype object: client-chosen names such as
-  // `toString`, `constructor` or `__proto__` must not merge with (or be
-  // swallowed by) Object.prototype; the spread copies them as own properties.
-  const joined = Object.create(null) as Record<string, string>;
+  // The spread copies client-chosen names (even `__proto__`) as own properties.
+  const joined = nameMap<string>();
   for (const [k, v] of facts.rawHeaders) {
     if (SECRET_HEADER_SET.has(k) || k === apiKey) continue;
     const seen = joined[k];
@@ -151,7 +159,7 @@ export function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record
   return { ...joined };
 }
 
-export function tokenInput(token: VerifiedToken): TokenInput {
+function tokenInput(token: VerifiedToken): TokenInput {
   return { payload: token.payload, scopes: token.scopes };
 }
 

@@ -12,8 +12,8 @@
  */
 import { RequestRejectedError } from './errors';
 
-export const MAX_PATH_BYTES = 2048;
-export const MAX_PATH_SEGMENTS = 64;
+const MAX_PATH_BYTES = 2048;
+const MAX_PATH_SEGMENTS = 64;
 
 /**
  * Only RFC 3986 unreserved characters between slashes: no `%`, `;`, control,

@@ -31,7 +31,7 @@ import {
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { RotationSafeJwksCache, systemClock } from './jwks-cache';
 import { JwksFetcher } from './jwks-fetcher';
-import { InvalidTokenError, JwksUnavailableError } from './errors';
+import { InvalidTokenError, JwksUnavailableError, type TokenRejection } from './errors';
 import { scopesOf } from './scopes';
 
 export interface TokenVerifierOptions {
@@ -75,7 +75,7 @@ const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'];
 /** Class raised by our own custom check; a claim error so the library treats it like its own. */
 class CustomCheckError extends JwtInvalidClaimError {
   constructor(
-    readonly reason: string,
+    readonly reason: TokenRejection,
     message: string,
   ) {
     super(message, undefined, undefined);
@@ -106,18 +106,18 @@ function customChecks(opts: TokenVerifierOptions, now: () => number): CustomChec
     const scp = payload.scp;
     const hasScp = Array.isArray(scp) && scp.every((s) => typeof s === 'string');
     const hasScope = typeof payload.scope === 'string';
-    if (!hasScp && !hasScope) throw new CustomCheckError('id_token', 'token has no scp/scope: not an access token');
+    if (!hasScp && !hasScope) throw new CustomCheckError('not_access_token', 'token has no scp/scope: not an access token');
     const cid = payload.cid ?? payload.client_id;
-    if (typeof cid !== 'string' || cid === '') throw new CustomCheckError('id_token', 'token has no cid/client_id: not an access token');
-    if (audiences.has(cid)) throw new CustomCheckError('id_token', 'audience is the client id: not an access token');
+    if (typeof cid !== 'string' || cid === '') throw new CustomCheckError('not_access_token', 'token has no cid/client_id: not an access token');
+    if (audiences.has(cid)) throw new CustomCheckError('not_access_token', 'audience is the client id: not an access token');
   };
 }
 
 /** Translate any verification failure into our hierarchy (fail closed). */
-export function toTokenError(error: unknown): InvalidTokenError | JwksUnavailableError {
+function toTokenError(error: unknown): InvalidTokenError | JwksUnavailableError {
   if (error instanceof JwksUnavailableError || error instanceof InvalidTokenError) return error;
   if (error instanceof CustomCheckError) return new InvalidTokenError(error.reason, error.message, { cause: error });
-  const reasonFor = (): string => {
+  const reasonFor = (): TokenRejection => {
     if (error instanceof JwtExpiredError) return 'expired';
     if (error instanceof JwtNotBeforeError) return 'not_yet_valid';
     if (error instanceof JwtInvalidIssuerError || error instanceof ParameterValidationError) return 'wrong_issuer';

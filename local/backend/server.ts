@@ -11,6 +11,7 @@
  */
 import * as http from 'node:http';
 import { FAULT_IDS, sampleRecords, type ClaimSummary, type EnrolleeRecord } from './data';
+import { readCapped } from '../../functions/shared/capped-body';
 import { listenOnLoopback } from '../listen';
 
 export interface BackendOptions {
@@ -44,22 +45,10 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const body = await readCapped(req, MAX_BODY_BYTES, req.headers['content-length']);
+  if (body === undefined) throw new Error('body too large');
+  return body.toString('utf8');
 }
 
 type ClaimInput = Partial<Pick<ClaimSummary, 'dateOfService' | 'provider' | 'procedure' | 'enrolleeResponsibilityAmount' | 'claimStatus'>>;

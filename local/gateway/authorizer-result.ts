@@ -2,9 +2,11 @@
  * Validation of what a REQUEST authorizer returned, the way API Gateway does
  * it: a `principalId` string, a `policyDocument` with a `Statement` list of
  * Allow/Deny statements, and a flat `context` of string/number/boolean values
- * (objects or arrays make API Gateway answer 500). Anything else is a
- * malformed result (AUTHORIZER_CONFIGURATION_ERROR → 500).
+ * (objects or arrays make API Gateway answer 500); a `Resource` longer than
+ * IAM's 512 characters cannot be applied. Anything else is a malformed
+ * result (AUTHORIZER_CONFIGURATION_ERROR).
  */
+import { nameMap } from '../../functions/shared/request-input';
 import type { PolicyDocument, PolicyStatement } from './iam-policy';
 
 export type ContextValue = string | number | boolean | null;
@@ -23,6 +25,9 @@ export class MalformedAuthorizerResult extends Error {
   }
 }
 
+/** IAM's limit on one `Resource`; API Gateway cannot apply a policy with a longer one. */
+const MAX_RESOURCE_CHARS = 512;
+
 function isStringOrList(v: unknown): v is string | string[] {
   return typeof v === 'string' || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string'));
 }
@@ -33,6 +38,9 @@ function parseStatement(raw: unknown, i: number): PolicyStatement {
   if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw new MalformedAuthorizerResult(`Statement[${i}].Effect must be Allow or Deny`);
   if (!isStringOrList(s.Action)) throw new MalformedAuthorizerResult(`Statement[${i}].Action must be a string or a list of strings`);
   if (!isStringOrList(s.Resource)) throw new MalformedAuthorizerResult(`Statement[${i}].Resource must be a string or a list of strings`);
+  if ((typeof s.Resource === 'string' ? [s.Resource] : s.Resource).some((r) => r.length > MAX_RESOURCE_CHARS)) {
+    throw new MalformedAuthorizerResult(`Statement[${i}].Resource is longer than ${MAX_RESOURCE_CHARS} characters`);
+  }
   return { Effect: s.Effect, Action: s.Action, Resource: s.Resource };
 }
 
@@ -48,7 +56,7 @@ export function parseAuthorizerResult(raw: unknown): AuthorizerDecision {
     Version: typeof (doc as Record<string, unknown>).Version === 'string' ? ((doc as Record<string, unknown>).Version as string) : undefined,
     Statement: statements.map(parseStatement),
   };
-  const context: Record<string, ContextValue> = {};
+  const context = nameMap<ContextValue>();
   if (r.context !== undefined && r.context !== null) {
     if (typeof r.context !== 'object' || Array.isArray(r.context)) throw new MalformedAuthorizerResult('context must be an object');
     for (const [k, v] of Object.entries(r.context as Record<string, unknown>)) {
@@ -69,7 +77,7 @@ export function parseAuthorizerResult(raw: unknown): AuthorizerDecision {
  * `integrationLatency` (ms the authorizer took; 0 on a cache hit).
  */
 export function proxyAuthorizerContext(decision: AuthorizerDecision, latencyMs: number): Record<string, string | number | null> {
-  const out: Record<string, string | number | null> = {};
+  const out = nameMap<string | number | null>();
   for (const [k, v] of Object.entries(decision.context)) out[k] = v === null ? null : String(v);
   out.principalId = decision.principalId;
   out.integrationLatency = latencyMs;

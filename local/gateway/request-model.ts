@@ -5,6 +5,7 @@
  * escapes included); API Gateway decodes query-string values.
  */
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { nameMap } from '../../functions/shared/request-input';
 
 export interface ApiIdentity {
   readonly region: string;
@@ -36,8 +37,8 @@ export function methodArn(api: ApiIdentity, method: string, path: string): strin
 }
 
 function headerMaps(pairs: GatewayRequest['headerPairs']): { single: Record<string, string>; multi: Record<string, string[]> } {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const single = nameMap<string>();
+  const multi = nameMap<string[]>();
   for (const [name, value] of pairs) {
     // API Gateway keeps the last value in `headers` and all of them in `multiValueHeaders`.
     single[name] = value;
@@ -48,8 +49,8 @@ function headerMaps(pairs: GatewayRequest['headerPairs']): { single: Record<stri
 
 function queryMaps(rawQuery: string): { single: Record<string, string> | null; multi: Record<string, string[]> | null } {
   if (rawQuery === '') return { single: null, multi: null };
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const single = nameMap<string>();
+  const multi = nameMap<string[]>();
   for (const [k, v] of new URLSearchParams(rawQuery)) {
     single[k] = v;
     (multi[k] ??= []).push(v);
@@ -111,7 +112,7 @@ export function buildAuthorizerEvent(api: ApiIdentity, req: GatewayRequest): API
     httpMethod: req.method,
     headers: headers.single,
     multiValueHeaders: headers.multi,
-    pathParameters: req.pathParameters ? { ...req.pathParameters } : null,
+    pathParameters: req.pathParameters ? Object.assign(nameMap<string>(), req.pathParameters) : null,
     queryStringParameters: query.single,
     multiValueQueryStringParameters: query.multi,
     stageVariables: null,
@@ -142,7 +143,7 @@ export function buildProxyEvent(
     multiValueHeaders: headers.multi,
     queryStringParameters: query.single,
     multiValueQueryStringParameters: query.multi,
-    pathParameters: req.pathParameters ? { ...req.pathParameters } : null,
+    pathParameters: req.pathParameters ? Object.assign(nameMap<string>(), req.pathParameters) : null,
     stageVariables: null,
     requestContext: { ...baseRequestContext(api, req), authorizer },
     ...bodyOf(req.body),

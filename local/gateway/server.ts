@@ -23,7 +23,9 @@ import { evaluatePolicy } from './iam-policy';
 import { resolveIdentitySources } from './identity-sources';
 import { MalformedProxyResult, parseProxyResult, type HttpResult } from './proxy-result';
 import { buildAuthorizerEvent, buildProxyEvent, headerValue, methodArn, type ApiIdentity, type GatewayRequest } from './request-model';
+import { nameMap } from '../../functions/shared/request-input';
 import { CDK_ROUTES, matchRoute, type RouteDefinition } from './routes';
+import { readCapped } from '../../functions/shared/capped-body';
 import { listenOnLoopback } from '../listen';
 
 export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -39,8 +41,8 @@ export interface LocalGatewayOptions {
   readonly authorizerCacheTtlSeconds?: number;
   /**
    * API keys accepted in the `x-api-key` header (API Gateway with `apiKeyRequired`). When set,
-   * the header is also an identity source (the CDK construct does the same) and a missing or
-   * unknown key is 403 after the authorizer allowed the request, as in AWS.
+   * the header is also an identity source (the CDK construct does the same): a missing key is
+   * 401 without calling the authorizer, an unknown key 403 after it allowed the request, as in AWS.
    */
   readonly apiKeys?: readonly string[];
   /** Defaults to the CDK construct's sources (Authorization, context.httpMethod, context.path[, x-api-key]). */
@@ -79,8 +81,6 @@ export const DEFAULT_API: ApiIdentity = {
   stage: 'local',
   domainName: 'local0api1.execute-api.us-east-1.amazonaws.com',
 };
-
-const MAX_METHOD_ARN = 1600;
 
 class HandlerTimeout extends Error {}
 
@@ -127,38 +127,13 @@ const SECRET_HEADERS = new Set(['authorization', API_KEY_HEADER]);
 export function redactEvent<E extends { headers?: unknown; multiValueHeaders?: unknown }>(event: E): E {
   const redactMap = (m: unknown, multi: boolean): unknown => {
     if (typeof m !== 'object' || m === null) return m;
-    const out: Record<string, unknown> = {};
+    const out = nameMap<unknown>();
     for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
       out[k] = SECRET_HEADERS.has(k.toLowerCase()) ? (multi ? ['<redacted>'] : '<redacted>') : v;
     }
     return out;
   };
   return { ...event, headers: redactMap(event.headers, false), multiValueHeaders: redactMap(event.multiValueHeaders, true) };
-}
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? '0');
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function sourceIpOf(req: http.IncomingMessage): string {
@@ -214,13 +189,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     if (headerBytes(req) > maxHeaderBytes) {
       return { result: gatewayError('BAD_REQUEST_PARAMETERS', requestId, 'Request header fields too large'), authorizer: 'skipped', reason: 'headers_too_large' };
     }
-    let body: Buffer;
-    try {
-      body = await readBody(req, maxBodyBytes);
-    } catch (e) {
-      if (e instanceof BodyTooLarge) return { result: gatewayError('REQUEST_TOO_LARGE', requestId, 'Request Too Long'), authorizer: 'skipped', reason: 'body_too_large' };
-      throw e;
-    }
+    // The socket stays usable for the 413 (no destroy when the reader stops early).
+    const body = await readCapped(req.iterator({ destroyOnReturn: false }), maxBodyBytes, req.headers['content-length']);
+    if (body === undefined) return { result: gatewayError('REQUEST_TOO_LARGE', requestId, 'Request Too Long'), authorizer: 'skipped', reason: 'body_too_large' };
     const route = path.startsWith('/') ? matchRoute(routes, method, path) : undefined;
     if (!route) {
       return { result: gatewayError('MISSING_AUTHENTICATION_TOKEN', requestId, 'Missing Authentication Token'), authorizer: 'skipped', reason: 'no_route' };
@@ -231,10 +202,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       method, path, rawQuery, headerPairs, body, sourceIp, requestId, receivedAt: new Date(),
       resource: route.resource, resourceId: route.resourceId, pathParameters: route.pathParameters,
     };
+    // No length check of our own: a path whose ARN is too long for an IAM
+    // Resource is Denied by the authorizer (403), as in AWS.
     const arn = methodArn(api, method, path);
-    if (arn.length > MAX_METHOD_ARN) {
-      return { result: gatewayError('DEFAULT_4XX', requestId, 'Request-URI Too Long', { statusCode: 414 }), authorizer: 'skipped', reason: 'uri_too_long' };
-    }
 
     // Identity sources: all present or 401 without calling the authorizer.
     const identity = resolveIdentitySources(identitySources, api, greq);
@@ -258,7 +228,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         if (e instanceof Error && e.message === 'Unauthorized') {
           return { result: gatewayError('UNAUTHORIZED', requestId, 'Unauthorized'), authorizer: source, reason: 'authorizer_unauthorized' };
         }
-        return { result: gatewayError('AUTHORIZER_FAILURE', requestId, null), authorizer: source, reason: e instanceof HandlerTimeout ? 'authorizer_timeout' : 'authorizer_error' };
+        // As API Gateway: a thrown error is a configuration error, a timeout an authorizer failure.
+        if (e instanceof HandlerTimeout) return { result: gatewayError('AUTHORIZER_FAILURE', requestId, null), authorizer: source, reason: 'authorizer_timeout' };
+        return { result: gatewayError('AUTHORIZER_CONFIGURATION_ERROR', requestId, null), authorizer: source, reason: 'authorizer_error' };
       }
       latencyMs = Math.round(performance.now() - started);
       try {
@@ -322,6 +294,23 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
           reason: o.reason ?? null, latencyMs: Math.round((performance.now() - started) * 100) / 100,
         });
       });
+  });
+  // Requests Node's HTTP parser refuses never reach the handler above (header
+  // block over maxHeaderSize, malformed lines, Content-Length together with
+  // Transfer-Encoding...). Answer them as Node would, and log each one: every
+  // refusal leaves a line (DESIGN §7).
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : 400;
+    const connectionLost = err.code === 'ECONNRESET' || !socket.writable;
+    log({
+      component: 'gateway', requestId: null, method: null, path: null, status: connectionLost ? null : status, authorizer: 'skipped',
+      verdict: null, principalId: null, reason: `refused_by_http_parser:${(err.code ?? 'unknown').slice(0, 64)}`, latencyMs: 0,
+    });
+    if (connectionLost) {
+      socket.destroy();
+      return;
+    }
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   server.keepAliveTimeout = 5000;
   const port = await listenOnLoopback(server, options.port);

@@ -92,13 +92,23 @@ describe('OpaAuthorizedApi with default settings', () => {
       StatusCode: '403',
       ResponseTemplates: { 'application/json': Match.stringLikeRegexp('\\$context\\.authorizer\\.decisionId') },
     });
-    synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: 'AUTHORIZER_FAILURE', StatusCode: '503' });
+    for (const type of ['AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR']) {
+      synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: '503',
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'1'" }),
+      });
+    }
+  });
+
+  test('the stack outputs are ApiUrl and PolicyRevision under those names, with no second endpoint output', () => {
+    expect(Object.keys(synth.template.toJSON().Outputs as Record<string, unknown>).sort()).toEqual(['ApiUrl', 'PolicyRevision']);
   });
 
   test('every gateway response body (incl. DEFAULT_4XX/5XX) renders to JSON with the request id', () => {
     const responses = resourcesOfType(synth.template, 'AWS::ApiGateway::GatewayResponse');
     expect(responses.map((r) => r.props.ResponseType).sort()).toEqual(
-      ['ACCESS_DENIED', 'AUTHORIZER_FAILURE', 'DEFAULT_4XX', 'DEFAULT_5XX', 'EXPIRED_TOKEN', 'UNAUTHORIZED'],
+      ['ACCESS_DENIED', 'AUTHORIZER_CONFIGURATION_ERROR', 'AUTHORIZER_FAILURE', 'DEFAULT_4XX', 'DEFAULT_5XX', 'EXPIRED_TOKEN', 'UNAUTHORIZED'],
     );
     for (const response of responses) {
       const body = (response.props.ResponseTemplates as Record<string, string>)['application/json'];
@@ -172,7 +182,7 @@ describe('OpaAuthorizedApi with default settings', () => {
     const stage = resourcesOfType(synth.template, 'AWS::ApiGateway::Stage')[0];
     const format = (stage.props.AccessLogSetting as { Format: string }).Format;
     const line = JSON.parse(renderTemplate(format)) as Record<string, unknown>;
-    expect(Object.keys(line)).toEqual(expect.arrayContaining(['requestId', 'sourceIp', 'httpMethod', 'path', 'status', 'principalId', 'decisionId', 'authorizerError', 'errorMessage']));
+    expect(Object.keys(line)).toEqual(expect.arrayContaining(['requestId', 'sourceIp', 'httpMethod', 'resourcePath', 'status', 'decisionId', 'errorType']));
     // Never the token, the API key value or bodies.
     expect(format).not.toMatch(/Authorization|\$context\.identity\.apiKey"|requestOverride|\$input/i);
   });

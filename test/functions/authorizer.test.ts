@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { createAuthorizer, UNAUTHORIZED, type AuthorizerHandler } from '../../functions/authorizer/authorizer';
+import { createAuthorizer, UNAUTHORIZED, UNAVAILABLE, type AuthorizerHandler } from '../../functions/authorizer/authorizer';
 import type { PolicyEngine } from '../../functions/shared/policy-engine';
-import { createTokenVerifier } from '../../functions/shared/token-verifier';
+import { createTokenVerifier, type TokenVerifier } from '../../functions/shared/token-verifier';
 import { resultOf, scriptedEngine, throwingEngine } from './support/engines';
 import { accessClaims, AUDIENCE, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
 import { captureLogs, type Captured } from './support/logs';
@@ -32,10 +32,10 @@ beforeEach(() => {
   jwks.mode = 'ok';
 });
 
-function authorizer(engine: PolicyEngine | Promise<PolicyEngine>, logs: Captured): AuthorizerHandler {
+function authorizer(engine: PolicyEngine | Promise<PolicyEngine>, logs: Captured, verifier?: TokenVerifier): AuthorizerHandler {
   return createAuthorizer({
     config: { apiKeyHeader: 'x-api-key', maxTokenBytes: 8192, requestEntrypoint: 'acme/authz/decision', apiProduct: undefined },
-    verifier: createTokenVerifier({
+    verifier: verifier ?? createTokenVerifier({
       issuers: [issuer],
       audiences: [AUDIENCE],
       jwksUris: [`${issuer}/v1/keys`],
@@ -141,7 +141,23 @@ describe('401: missing or invalid token throws exactly "Unauthorized"', () => {
     jwks.mode = 'error';
     const logs = captureLogs();
     const message = await thrown(authorizer(allowAll(), logs)(readEvent('authorizer-get-own-record.json', signRs256(key, accessClaims(issuer)))));
-    expect(message).not.toBe(UNAUTHORIZED);
+    expect(message).toBe(UNAVAILABLE);
+    expect(logs.parsed().some((l) => l.level === 'error')).toBe(true);
+  });
+
+  it('an unexpected crash (not one of our error classes) fails closed as unavailable (503), never 401 or Allow', async () => {
+    const crashing: TokenVerifier = {
+      hydrate: async () => undefined,
+      verify: async () => {
+        throw new TypeError('cannot read properties of undefined');
+      },
+    };
+    const logs = captureLogs();
+    const engine = allowAll();
+    const message = await thrown(authorizer(engine, logs, crashing)(readEvent('authorizer-get-own-record.json', signRs256(key, accessClaims(issuer)))));
+    expect(message).toBe(UNAVAILABLE);
+    expect(engine.calls).toHaveLength(0);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'internal_error' });
     expect(logs.parsed().some((l) => l.level === 'error')).toBe(true);
   });
 });
@@ -176,15 +192,92 @@ describe('403: Deny of the methodArn', () => {
     const broken = Promise.reject(new Error('cannot read policy.wasm'));
     const result = await authorizer(broken as Promise<PolicyEngine>, logs)(readEvent('authorizer-get-own-record.json', jwtFor()));
     expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'policy_unavailable' });
   });
 
-  it.each([['*'], ['?']])('a methodArn with the IAM wildcard %s is never echoed into an Allow', async (wildcard) => {
+  const decisionOf = (logs: Captured): Record<string, unknown> | undefined => logs.parsed().find((l) => l.type === 'decision');
+
+  it.each([['*'], ['?']])('a path with the IAM wildcard %s: a Deny (info, never 5xx), the policy never runs, no Allow', async (wildcard) => {
     const engine = allowAll();
+    const logs = captureLogs();
     const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', jwtFor());
-    event.methodArn = `${event.methodArn.slice(0, -1)}${wildcard}`;
-    event.path = `${event.path.slice(0, -1)}${encodeURIComponent(wildcard)}`;
-    await expect(authorizer(engine, captureLogs())(event)).rejects.toThrow('Invalid authorizer event');
+    event.methodArn = `${event.methodArn}${wildcard}`;
+    event.path = `${event.path}${encodeURIComponent(wildcard)}`;
+    const result = await authorizer(engine, logs)(event);
+    expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: event.methodArn }]);
     expect(engine.calls).toHaveLength(0);
+    expect(decisionOf(logs)).toMatchObject({ result: 'rejected', reason: 'wildcard_in_path' });
+    expect(logs.parsed().some((l) => l.level === 'error')).toBe(false);
+  });
+
+  it('a wildcard path without a valid token is 401 first (the token is checked before the path)', async () => {
+    const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', 'not-a-jwt');
+    event.methodArn = `${event.methodArn}*`;
+    event.path = `${event.path}*`;
+    expect(await thrown(authorizer(allowAll(), captureLogs())(event))).toBe(UNAUTHORIZED);
+  });
+
+  it('a method outside API Gateway\'s set: a Deny with reason bad_method, never 5xx', async () => {
+    const logs = captureLogs();
+    const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', jwtFor());
+    event.methodArn = event.methodArn.replace('/GET/', '/PROPFIND/');
+    event.httpMethod = 'PROPFIND';
+    const result = await authorizer(allowAll(), logs)(event);
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    expect(decisionOf(logs)).toMatchObject({ result: 'rejected', reason: 'bad_method' });
+  });
+
+  it('an ARN longer than an IAM Resource may be (512): a Deny on the whole stage, which IAM can hold', async () => {
+    const logs = captureLogs();
+    const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', jwtFor());
+    const long = `/v1/claims/enrollee/${'a'.repeat(460)}`;
+    event.methodArn = event.methodArn.replace('/v1/claims/enrollee/1001', long);
+    event.path = long;
+    const result = await authorizer(allowAll(), logs)(event);
+    const statement = result.policyDocument.Statement[0] as { Effect: string; Resource: string };
+    expect(statement.Effect).toBe('Deny');
+    expect(statement.Resource.length).toBeLessThanOrEqual(512);
+    expect(event.methodArn.startsWith(statement.Resource.slice(0, -1))).toBe(true);
+    expect(decisionOf(logs)).toMatchObject({ result: 'rejected', reason: 'arn_too_long' });
+  });
+
+  it.each([
+    ['another path', (e: APIGatewayRequestAuthorizerEvent) => { e.methodArn = e.methodArn.replace('/1001', '/1002'); }],
+    ['another method', (e: APIGatewayRequestAuthorizerEvent) => { e.methodArn = e.methodArn.replace('/GET/', '/DELETE/'); }],
+    ['another stage', (e: APIGatewayRequestAuthorizerEvent) => { e.methodArn = e.methodArn.replace(`/${e.requestContext.stage}/`, '/other/'); }],
+  ])('a methodArn naming %s than the request the policy saw: Deny arn_mismatch, the policy never runs', async (_what, change) => {
+    const engine = allowAll();
+    const logs = captureLogs();
+    const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', jwtFor());
+    change(event);
+    const result = await authorizer(engine, logs)(event);
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    expect(engine.calls).toHaveLength(0);
+    expect(decisionOf(logs)).toMatchObject({ result: 'rejected', reason: 'arn_mismatch' });
+  });
+
+  it('an HTTP API routeArn naming another path than rawPath: Deny arn_mismatch', async () => {
+    const logs = captureLogs();
+    const event = readEvent<APIGatewayRequestAuthorizerEventV2>('authorizer-http-api-v2.json', jwtFor());
+    event.routeArn = event.routeArn.replace('/1001', '/1002');
+    const result = await authorizer(allowAll(), logs)(event);
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    expect(decisionOf(logs)).toMatchObject({ result: 'rejected', reason: 'arn_mismatch' });
+  });
+
+  it('percent-escapes spelled differently in the ARN and the path still agree (one decoding on both sides)', async () => {
+    const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', jwtFor());
+    event.methodArn = event.methodArn.replace('/1001', '/10%301');
+    const result = await authorizer(allowAll(), captureLogs())(event);
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow', Resource: event.methodArn });
+  });
+
+  it('an event whose methodArn is not an ARN at all is a broken integration: unavailable (503), logged as error', async () => {
+    const logs = captureLogs();
+    const event = readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', jwtFor());
+    event.methodArn = 'not-an-arn';
+    expect(await thrown(authorizer(allowAll(), logs)(event))).toBe(UNAVAILABLE);
+    expect(logs.parsed().some((l) => l.level === 'error')).toBe(true);
   });
 
   it('path trick (encoded ../): Deny before the policy runs', async () => {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createBackendClient } from '../../functions/claims-proxy/backend-client';
-import { createClaimsProxy } from '../../functions/claims-proxy/claims-proxy';
+import { createClaimsProxy, type HttpApiProxyEvent } from '../../functions/claims-proxy/claims-proxy';
 import type { PolicyEngine } from '../../functions/shared/policy-engine';
 import { resultOf, scriptedEngine, throwingEngine } from './support/engines';
 import { captureLogs, type Captured } from './support/logs';
@@ -118,6 +118,26 @@ describe('forwarding', () => {
     expect(seen?.headers.accept).toBe('application/json');
   });
 
+  it.each(['GET', 'HEAD'])('a %s carrying a body: the body is dropped (logged), never a false 502', async (method) => {
+    const event = proxyEvent();
+    event.httpMethod = method;
+    event.body = '{"x":1}';
+    const logs = captureLogs();
+    const result = await proxy(scriptedEngine(() => resultOf({})), logs)(event);
+    expect(result.statusCode).toBe(200);
+    expect(backend.requests.at(-1)).toMatchObject({ method, body: '' });
+    expect(logs.parsed().some((l) => l.level === 'info' && String(l.message).includes('dropped'))).toBe(true);
+    expect(logs.parsed().some((l) => l.level === 'error')).toBe(false);
+  });
+
+  it('a POST body is still forwarded', async () => {
+    const event = proxyEvent();
+    event.httpMethod = 'POST';
+    event.body = '{"x":1}';
+    await proxy(stripSsn(), captureLogs())(event);
+    expect(backend.requests.at(-1)).toMatchObject({ method: 'POST', body: '{"x":1}' });
+  });
+
   it('does not forward read validators: a bodiless 304 could not be judged by the response policy', async () => {
     const event = proxyEvent();
     event.headers = { ...event.headers, 'If-None-Match': '"v1"', 'If-Modified-Since': 'Mon, 23 Nov 2026 10:00:00 GMT' };
@@ -200,8 +220,43 @@ describe('withheld and failures never return the backend body', () => {
     const before = backend.requests.length;
     const event = proxyEvent();
     event.requestContext.authorizer = null;
-    expectJsonError(await proxy(stripSsn(), captureLogs())(event), 502);
+    const logs = captureLogs();
+    expectJsonError(await proxy(stripSsn(), logs)(event), 502);
     expect(backend.requests.length).toBe(before);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'missing_authorizer_context' });
+  });
+
+  it('a principalId that is not the claims\' sub is its own reason (principal_mismatch), 502, backend never called', async () => {
+    const before = backend.requests.length;
+    const event = proxyEvent();
+    event.requestContext.authorizer = { ...event.requestContext.authorizer, principalId: 'mallory@evil.example' };
+    const logs = captureLogs();
+    expectJsonError(await proxy(stripSsn(), logs)(event), 502);
+    expect(backend.requests.length).toBe(before);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'principal_mismatch' });
+  });
+
+  it('an HTTP API (payload 2.0) event: the context from authorizer.lambda, forwarded and filtered like REST', async () => {
+    const event = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'events', 'proxy-http-api-v2.json'), 'utf8')) as HttpApiProxyEvent;
+    const logs = captureLogs();
+    const result = await proxy(stripSsn(), logs)(event);
+    expect(result.statusCode).toBe(200);
+    expect(result.body).not.toContain(SECRET);
+    const seen = backend.requests.at(-1);
+    expect(seen?.url).toBe('/v1/claims/enrollee/1001?status=open');
+    expect(seen?.headers['x-authz-sub']).toBe('alice@acme.example');
+    for (const banned of ['x-api-key', 'cookie']) expect(Object.keys(seen?.headers ?? {})).not.toContain(banned);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'filtered', method: 'GET', path: '/v1/claims/enrollee/1001', sub: 'alice@acme.example' });
+  });
+
+  it('an HTTP API event without the authorizer\'s context: 502 missing_authorizer_context, backend never called', async () => {
+    const event = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'events', 'proxy-http-api-v2.json'), 'utf8')) as HttpApiProxyEvent;
+    event.requestContext.authorizer = { lambda: {} } as HttpApiProxyEvent['requestContext']['authorizer'];
+    const before = backend.requests.length;
+    const logs = captureLogs();
+    expectJsonError(await proxy(stripSsn(), logs)(event), 502);
+    expect(backend.requests.length).toBe(before);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ reason: 'missing_authorizer_context' });
   });
 
   it('path trick: 400 and the backend is never called', async () => {

@@ -1,7 +1,7 @@
 /**
  * The Lambda entry points as API Gateway, the local runner and CDK use them:
  * configuration from the environment at module load, policy + JWKS loaded
- * once, `resetForTests()` to re-read the environment.
+ * once, `reload()` to re-read the environment.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -48,8 +48,8 @@ beforeAll(async () => {
   });
   authorizer = (await import('../../functions/authorizer/handler')) as AuthorizerModule;
   proxy = (await import('../../functions/claims-proxy/handler')) as ProxyModule;
-  authorizer.resetForTests();
-  proxy.resetForTests();
+  authorizer.reload();
+  proxy.reload();
 }, 120_000);
 
 afterAll(async () => {
@@ -85,8 +85,8 @@ it('authorizer handler: a token for another issuer is 401 "Unauthorized"', async
 
 it('a missing policy.wasm fails closed: authorizer Denies, proxy answers 502', async () => {
   process.env.POLICY_WASM_PATH = path.join(tmp, 'missing.wasm');
-  authorizer.resetForTests();
-  proxy.resetForTests();
+  authorizer.reload();
+  proxy.reload();
   try {
     const jwt = signRs256(key, accessClaims(`${jwks.url}${ISSUER_PATH}`));
     const event = JSON.parse(fs.readFileSync(path.join(EVENTS, 'authorizer-get-own-record.json'), 'utf8').replaceAll('__ACCESS_TOKEN__', jwt)) as APIGatewayRequestAuthorizerEvent;
@@ -97,21 +97,37 @@ it('a missing policy.wasm fails closed: authorizer Denies, proxy answers 502', a
     expect(result.body).not.toContain('123-45-6789');
   } finally {
     process.env.POLICY_WASM_PATH = path.join(tmp, 'policy.wasm');
-    authorizer.resetForTests();
-    proxy.resetForTests();
+    authorizer.reload();
+    proxy.reload();
+  }
+});
+
+it('a claims proxy without BACKEND_URL answers every request 503 + Retry-After (the outcome table), never a crash', async () => {
+  const backendUrl = process.env.BACKEND_URL;
+  delete process.env.BACKEND_URL;
+  proxy.reload();
+  try {
+    const proxyEvent = JSON.parse(fs.readFileSync(path.join(EVENTS, 'proxy-get-own-record.json'), 'utf8')) as APIGatewayProxyEvent;
+    const result = await proxy.handler(proxyEvent);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.['retry-after']).toMatch(/^\d+$/);
+    expect(JSON.parse(result.body)).toMatchObject({ error: 'temporarily_unavailable' });
+  } finally {
+    process.env.BACKEND_URL = backendUrl;
+    proxy.reload();
   }
 });
 
 it('missing configuration fails every request closed (not a crash at import)', async () => {
   const issuer = process.env.OKTA_ISSUER;
   delete process.env.OKTA_ISSUER;
-  authorizer.resetForTests();
+  authorizer.reload();
   try {
     const event = JSON.parse(fs.readFileSync(path.join(EVENTS, 'authorizer-get-own-record.json'), 'utf8')) as APIGatewayRequestAuthorizerEvent;
     await expect(authorizer.handler(event)).rejects.toThrow();
     await expect(authorizer.handler(event)).rejects.not.toThrow(/^Unauthorized$/);
   } finally {
     process.env.OKTA_ISSUER = issuer;
-    authorizer.resetForTests();
+    authorizer.reload();
   }
 });

@@ -164,6 +164,9 @@ describe('path segments', () => {
 
 describe('Authorization header', () => {
   const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln';
+  /** A token with a 256-byte signature: its last base64url character has unused bits. */
+  const jwtWithSignature = (): string =>
+    [JSON.stringify({ alg: 'RS256', kid: 'k1' }), JSON.stringify({ sub: 'alice', n: 1 }), Buffer.alloc(256, 7)].map((p) => Buffer.from(p).toString('base64url')).join('.');
 
   it('accepts "Bearer <jwt>" with any scheme case', () => {
     expect(extractBearerToken([`Bearer ${jwt}`], 8192)).toBe(jwt);
@@ -185,6 +188,26 @@ describe('Authorization header', () => {
     expect(() => extractBearerToken([value], 8192)).toThrow(MalformedAuthorizationError);
   });
 
+  it.each([
+    ['= after the signature', (t: string) => `${t}=`],
+    ['== after the signature', (t: string) => `${t}==`],
+    ['= after the header part', (t: string) => t.replace('.', '=.')],
+    ['= after the payload part', (t: string) => { const [h, p, s] = t.split('.'); return `${h}.${p}=.${s}`; }],
+    ['other unused bits in the signature\'s last character', (t: string) => {
+      const last = t.at(-1) ?? 'A';
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      return `${t.slice(0, -1)}${alphabet[alphabet.indexOf(last) ^ 1]}`;
+    }],
+  ])('one token, one spelling: %s is refused (RFC 7515 base64url without padding)', (_n, respell) => {
+    const signed = jwtWithSignature();
+    const respelt = respell(signed);
+    expect(respelt).not.toBe(signed);
+    // Every re-spelling decodes to the same bytes: only the spelling differs.
+    expect(respelt.split('.').map((p) => Buffer.from(p, 'base64url').toString('hex'))).toEqual(signed.split('.').map((p) => Buffer.from(p, 'base64url').toString('hex')));
+    expect(extractBearerToken([`Bearer ${signed}`], 8192)).toBe(signed);
+    expect(() => extractBearerToken([`Bearer ${respelt}`], 8192)).toThrow(MalformedAuthorizationError);
+  });
+
   it('two Authorization headers are refused', () => {
     expect(() => extractBearerToken([`Bearer ${jwt}`, `Bearer ${jwt}`], 8192)).toThrow(MalformedAuthorizationError);
   });
@@ -196,7 +219,8 @@ describe('Authorization header', () => {
       if (Buffer.byteLength(header, 'utf8') > maxBytes) return 'malformed';
       const m = /^([A-Za-z]+) +(\S+)$/.exec(header.trim());
       if (!m || m[1].toLowerCase() !== 'bearer') return 'malformed';
-      return /^[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]*={0,2}$/.test(m[2]) ? m[2] : 'malformed';
+      const canonical = m[2].split('.').every((p) => Buffer.from(p, 'base64url').toString('base64url') === p);
+      return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(m[2]) && canonical ? m[2] : 'malformed';
     };
     const actual = (header: string, maxBytes: number): string => {
       try {

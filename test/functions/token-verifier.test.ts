@@ -181,7 +181,7 @@ describe('rejected tokens are 401 invalid_token', () => {
   it('token with the API audience but no scp/cid (not an access token): 401', async () => {
     const claims = accessClaims(issuer);
     delete claims.scp;
-    await expectInvalid(signRs256(key, claims), 'id_token');
+    await expectInvalid(signRs256(key, claims), 'not_access_token');
   });
 
   it('malformed JWT text: 401', async () => {

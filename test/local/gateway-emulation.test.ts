@@ -3,6 +3,7 @@
  * REQUEST authorizer and a Lambda proxy integration (fixture handlers, real
  * HTTP on 127.0.0.1).
  */
+import { GatewayResponses } from '../../local/gateway/gateway-responses';
 import { startLocalGateway, type LocalGateway } from '../../local/gateway/server';
 import { fixtureAuthorizer, fixtureIntegration, newRecorder, type Recorder } from './helpers/fixture-handlers';
 import { rawRequest } from './helpers/http';
@@ -108,16 +109,17 @@ describe('local API Gateway emulation', () => {
     expect(s.rec.proxyEvents).toHaveLength(0);
   });
 
-  test('an authorizer crash fails closed with the AUTHORIZER_FAILURE response (503 per the CDK spec)', async () => {
+  test('an authorizer crash is AUTHORIZER_CONFIGURATION_ERROR, as in AWS: 503 + Retry-After per the CDK spec', async () => {
     const res = await rawRequest(s.gw.url, 'GET', '/v1/x', bearer('boom'));
     expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
     expect(res.body).not.toContain('JWKS unreachable');
     expect(s.rec.proxyEvents).toHaveLength(0);
   });
 
-  test('a malformed authorizer result or a nested context value is a 500', async () => {
-    expect((await rawRequest(s.gw.url, 'GET', '/v1/a', bearer('malformed'))).status).toBe(500);
-    expect((await rawRequest(s.gw.url, 'GET', '/v1/b', bearer('nested-context'))).status).toBe(500);
+  test('a malformed authorizer result or a nested context value is AUTHORIZER_CONFIGURATION_ERROR: 503', async () => {
+    expect((await rawRequest(s.gw.url, 'GET', '/v1/a', bearer('malformed'))).status).toBe(503);
+    expect((await rawRequest(s.gw.url, 'GET', '/v1/b', bearer('nested-context'))).status).toBe(503);
     expect(s.rec.proxyEvents).toHaveLength(0);
   });
 
@@ -284,5 +286,14 @@ describe('routes and timeouts', () => {
     } finally {
       await gw.close();
     }
+  });
+});
+
+describe('the authorizer error types render from the CDK specs', () => {
+  test.each(['AUTHORIZER_FAILURE', 'AUTHORIZER_CONFIGURATION_ERROR'] as const)('%s: 503 + Retry-After, JSON with the request id', (type) => {
+    const r = new GatewayResponses().render(type, { requestId: 'r-1', message: null });
+    expect(r.statusCode).toBe(503);
+    expect(r.headers['Retry-After']).toBe('1');
+    expect(JSON.parse(r.body)).toMatchObject({ requestId: 'r-1' });
   });
 });

@@ -1,4 +1,4 @@
-/** Test keys and JWT signing with node:crypto only (jose is ESM-only). */
+/** Test keys and JWT signing with node:crypto only. */
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 
 export interface TestKey {
