@@ -26,6 +26,7 @@ import { jwtSignBuiltins } from './jwt-sign';
 import { templateBuiltins } from './template';
 import { fallbackBuiltins } from './fallback';
 import { randBuiltins } from './rand';
+import { jsonSchemaBuiltins } from './jsonschema';
 import { ExactNumber, type HostBuiltin, type InternalBuiltin, type JsonValue, type SdkBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject, SdkBuiltin } from './types';
@@ -55,6 +56,7 @@ const implementations: Readonly<Record<string, InternalBuiltin>> = Object.freeze
   ...jwtSignBuiltins,
   ...templateBuiltins,
   ...randBuiltins,
+  ...jsonSchemaBuiltins,
 });
 
 /** Adapt every function of a table, keeping each function's declared arity (`length`). */
