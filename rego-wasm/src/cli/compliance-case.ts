@@ -51,12 +51,6 @@ interface CodedError {
 export const EXEMPT_CATEGORIES: ReadonlyMap<string, string> = new Map([
   ['graphql', 'graphql.* builtins are out of scope'],
   ['providers-aws', 'providers.aws.sign_req is out of scope'],
-  ['cryptox509parseandverifycertificates', 'x509 parsing is out of scope'],
-  ['cryptox509parsecertificaterequest', 'x509 parsing is out of scope'],
-  ['cryptox509parsecertificates', 'x509 parsing is out of scope'],
-  ['cryptox509parsekeypair', 'x509 parsing is out of scope'],
-  ['cryptox509parsersaprivatekey', 'x509 parsing is out of scope'],
-  ['cryptoparsersaprivatekeys', 'RSA key parsing is out of scope'],
   ['netlookupipaddr', 'net.lookup_ip_addr needs DNS'],
   ['regoparsemodule', 'rego.parse_module is out of scope'],
   ['regometadatachain', 'rego.metadata.* is out of scope'],

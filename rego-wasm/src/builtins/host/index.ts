@@ -27,7 +27,8 @@ import { templateBuiltins } from './template';
 import { fallbackBuiltins } from './fallback';
 import { randBuiltins } from './rand';
 import { jsonSchemaBuiltins } from './jsonschema';
-import { ExactNumber, type HostBuiltin, type InternalBuiltin, type JsonValue, type SdkBuiltin } from './types';
+import { x509Builtins } from './x509';
+import { ExactJson, ExactNumber, type HostBuiltin, type InternalBuiltin, type JsonValue, type SdkBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject, SdkBuiltin } from './types';
 export { beginEvaluation } from './evaluation';
@@ -57,6 +58,7 @@ const implementations: Readonly<Record<string, InternalBuiltin>> = Object.freeze
   ...templateBuiltins,
   ...randBuiltins,
   ...jsonSchemaBuiltins,
+  ...x509Builtins,
 });
 
 /** Adapt every function of a table, keeping each function's declared arity (`length`). */
@@ -73,15 +75,16 @@ function mapTable<A extends (...args: never[]) => unknown, B extends (...args: n
 function plain(fn: InternalBuiltin): HostBuiltin {
   return (...args) => {
     const r = fn(...args);
+    if (r instanceof ExactJson) return r.approx;
     return r instanceof ExactNumber ? Number(r.text) : r;
   };
 }
 
-/** Exact numbers as raw JSON text, which the OPA SDK hands to `opa_json_parse` unchanged. */
+/** Exact numbers and documents as raw JSON text, which the OPA SDK hands to `opa_json_parse` unchanged. */
 function raw(fn: InternalBuiltin): SdkBuiltin {
   return (...args) => {
     const r = fn(...args);
-    if (!(r instanceof ExactNumber)) return r;
+    if (!(r instanceof ExactNumber) && !(r instanceof ExactJson)) return r;
     const bytes = Buffer.from(r.text, 'utf8');
     const out = new ArrayBuffer(bytes.length);
     new Uint8Array(out).set(bytes);
