@@ -28,6 +28,7 @@ import { fallbackBuiltins } from './fallback';
 import { randBuiltins } from './rand';
 import { jsonSchemaBuiltins } from './jsonschema';
 import { x509Builtins } from './x509';
+import { graphqlBuiltins } from './graphql';
 import { ExactJson, ExactNumber, type HostBuiltin, type InternalBuiltin, type JsonValue, type SdkBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject, SdkBuiltin } from './types';
@@ -59,6 +60,7 @@ const implementations: Readonly<Record<string, InternalBuiltin>> = Object.freeze
   ...randBuiltins,
   ...jsonSchemaBuiltins,
   ...x509Builtins,
+  ...graphqlBuiltins,
 });
 
 /** Adapt every function of a table, keeping each function's declared arity (`length`). */
