@@ -29,6 +29,7 @@ import { randBuiltins } from './rand';
 import { jsonSchemaBuiltins } from './jsonschema';
 import { x509Builtins } from './x509';
 import { graphqlBuiltins } from './graphql';
+import { awsBuiltins } from './aws';
 import { ExactJson, ExactNumber, type HostBuiltin, type InternalBuiltin, type JsonValue, type SdkBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject, SdkBuiltin } from './types';
@@ -61,6 +62,7 @@ const implementations: Readonly<Record<string, InternalBuiltin>> = Object.freeze
   ...jsonSchemaBuiltins,
   ...x509Builtins,
   ...graphqlBuiltins,
+  ...awsBuiltins,
 });
 
 /** Adapt every function of a table, keeping each function's declared arity (`length`). */
