@@ -30,10 +30,13 @@ import { jsonSchemaBuiltins } from './jsonschema';
 import { x509Builtins } from './x509';
 import { graphqlBuiltins } from './graphql';
 import { awsBuiltins } from './aws';
+import { regoModuleBuiltins } from './rego-module';
+import { opaRuntimeBuiltins } from './opa-runtime';
 import { ExactJson, ExactNumber, type HostBuiltin, type InternalBuiltin, type JsonValue, type SdkBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject, SdkBuiltin } from './types';
 export { beginEvaluation } from './evaluation';
+export { configureOpaRuntime } from './opa-runtime';
 export { HostBuiltinError, OperandTypeError, BuiltinEvalError, InputLimitError } from './errors';
 
 /** Every implementation, before the public tables adapt exact numbers. */
@@ -63,6 +66,8 @@ const implementations: Readonly<Record<string, InternalBuiltin>> = Object.freeze
   ...x509Builtins,
   ...graphqlBuiltins,
   ...awsBuiltins,
+  ...regoModuleBuiltins,
+  ...opaRuntimeBuiltins,
 });
 
 /** Adapt every function of a table, keeping each function's declared arity (`length`). */
