@@ -9,27 +9,21 @@
  * graphql-js's `specifiedRules`, which gqlparser's validator was ported from,
  * against a schema printed from gqlparser's merged schema.
  */
-import {
-  buildSchema,
+import type {
+  Kind as KindEnum,
+  TokenKind as TokenKindEnum,
   GraphQLError,
-  Kind,
-  Lexer,
-  parse as gqlParse,
-  Source,
-  specifiedRules,
-  TokenKind,
-  validate as gqlValidate,
-  type ArgumentNode,
-  type ConstDirectiveNode,
-  type DefinitionNode,
-  type DirectiveNode,
-  type DocumentNode,
-  type FieldDefinitionNode,
-  type InputValueDefinitionNode,
-  type SelectionNode,
-  type TypeNode,
-  type ValueNode,
-  type VariableDefinitionNode,
+  ArgumentNode,
+  ConstDirectiveNode,
+  DefinitionNode,
+  DirectiveNode,
+  DocumentNode,
+  FieldDefinitionNode,
+  InputValueDefinitionNode,
+  SelectionNode,
+  TypeNode,
+  ValueNode,
+  VariableDefinitionNode,
 } from 'graphql';
 import { BuiltinEvalError, InputLimitError, OperandTypeError } from './errors';
 import { isObject } from './operands';
@@ -40,6 +34,25 @@ const MAX_SOURCE = 1 << 20;
 const MAX_TOKENS = 100_000;
 
 class GqlError extends Error {}
+
+type GraphQLModule = typeof import('graphql');
+let graphqlModule: GraphQLModule | undefined;
+
+/** graphql-js (parser, validator, schema builder) loads on the first graphql.* call, not at cold start. */
+function gql(): GraphQLModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  graphqlModule ??= require('graphql') as GraphQLModule;
+  return graphqlModule;
+}
+
+/** graphql-js's `Kind` / `TokenKind` enums, read through `gql()` so that importing this file loads nothing. */
+const Kind = new Proxy({}, { get: (_t, p) => (gql().Kind as unknown as Record<string | symbol, unknown>)[p] }) as typeof KindEnum;
+const TokenKind = new Proxy({}, { get: (_t, p) => (gql().TokenKind as unknown as Record<string | symbol, unknown>)[p] }) as typeof TokenKindEnum;
+
+function memo<T>(make: () => T): () => T {
+  let v: T | undefined;
+  return () => (v ??= make());
+}
 
 type G = JsonValue;
 
@@ -73,7 +86,7 @@ function prune(v: G): G {
 
 // ------------------------------------------------------------ graphql-js AST → gqlparser AST
 
-const VALUE_KIND: Record<string, number> = {
+const VALUE_KIND = memo((): Record<string, number> => ({
   [Kind.VARIABLE]: 0,
   [Kind.INT]: 1,
   [Kind.FLOAT]: 2,
@@ -83,10 +96,10 @@ const VALUE_KIND: Record<string, number> = {
   [Kind.ENUM]: 7,
   [Kind.LIST]: 8,
   [Kind.OBJECT]: 9,
-};
+}));
 
 function value(v: ValueNode): G {
-  let kind = VALUE_KIND[v.kind];
+  let kind = VALUE_KIND()[v.kind];
   let raw = '';
   let children: G[] | null = null;
   switch (v.kind) {
@@ -216,7 +229,7 @@ function fieldDefinition(x: FieldDefinitionNode | InputValueDefinitionNode): G {
   return { Description: description(x), Name: x.name.value, Arguments: (x.arguments ?? []).map(inputValue), DefaultValue: null, Type: type(x.type), Directives: directives(x.directives), Position: null };
 }
 
-const DEFINITION_KINDS: Record<string, string> = {
+const DEFINITION_KINDS = memo((): Record<string, string> => ({
   [Kind.SCALAR_TYPE_DEFINITION]: 'SCALAR',
   [Kind.SCALAR_TYPE_EXTENSION]: 'SCALAR',
   [Kind.OBJECT_TYPE_DEFINITION]: 'OBJECT',
@@ -229,7 +242,7 @@ const DEFINITION_KINDS: Record<string, string> = {
   [Kind.ENUM_TYPE_EXTENSION]: 'ENUM',
   [Kind.INPUT_OBJECT_TYPE_DEFINITION]: 'INPUT_OBJECT',
   [Kind.INPUT_OBJECT_TYPE_EXTENSION]: 'INPUT_OBJECT',
-};
+}));
 
 function typeDefinition(d: DefinitionNode): JsonObject {
   const x = d as DefinitionNode & {
@@ -242,7 +255,7 @@ function typeDefinition(d: DefinitionNode): JsonObject {
     description?: { value: string };
   };
   return {
-    Kind: DEFINITION_KINDS[d.kind],
+    Kind: DEFINITION_KINDS()[d.kind],
     Description: description(x),
     Name: x.name.value,
     Directives: directives(x.directives),
@@ -279,7 +292,7 @@ function schemaDocument(doc: DocumentNode): JsonObject {
         });
         break;
       default:
-        if (!(d.kind in DEFINITION_KINDS)) throw new GqlError('not a type system definition');
+        if (!(d.kind in DEFINITION_KINDS())) throw new GqlError('not a type system definition');
         (d.kind.endsWith('Extension') ? out.Extensions : out.Definitions).push(typeDefinition(d));
     }
   }
@@ -305,7 +318,7 @@ function lineCol(src: string, offset: number): [number, number] {
 /** The token just before `offset` (graphql-js lexer), or undefined. */
 function tokenBefore(src: string, offset: number): string | undefined {
   try {
-    const lexer = new Lexer(new Source(src));
+    const lexer = new (gql().Lexer)(new (gql().Source)(src));
     let prev: string | undefined;
     for (let t = lexer.advance(); t.kind !== TokenKind.EOF && t.start < offset; t = lexer.advance()) prev = t.value ?? t.kind;
     return prev;
@@ -338,11 +351,11 @@ function syntaxError(e: GraphQLError, src: string): GqlError {
 
 function parseSource(src: string): DocumentNode | undefined {
   if (src.length > MAX_SOURCE) throw new GqlError(`GraphQL string larger than ${MAX_SOURCE} bytes`);
-  if (new Lexer(new Source(src)).advance().kind === TokenKind.EOF) return undefined;
+  if (new (gql().Lexer)(new (gql().Source)(src)).advance().kind === TokenKind.EOF) return undefined;
   try {
-    return gqlParse(src, { allowLegacyFragmentVariables: true, maxTokens: MAX_TOKENS });
+    return gql().parse(src, { allowLegacyFragmentVariables: true, maxTokens: MAX_TOKENS });
   } catch (e) {
-    if (e instanceof GraphQLError) throw syntaxError(e, src);
+    if (e instanceof gql().GraphQLError) throw syntaxError(e, src);
     throw e;
   }
 }
@@ -350,7 +363,7 @@ function parseSource(src: string): DocumentNode | undefined {
 /** A definition the document kind does not allow: gqlparser reports its first token as unexpected. */
 function unexpectedDefinition(src: string, d: DefinitionNode): GqlError {
   const start = d.loc?.start ?? 0;
-  const lexer = new Lexer(new Source(src.slice(start)));
+  const lexer = new (gql().Lexer)(new (gql().Source)(src.slice(start)));
   const t = lexer.advance();
   let desc = t.kind === TokenKind.NAME ? `Name "${t.value}"` : t.kind === TokenKind.STRING || t.kind === TokenKind.BLOCK_STRING ? `String "${t.value}"` : t.kind;
   const [line, col0] = lineCol(src, start);
@@ -809,8 +822,8 @@ function validateQuery(schema: Schema, doc: DocumentNode | undefined): GqlError 
       return new GqlError(`Schema does not support operation type "${d.operation}" in GraphQL string at location ${line}:${col}`);
     }
   }
-  const built = buildSchema(schemaSdl(schema), { assumeValid: true, assumeValidSDL: true });
-  const errors = gqlValidate(built, doc, specifiedRules, { maxErrors: 1 });
+  const built = gql().buildSchema(schemaSdl(schema), { assumeValid: true, assumeValidSDL: true });
+  const errors = gql().validate(built, doc, gql().specifiedRules, { maxErrors: 1 });
   if (errors.length === 0) return undefined;
   const e = errors[0];
   const loc = e.locations?.[0];

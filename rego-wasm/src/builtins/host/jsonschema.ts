@@ -13,11 +13,9 @@
  * an invalid `type` is described with Ajv's wording after `jsonschema: `.
  * Remote `$ref`s are never fetched (OPA fetches them unless `allow_net` forbids).
  */
-import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types';
-import AjvDraft04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
-import draft06 from 'ajv/dist/refs/json-schema-draft-06.json';
 import { BuiltinEvalError, OperandTypeError } from './errors';
 import { isObject } from './operands';
 import { compileRegex } from './re2';
@@ -50,16 +48,21 @@ const AJV_OPTIONS: Options = {
 type Draft = 'draft-04' | 'draft-06' | 'draft-07';
 const validators = new Map<Draft, Ajv>();
 
+/** Ajv and its plugins load on the first schema, not at cold start (they are most of this file's weight). */
 function ajvFor(draft: Draft): Ajv {
   let ajv = validators.get(draft);
   if (ajv) return ajv;
+  /* eslint-disable @typescript-eslint/no-require-imports */
   if (draft === 'draft-04') {
+    const AjvDraft04 = (require('ajv-draft-04') as typeof import('ajv-draft-04')).default;
     ajv = new AjvDraft04(AJV_OPTIONS) as unknown as Ajv;
   } else {
-    ajv = new Ajv(AJV_OPTIONS);
-    if (draft === 'draft-06') ajv.addMetaSchema(draft06);
+    const AjvClass = (require('ajv') as typeof import('ajv')).default;
+    ajv = new AjvClass(AJV_OPTIONS);
+    if (draft === 'draft-06') ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as object);
   }
-  addFormats(ajv);
+  (require('ajv-formats') as typeof import('ajv-formats')).default(ajv);
+  /* eslint-enable @typescript-eslint/no-require-imports */
   validators.set(draft, ajv);
   return ajv;
 }

@@ -9,25 +9,8 @@
  * (name constraints, policy constraints) is a builtin error, never a verdict.
  */
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  AuthorityInfoAccessSyntax,
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  Certificate,
-  CertificatePolicies,
-  CRLDistributionPoints,
-  ExtendedKeyUsage,
-  Extension,
-  GeneralName,
-  KeyUsage,
-  Name,
-  SubjectAlternativeName,
-  SubjectKeyIdentifier,
-  Extensions,
-  type AlgorithmIdentifier,
-} from '@peculiar/asn1-x509';
-import { CertificationRequest } from '@peculiar/asn1-csr';
+import type { AlgorithmIdentifier, Extension, Extensions, GeneralName, Name } from '@peculiar/asn1-x509';
+import type { CertificationRequest } from '@peculiar/asn1-csr';
 import { children, DerError, readTlv, slice, splitDer } from './der';
 import { decodeBase64Strict } from './encoding';
 import { BuiltinEvalError, InputLimitError, OperandTypeError } from './errors';
@@ -41,6 +24,28 @@ const MAX_INPUT = 1 << 20;
 const MAX_CERTS = 64;
 
 class X509Error extends Error {}
+
+type AsnSchema = typeof import('@peculiar/asn1-schema');
+type AsnX509 = typeof import('@peculiar/asn1-x509');
+type AsnCsr = typeof import('@peculiar/asn1-csr');
+let asnModules: { schema: AsnSchema; x509: AsnX509; csr: AsnCsr } | undefined;
+
+/** The ASN.1 schemas load on the first x509 call, not at cold start. */
+function asn(): { schema: AsnSchema; x509: AsnX509; csr: AsnCsr } {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  asnModules ??= {
+    schema: require('@peculiar/asn1-schema') as AsnSchema,
+    x509: require('@peculiar/asn1-x509') as AsnX509,
+    csr: require('@peculiar/asn1-csr') as AsnCsr,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return asnModules;
+}
+
+/** `AsnConvert.parse` with a schema class from @peculiar/asn1-x509 / asn1-csr. */
+function asnParse<T>(data: ArrayBuffer | Uint8Array, type: new () => T): T {
+  return asn().schema.AsnConvert.parse(data, type);
+}
 
 // ---------------------------------------------------------------- PEM / base64
 
@@ -360,10 +365,10 @@ function goExtensions(exts: Extensions | undefined): GoValue {
 }
 
 function parseCertificate(der: Uint8Array): ParsedCert {
-  let cert: Certificate;
+  let cert: import('@peculiar/asn1-x509').Certificate;
   let node: X509Certificate;
   try {
-    cert = AsnConvert.parse(Buffer.from(der), Certificate);
+    cert = asnParse(Buffer.from(der), asn().x509.Certificate);
     node = new X509Certificate(Buffer.from(der));
   } catch (e) {
     throw new X509Error(`x509: malformed certificate: ${e instanceof Error ? e.message : String(e)}`);
@@ -456,7 +461,7 @@ function parseCertificate(der: Uint8Array): ParsedCert {
     const body = ext.extnValue.buffer;
     switch (ext.extnID) {
       case '2.5.29.15': {
-        const ku = AsnConvert.parse(body, KeyUsage);
+        const ku = asnParse(body, asn().x509.KeyUsage);
         // Go numbers bits from the first (most significant) bit: bit i → 1 << i.
         const bytes = new Uint8Array(ku.value);
         let usage = 0;
@@ -465,7 +470,7 @@ function parseCertificate(der: Uint8Array): ParsedCert {
         break;
       }
       case '2.5.29.19': {
-        const bc = AsnConvert.parse(body, BasicConstraints);
+        const bc = asnParse(body, asn().x509.BasicConstraints);
         v.BasicConstraintsValid = parsed.basicConstraintsValid = true;
         v.IsCA = parsed.isCA = bc.cA;
         v.MaxPathLen = parsed.maxPathLen = bc.pathLenConstraint ?? -1;
@@ -473,7 +478,7 @@ function parseCertificate(der: Uint8Array): ParsedCert {
         break;
       }
       case '2.5.29.17': {
-        const san = sanValues(AsnConvert.parse(body, SubjectAlternativeName));
+        const san = sanValues(asnParse(body, asn().x509.SubjectAlternativeName));
         v.DNSNames = san.DNSNames;
         v.EmailAddresses = san.EmailAddresses;
         v.IPAddresses = san.IPAddresses;
@@ -491,22 +496,22 @@ function parseCertificate(der: Uint8Array): ParsedCert {
         break;
       case '2.5.29.31': {
         const points: string[] = [];
-        for (const dp of AsnConvert.parse(body, CRLDistributionPoints)) {
+        for (const dp of asnParse(body, asn().x509.CRLDistributionPoints)) {
           for (const n of dp.distributionPoint?.fullName ?? []) if (n.uniformResourceIdentifier !== undefined) points.push(n.uniformResourceIdentifier);
         }
         v.CRLDistributionPoints = points.length ? points : null;
         break;
       }
       case '2.5.29.35':
-        v.AuthorityKeyId = goBytes(AsnConvert.parse(body, AuthorityKeyIdentifier).keyIdentifier?.buffer);
+        v.AuthorityKeyId = goBytes(asnParse(body, asn().x509.AuthorityKeyIdentifier).keyIdentifier?.buffer);
         break;
       case '2.5.29.14':
-        v.SubjectKeyId = goBytes(AsnConvert.parse(body, SubjectKeyIdentifier).buffer);
+        v.SubjectKeyId = goBytes(asnParse(body, asn().x509.SubjectKeyIdentifier).buffer);
         break;
       case '2.5.29.37': {
         const known: number[] = [];
         const unknown: GoValue[] = [];
-        for (const oid of AsnConvert.parse(body, ExtendedKeyUsage)) {
+        for (const oid of asnParse(body, asn().x509.ExtendedKeyUsage)) {
           const k = EXT_KEY_USAGES[oid];
           if (k === undefined) unknown.push(oidInts(oid));
           else known.push(k);
@@ -518,13 +523,13 @@ function parseCertificate(der: Uint8Array): ParsedCert {
         break;
       }
       case '2.5.29.32': {
-        const ids = AsnConvert.parse(body, CertificatePolicies).map((p) => p.policyIdentifier);
+        const ids = asnParse(body, asn().x509.CertificatePolicies).map((p) => p.policyIdentifier);
         v.PolicyIdentifiers = ids.map(oidInts);
         v.Policies = ids;
         break;
       }
       case '1.3.6.1.5.5.7.1.1': {
-        for (const ad of AsnConvert.parse(body, AuthorityInfoAccessSyntax)) {
+        for (const ad of asnParse(body, asn().x509.AuthorityInfoAccessSyntax)) {
           const uri = ad.accessLocation.uniformResourceIdentifier;
           if (uri === undefined) continue;
           if (ad.accessMethod === '1.3.6.1.5.5.7.48.1') ((v.OCSPServer as string[] | null) ??= []).push(uri);
@@ -753,7 +758,7 @@ const parseCertificateRequest: InternalBuiltin = (input) => {
   try {
     let csr: CertificationRequest;
     try {
-      csr = AsnConvert.parse(bytes, CertificationRequest);
+      csr = asnParse(bytes, asn().csr.CertificationRequest);
     } catch {
       throw new X509Error('asn1: structure error: tags don\'t match');
     }
@@ -789,13 +794,13 @@ const parseCertificateRequest: InternalBuiltin = (input) => {
         throw new X509Error(`x509: CSR attribute ${attr.type} is not supported by this implementation`);
       }
       const exts: Extension[] = [];
-      for (const value of attr.values) exts.push(...AsnConvert.parse(value, Extensions));
+      for (const value of attr.values) exts.push(...asnParse(value, asn().x509.Extensions));
       if (exts.some((e) => e.critical)) throw new X509Error('x509: critical CSR extensions are not supported by this implementation');
       attributes.push({ Type: oidInts(attr.type), Value: [exts.map((e) => ({ Type: oidInts(e.extnID), Value: goBytes(e.extnValue.buffer) }))] });
       v.Extensions = exts.map((e) => ({ Id: oidInts(e.extnID), Critical: e.critical, Value: goBytes(e.extnValue.buffer) }));
       for (const e of exts) {
         if (e.extnID !== '2.5.29.17') continue;
-        const san = sanValues(AsnConvert.parse(e.extnValue.buffer, SubjectAlternativeName));
+        const san = sanValues(asnParse(e.extnValue.buffer, asn().x509.SubjectAlternativeName));
         v.DNSNames = san.DNSNames;
         v.EmailAddresses = san.EmailAddresses;
         v.IPAddresses = san.IPAddresses;
