@@ -3,7 +3,8 @@
  * error wording, gqlparser's schema rules (which differ from graphql-js), AST
  * objects as operands, and bounded work on hostile input.
  */
-import { hostBuiltins, strictHostBuiltins, type JsonValue } from '../src/builtins/host';
+import type { JsonValue } from '../src/builtins/host';
+import { extendedHostBuiltins as hostBuiltins, strictExtendedHostBuiltins as strictHostBuiltins } from '../src/builtins/host/extended';
 
 function call(name: string, ...args: JsonValue[]): JsonValue | undefined {
   const fn = hostBuiltins[name];

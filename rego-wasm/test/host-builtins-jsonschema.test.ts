@@ -3,7 +3,8 @@
  * error objects), the draft chosen by `$schema`, Go regexp patterns.
  * Expected values with `desc` strings are gojsonschema's locale templates.
  */
-import { hostBuiltins, strictHostBuiltins, type JsonValue } from '../src/builtins/host';
+import type { JsonValue } from '../src/builtins/host';
+import { extendedHostBuiltins as hostBuiltins, strictExtendedHostBuiltins as strictHostBuiltins } from '../src/builtins/host/extended';
 
 function call(name: string, ...args: JsonValue[]): JsonValue | undefined {
   const fn = hostBuiltins[name];

@@ -6,11 +6,13 @@
 import { loadPolicySync } from '@open-policy-agent/opa-wasm';
 import { buildPolicyWasm, importedMemoryMinPages, UnsupportedBuiltinError } from '../src/package';
 import { planRegoEntrypoints } from '../src/plan/pipeline';
-import { configureOpaRuntime, hostBuiltins, sdkHostBuiltins, strictHostBuiltins, type JsonValue } from '../src/builtins/host';
+import { configureOpaRuntime, hostBuiltins, sdkHostBuiltins, type JsonValue } from '../src/builtins/host';
+import { extendedHostBuiltins, sdkExtendedHostBuiltins, strictExtendedHostBuiltins } from '../src/builtins/host/extended';
+import { loadPolicyWasmSync } from '../src/load';
 
 jest.setTimeout(180_000);
 
-const parse = (text: string): JsonValue | undefined => hostBuiltins['rego.parse_module']('x.rego', text);
+const parse = (text: string): JsonValue | undefined => extendedHostBuiltins['rego.parse_module']('x.rego', text);
 const t = (type: string, value: JsonValue): JsonValue => ({ type, value });
 
 describe('rego.parse_module', () => {
@@ -41,7 +43,7 @@ describe('rego.parse_module', () => {
   });
 
   test('numbers keep their source text through the SDK table (1.0 stays 1.0)', () => {
-    const raw = sdkHostBuiltins['rego.parse_module']('x.rego', 'package p\n\nx := 1.0\n');
+    const raw = sdkExtendedHostBuiltins['rego.parse_module']('x.rego', 'package p\n\nx := 1.0\n');
     expect(raw).toBeInstanceOf(ArrayBuffer);
     expect(Buffer.from(raw as ArrayBuffer).toString('utf8')).toContain('{"type":"number","value":1.0}');
   });
@@ -66,8 +68,8 @@ describe('rego.parse_module', () => {
 
   test('parse errors and what is not reproduced are errors, never a partial AST', () => {
     expect(parse('package')).toBeUndefined();
-    expect(() => strictHostBuiltins['rego.parse_module']('x.rego', 'package p\n\n# METADATA\n# title: t\nx := 1\n')).toThrow('METADATA');
-    expect(() => strictHostBuiltins['rego.parse_module']('x.rego', 'package p\n\ns := {[1], [2]}\n')).toThrow('not supported');
+    expect(() => strictExtendedHostBuiltins['rego.parse_module']('x.rego', 'package p\n\n# METADATA\n# title: t\nx := 1\n')).toThrow('METADATA');
+    expect(() => strictExtendedHostBuiltins['rego.parse_module']('x.rego', 'package p\n\ns := {[1], [2]}\n')).toThrow('not supported');
   });
 });
 
@@ -96,6 +98,24 @@ describe('opa.runtime', () => {
     const wasm = buildPolicyWasm(planRegoEntrypoints([{ file: 'r.rego', text: 'package r\n\nstage := opa.runtime().env.STAGE\n' }], ['r/stage']));
     const policy = loadPolicySync(wasm, importedMemoryMinPages(wasm), sdkHostBuiltins as never);
     expect(policy.evaluate({}, 'r/stage')).toEqual([{ result: 'prod' }]);
+  });
+});
+
+describe('extended builtins are opt-in: not in the core table, a build error until the host adds them', () => {
+  const text = 'package g\n\nok := graphql.schema_is_valid("type Query { a: Int }")\n';
+
+  test('the core table has none of them', () => {
+    for (const name of Object.keys(extendedHostBuiltins)) expect(hostBuiltins[name]).toBeUndefined();
+    expect(Object.keys(extendedHostBuiltins)).toEqual(expect.arrayContaining(['graphql.parse', 'json.match_schema', 'crypto.x509.parse_certificates', 'rego.parse_module']));
+  });
+
+  test('without opt-in: UnsupportedBuiltinError naming it; with opt-in: evaluates', () => {
+    const plan = planRegoEntrypoints([{ file: 'g.rego', text }], ['g/ok']);
+    expect(() => buildPolicyWasm(plan)).toThrow(UnsupportedBuiltinError);
+    expect(() => buildPolicyWasm(plan)).toThrow('graphql.schema_is_valid');
+    const wasm = buildPolicyWasm(plan, { extraHostBuiltins: Object.keys(sdkExtendedHostBuiltins) });
+    const policy = loadPolicyWasmSync(wasm, { builtins: sdkExtendedHostBuiltins });
+    expect(policy.evaluate({}, 'g/ok')).toEqual([{ result: true }]);
   });
 });
 

@@ -28,7 +28,12 @@ import {
   TBSCertificate,
   Validity,
 } from '@peculiar/asn1-x509';
-import { hostBuiltins, strictHostBuiltins, sdkHostBuiltins, type JsonValue } from '../src/builtins/host';
+import type { JsonValue } from '../src/builtins/host';
+import {
+  extendedHostBuiltins as hostBuiltins,
+  sdkExtendedHostBuiltins as sdkHostBuiltins,
+  strictExtendedHostBuiltins as strictHostBuiltins,
+} from '../src/builtins/host/extended';
 
 type Obj = Record<string, JsonValue>;
 

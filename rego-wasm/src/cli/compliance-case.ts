@@ -5,6 +5,7 @@
 import type { Policy } from '../ir/plan';
 import { buildPolicyWasm, importedMemoryMinPages, UnsupportedBuiltinError } from '../package';
 import { loadPolicyWasmSync } from '../load';
+import { sdkExtendedHostBuiltins } from '../builtins/host/extended';
 
 /** A case as stored in ../shared/opa-compliance (swift-opa packaging of OPA's suite). */
 export interface ComplianceCase {
@@ -136,7 +137,7 @@ export function runCase(c: ComplianceCase, mode: Mode, planner?: Planner): Outco
 
   let wasm: Uint8Array;
   try {
-    wasm = buildPolicyWasm(policy);
+    wasm = buildPolicyWasm(policy, { extraHostBuiltins: Object.keys(sdkExtendedHostBuiltins) });
   } catch (e) {
     if (e instanceof UnsupportedBuiltinError) return { status: 'skipped', reason: e.message };
     return { status: 'failed', reason: `build: ${truncate(e instanceof Error ? e.message : String(e))}` };
@@ -149,7 +150,7 @@ export function runCase(c: ComplianceCase, mode: Mode, planner?: Planner): Outco
   };
   let rows: Record<string, unknown>[];
   try {
-    const loaded = loadPolicyWasmSync(wasm, { initialMemoryPages: importedMemoryMinPages(wasm) });
+    const loaded = loadPolicyWasmSync(wasm, { initialMemoryPages: importedMemoryMinPages(wasm), builtins: sdkExtendedHostBuiltins });
     if (c.dataText !== undefined) loaded.setData(toBuffer(c.dataText));
     const inputText = c.input_term ?? c.inputText;
     const result: unknown = loaded.evaluate(inputText === undefined ? undefined : toBuffer(inputText), 'eval');
