@@ -118,9 +118,12 @@ describe('graphql.is_valid / parse / parse_and_verify', () => {
   });
 
   test('hostile AST objects (names that are not GraphQL names) are rejected, not printed into the document', () => {
-    const q = { Operations: [{ Operation: 'query', SelectionSet: [{ Alias: 'a', Name: 'x } mutation { y' }] }] };
+    // Printed verbatim this would be the valid query `{ employeeByID(id: "a") { salary } }`;
+    // gqlparser would look for a field literally named so and reject it.
+    const q = { Operations: [{ Operation: 'query', SelectionSet: [{ Alias: '', Name: 'employeeByID(id: "a") { salary }' }] }] };
     expect(call('graphql.is_valid', q, schema)).toBe(false);
     expect(call('graphql.parse', q, schema)).toBeUndefined();
+    expect(call('graphql.is_valid', { Operations: [{ Operation: 'query', SelectionSet: [{ Alias: '', Name: 'employeeByID' }] }] }, schema)).toBe(false);
   });
 });
 
