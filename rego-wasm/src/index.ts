@@ -47,3 +47,6 @@ export { loadPolicyWasm, loadPolicyWasmSync, sdkBuiltins, type LoadOptions, type
 export { BUILTINS, lookupBuiltin, type BuiltinSignature, type BuiltinTable } from './builtins/signatures';
 export { readCapabilities, parseCapabilities, type Capabilities } from './builtins/capabilities';
 export { hostBuiltins, type HostBuiltin, type SdkBuiltin, type JsonValue } from './builtins/host';
+// opt-in: JSON Schema, X.509, GraphQL, rego.parse_module (their libraries stay out of bundles that do not import them)
+export { extendedHostBuiltins, sdkExtendedHostBuiltins } from './builtins/host/extended';
+export { configureOpaRuntime } from './builtins/host';
