@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { loadClaimsProxyConfig } from '../shared/config';
+import { corsConfigFromEnv, corsResponseHeaders } from '../shared/cors';
 import { createDecisionLog } from '../shared/decision-log';
 import { createLogger, describeError } from '../shared/logger';
 import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
@@ -39,12 +40,16 @@ function init(): ClaimsProxyHandler {
 }
 
 let current: ClaimsProxyHandler = init();
+let cors = corsConfigFromEnv(process.env);
 
-export function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  return current(event);
+export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const result = await current(event);
+  const headers = corsResponseHeaders(cors, event.headers);
+  return Object.keys(headers).length === 0 ? result : { ...result, headers: { ...result.headers, ...headers } };
 }
 
 /** Re-read the environment and reload the policy (tests and the local runner). */
 export function resetForTests(): void {
   current = init();
+  cors = corsConfigFromEnv(process.env);
 }
