@@ -28,6 +28,7 @@ import {
 } from './directory';
 import { loadOrCreateSigningJwk, publicPart, type PublicJwk, type SigningJwk } from './keys';
 import { listenOnLoopback } from '../listen';
+import { handleInteraction, interactiveConfiguration, spaClientMetadata, type InteractiveProvider } from './spa-client';
 
 export const AUTH_SERVER_PATH = '/oauth2/default';
 
@@ -40,6 +41,8 @@ export interface OktaStandInOptions {
   readonly accessTokenTtlSeconds?: number;
   /** Called for each token issued (never with the token itself). */
   readonly onIssue?: (event: { clientId: string; sub: string; grant: string; scope: string }) => void;
+  /** Redirect URIs of the member portal's SPA client (local/okta/spa-client.ts); none = no browser sign-in. */
+  readonly spaRedirectUris?: readonly string[];
 }
 
 export interface OktaStandIn {
@@ -80,7 +83,7 @@ interface ResourceServerInfo {
   accessTokenTTL: number;
   jwt: { sign: { alg: 'RS256' } };
 }
-interface OidcProvider {
+interface OidcProvider extends InteractiveProvider {
   proxy: boolean;
   readonly AccessToken: new (init: Record<string, unknown>) => OidcToken;
   readonly IdToken: new (claims: Record<string, unknown>, opts: { ctx: OidcCtx; client: OidcClient }) => OidcIdToken;
@@ -122,10 +125,12 @@ function lifetimeParam(raw: string | undefined, errors: OidcModule['errors']): n
   return Number(raw);
 }
 
-function buildConfiguration(jwk: SigningJwk, ttl: number, mod: OidcModule): Record<string, unknown> {
+function buildConfiguration(jwk: SigningJwk, ttl: number, mod: OidcModule, spaRedirectUris: readonly string[]): Record<string, unknown> {
   const { errors } = mod;
+  const { logoutSource, ...interactive } = interactiveConfiguration(AUTH_SERVER_PATH);
   return {
-    clients: CLIENTS.map((c) => ({
+    ...interactive,
+    clients: [...(spaRedirectUris.length > 0 ? [spaClientMetadata(spaRedirectUris)] : []), ...CLIENTS.map((c) => ({
       client_id: c.clientId,
       client_secret: c.clientSecret,
       grant_types: [...c.grantTypes],
@@ -133,8 +138,9 @@ function buildConfiguration(jwk: SigningJwk, ttl: number, mod: OidcModule): Reco
       redirect_uris: [],
       scope: c.scope,
       token_endpoint_auth_method: 'client_secret_basic',
-    })),
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    }))],
+    // `none`: the portal's public PKCE client (the only client registered with it).
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', ...(spaRedirectUris.length > 0 ? ['none'] : [])],
     jwks: { keys: [jwk] },
     scopes: [...OIDC_SCOPES, ...API_SCOPES],
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email'] },
@@ -144,6 +150,7 @@ function buildConfiguration(jwk: SigningJwk, ttl: number, mod: OidcModule): Reco
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => DEFAULT_AUDIENCE,
@@ -266,7 +273,7 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
   const port = await listenOnLoopback(server, options.port);
   const issuer = `http://127.0.0.1:${port}${AUTH_SERVER_PATH}`;
 
-  const provider = new mod.default(issuer, buildConfiguration(jwk, ttl, mod));
+  const provider = new mod.default(issuer, buildConfiguration(jwk, ttl, mod, options.spaRedirectUris ?? []));
   provider.registerGrantType(DEV_USER_GRANT, devUserGrant(provider, mod, ttl), ['username', 'scope', 'lifetime', 'resource']);
   const onIssue = options.onIssue;
   if (onIssue) {
@@ -291,6 +298,7 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"errorCode":"E0000022","errorSummary":"The endpoint does not support the provided HTTP method"}');
       return;
     }
+    if (handleInteraction(provider, AUTH_SERVER_PATH, req, res)) return;
     req.originalUrl = url;
     let inner = url.slice(AUTH_SERVER_PATH.length) || '/';
     // Okta serves the same metadata under both well-known names.
