@@ -169,6 +169,8 @@ suite('member portal in Chromium', () => {
       await shot(page, 'carol');
       const all = await cards(page);
       expect(all.map((c) => c.member)).toEqual(['2001', '2002']);
+      expect(all.map((c) => c.outcome)).toEqual(['ok', 'ok']);
+      expect(all[1]).toMatchObject({ ssn: 'Not shown', procedures: 0, proceduresHidden: true });
       const text = await page.$eval('main', (m) => m.textContent ?? '');
       for (const alices of ['Alice', 'Anders', '1001', '6789', 'MRI left knee']) expect(text).not.toContain(alices);
     } finally {
