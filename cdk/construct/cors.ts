@@ -200,8 +200,11 @@ export function preflightResponseTemplate(cors: ResolvedCors): string {
     ? '"$!origin" != ""'
     : cors.allowOrigins.map((o) => `"$!origin" == "${o}"`).join(' || ');
   lines.push(`#if(${condition})`);
-  for (const [name, value] of Object.entries(preflightHeaders(cors, cors.allowOrigins[0] === '*' ? 'x' : cors.allowOrigins[0]))) {
-    const v = name === 'Access-Control-Allow-Origin' && cors.allowOrigins[0] !== '*' ? '$origin' : value;
+  // The same headers preflightHeaders gives an allowed origin, with the origin itself echoed from the request.
+  const any = cors.allowOrigins[0] === '*';
+  const headers = preflightHeaders(cors, any ? '*' : cors.allowOrigins[0]);
+  for (const [name, value] of Object.entries(headers)) {
+    const v = name === 'Access-Control-Allow-Origin' && !any ? '$origin' : value;
     lines.push(`#set($context.responseOverride.header.${name} = "${v}")`);
   }
   lines.push('#end');
