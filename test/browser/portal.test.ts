@@ -29,7 +29,7 @@ suite('member portal in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (chromium === undefined) throw new Error(`CI=true and ${NO_BROWSER_MESSAGE}`);
+    if (chromium === undefined) throw new Error(`CI=true requires the browser tests to run. ${NO_BROWSER_MESSAGE}`);
     fs.mkdirSync(OUT, { recursive: true });
     [stack, browser] = await Promise.all([
       startStackProcess({ LOCAL_QUIET: '1', LOCAL_WATCH: '0' }),
