@@ -8,6 +8,8 @@
 import { InMemoryWebStorage, UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
 import type { PortalConfig } from './config';
 
+const MEMBER_ID = /^[A-Za-z0-9-]{1,32}$/;
+
 export interface Session {
   readonly accessToken: string;
   /** Display name from the ID token. */
@@ -57,12 +59,13 @@ export class Auth {
     const user = this.user;
     if (user === null || user.expired === true) return null;
     const claims = accessTokenClaims(user.access_token);
-    const dependants = Array.isArray(claims.dependants) ? claims.dependants.filter((d): d is string => typeof d === 'string') : [];
+    // Member ids end up in URLs and selectors: only plain ids are used.
+    const dependants = Array.isArray(claims.dependants) ? claims.dependants.filter((d): d is string => typeof d === 'string' && MEMBER_ID.test(d)) : [];
     const name = typeof user.profile.name === 'string' ? user.profile.name : user.profile.sub;
     return {
       accessToken: user.access_token,
       name,
-      enrolleeId: typeof claims.enrolleeId === 'string' ? claims.enrolleeId : undefined,
+      enrolleeId: typeof claims.enrolleeId === 'string' && MEMBER_ID.test(claims.enrolleeId) ? claims.enrolleeId : undefined,
       enrolleeType: typeof claims.enrolleeType === 'string' ? claims.enrolleeType : undefined,
       dependants,
     };
