@@ -76,7 +76,7 @@ describe('CORS in the construct', () => {
       });
     });
 
-    test('cdk-nag: only the preflight methods are unauthenticated, and acknowledged', () => {
+    test('cdk-nag: no finding with CORS on (its authorization rules skip OPTIONS)', () => {
       const { stack } = synth();
       const report = new AwsSolutionsChecks().validateScope(stack);
       expect(report.violations.map((v) => v.ruleName)).toEqual([]);
