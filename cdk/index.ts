@@ -8,3 +8,4 @@ export type { ResolvedApiConfig } from './construct/validate-props';
 export { OpaApiStack } from './stack';
 export type { OpaApiStackProps } from './stack';
 export { CdkAppError, InvalidPropError, PolicyBuildError } from './errors';
+export type { CorsOptions, ResolvedCors } from './construct/cors';

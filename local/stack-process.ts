@@ -17,6 +17,7 @@ export interface StackUrls {
   readonly okta: string;
   readonly backend: string;
   readonly gateway: string;
+  readonly portal: string;
 }
 
 export interface StackProcess extends StackUrls {
@@ -33,7 +34,7 @@ export async function startStackProcess(env: Record<string, string> = {}, timeou
     cwd: REPO_ROOT,
     env: {
       ...process.env,
-      OKTA_PORT: '0', BACKEND_PORT: '0', GATEWAY_PORT: '0',
+      OKTA_PORT: '0', BACKEND_PORT: '0', GATEWAY_PORT: '0', PORTAL_PORT: '0',
       LOCAL_KEYS_DIR: keysDir,
       ...env,
     },

@@ -10,14 +10,20 @@ import * as fs from 'node:fs';
 import {
   AUTHORIZER_MODULE, CLAIMS_PROXY_MODULE, applyFunctionEnvironment, functionEnvironment, loadAuthorizerHandler, loadClaimsProxyHandler, reloadHandlerModule,
 } from './functions-env';
+import { corsFunctionEnvironment, resolveCors } from '../cdk/construct/cors';
+import { API_KEY_HEADER } from '../cdk/construct/identity-sources';
+import { startPortalServer, type PortalServer } from '../portal/serve';
 import { startLocalGateway, type LocalGateway } from './gateway/server';
 import { startOktaStandIn, type OktaStandIn } from './okta/server';
+import { SPA_CLIENT_ID, SPA_SCOPES } from './okta/spa-client';
 import { ensurePolicyBundle, POLICY_DIR, REPO_ROOT } from './policy-bundle';
 
 export interface LocalStackConfig {
   readonly oktaPort: number;
   readonly backendPort: number;
   readonly gatewayPort: number;
+  /** The member portal's own origin (http://127.0.0.1:<port>), the one origin the gateway's CORS allows. */
+  readonly portalPort: number;
   readonly authorizerCacheTtlSeconds: number;
   readonly keysDir: string | undefined;
   readonly backendSlowMs: number;
@@ -42,6 +48,7 @@ export interface LocalStack {
   readonly okta: OktaStandIn;
   readonly backend: ClaimsBackend;
   readonly gateway: LocalGateway;
+  readonly portal: PortalServer;
   readonly functionEnv: Record<string, string>;
   close(): Promise<void>;
 }
@@ -66,6 +73,7 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalS
     oktaPort: port(env, 'OKTA_PORT', 9000),
     backendPort: port(env, 'BACKEND_PORT', 8081),
     gatewayPort: port(env, 'GATEWAY_PORT', 3000),
+    portalPort: port(env, 'PORTAL_PORT', 8080),
     authorizerCacheTtlSeconds: wholeNumber(env, 'AUTHORIZER_CACHE_TTL', 300, 3600),
     keysDir: keys === 'memory' ? undefined : path.resolve(keys ?? path.join(REPO_ROOT, 'local', '.keys')),
     backendSlowMs: wholeNumber(env, 'BACKEND_SLOW_MS', 10_000, 600_000),
@@ -92,7 +100,14 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
   const wasm = path.join(config.policyDir, 'build', 'policy.wasm');
   if (!config.skipPolicyBuild) ensurePolicyBundle({ dir: config.policyDir, wasm, log: say });
   const log = config.quiet ? () => undefined : (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
-  const okta = await startOktaStandIn({ port: config.oktaPort, keysDir: config.keysDir }).catch((e: unknown) => explainListenError(e, 'Okta stand-in', 'OKTA_PORT', config.oktaPort));
+  // The portal listens first: the Okta SPA client and the gateway's CORS need its origin.
+  const portal = await startPortalServer({ port: config.portalPort }).catch((e: unknown) => explainListenError(e, 'member portal', 'PORTAL_PORT', config.portalPort));
+  const cors = resolveCors({ allowOrigins: [portal.origin] }, config.apiKeys.length > 0 ? API_KEY_HEADER : undefined);
+  const okta = await startOktaStandIn({ port: config.oktaPort, keysDir: config.keysDir, spaRedirectUris: [`${portal.origin}/`] })
+    .catch(async (e: unknown) => {
+      await portal.close();
+      return explainListenError(e, 'Okta stand-in', 'OKTA_PORT', config.oktaPort);
+    });
   let backend: ClaimsBackend | undefined;
   try {
     backend = await startClaimsBackend({ port: config.backendPort, slowMs: config.backendSlowMs, log }).catch((e: unknown) => explainListenError(e, 'claims backend', 'BACKEND_PORT', config.backendPort));
@@ -101,6 +116,7 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       ...functionEnvironment({ issuer: okta.issuer, audience: okta.audience, jwksUri: okta.jwksUri, backendUrl: backend.url }),
       POLICY_WASM_PATH: wasm,
       POLICY_DATA_PATH: path.join(config.policyDir, 'data.json'),
+      ...corsFunctionEnvironment(cors),
     });
     const gateway = await startLocalGateway({
       port: config.gatewayPort,
@@ -111,23 +127,27 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       apiKeys: config.apiKeys,
       debugEvents: config.debugEvents,
       log,
+      cors,
     }).catch((e: unknown) => explainListenError(e, 'local gateway', 'GATEWAY_PORT', config.gatewayPort));
+    portal.setConfig({ apiUrl: gateway.url, issuer: okta.issuer, clientId: SPA_CLIENT_ID, scopes: SPA_SCOPES });
     const b = backend;
     const watcher = config.watchPolicies && !config.skipPolicyBuild
       ? watchPolicies(config, wasm, say, () => gateway.cache.flush())
       : undefined;
     return {
-      okta, backend: b, gateway, functionEnv,
+      okta, backend: b, gateway, portal, functionEnv,
       close: async () => {
         watcher?.close();
         await gateway.close();
         await b.close();
         await okta.close();
+        await portal.close();
       },
     };
   } catch (error) {
     await backend?.close();
     await okta.close();
+    await portal.close();
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the Okta stand-in, the claims backend and the local API
  * Gateway (running the real Lambda handlers) in one process. Ports come from
- * OKTA_PORT / BACKEND_PORT / GATEWAY_PORT (0 = ephemeral); the line starting
+ * OKTA_PORT / BACKEND_PORT / GATEWAY_PORT / PORTAL_PORT (0 = ephemeral); the line starting
  * with `LOCAL_STACK_READY ` carries the chosen URLs as JSON for scripts.
  */
 import { LocalStackError } from './errors';
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     okta: `http://127.0.0.1:${stack.okta.port}`,
     backend: stack.backend.url,
     gateway: stack.gateway.url,
+    portal: stack.portal.origin,
     authorizerCacheTtlSeconds: config.authorizerCacheTtlSeconds,
   };
   const tokenPrefix = config.oktaPort === 9000 ? '' : `OKTA_PORT=${stack.okta.port} `;
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       `  Okta stand-in   ${stack.okta.issuer}   (JWKS ${stack.okta.jwksUri})`,
       `  claims backend  ${stack.backend.url}`,
       `  local gateway   ${stack.gateway.url}   (stage "${stack.gateway.api.stage}", authorizer cache ${config.authorizerCacheTtlSeconds} s)`,
+      `  member portal   ${stack.portal.origin}/   (sign in as alice … dan, password dev-<name>, e.g. dev-alice)`,
       '',
       '  Try:',
       `    TOKEN=$(${tokenPrefix}npm run -s token -- alice) && curl -H "Authorization: Bearer $TOKEN" ${stack.gateway.url}/v1/claims/enrollee/1001`,

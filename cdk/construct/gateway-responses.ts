@@ -1,4 +1,5 @@
 import { ResponseType, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { gatewayResponseCorsHeaders, type ResolvedCors } from './cors';
 
 /**
  * Gateway responses: every error API Gateway produces itself (authorizer
@@ -27,8 +28,8 @@ export function bearerChallenge(realm: string, description: string): string {
   return `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`;
 }
 
-export function gatewayResponseSpecs(realm: string): GatewayResponseSpec[] {
-  const common = { 'Cache-Control': quoted('no-store'), 'X-Content-Type-Options': quoted('nosniff') };
+export function gatewayResponseSpecs(realm: string, cors?: ResolvedCors): GatewayResponseSpec[] {
+  const common = { 'Cache-Control': quoted('no-store'), 'X-Content-Type-Options': quoted('nosniff'), ...gatewayResponseCorsHeaders(cors) };
   return [
     {
       id: 'Unauthorized',
@@ -81,8 +82,8 @@ export function gatewayResponseSpecs(realm: string): GatewayResponseSpec[] {
   ];
 }
 
-export function addGatewayResponses(api: RestApi, realm: string): void {
-  for (const spec of gatewayResponseSpecs(realm)) {
+export function addGatewayResponses(api: RestApi, realm: string, cors?: ResolvedCors): void {
+  for (const spec of gatewayResponseSpecs(realm, cors)) {
     api.addGatewayResponse(spec.id, {
       type: spec.type,
       statusCode: spec.statusCode,

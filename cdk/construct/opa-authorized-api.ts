@@ -20,6 +20,7 @@ import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { APIGATEWAY_AUTHORIZER_CHANGE_DEPLOYMENT_LOGICAL_ID } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { accessLogFormat } from './access-log';
+import { addPreflight, corsFunctionEnvironment } from './cors';
 import { addGatewayResponses } from './gateway-responses';
 import { API_KEY_HEADER, authorizerIdentitySources } from './identity-sources';
 import { PolicyFunction } from './policy-function';
@@ -109,6 +110,7 @@ export class OpaAuthorizedApi extends Construct {
         POLICY_RESPONSE_ENTRYPOINT: config.responseEntrypoint,
         // The claims proxy refuses a non-loopback http:// backend unless told explicitly.
         ...(config.allowInsecureBackend ? { BACKEND_ALLOW_HTTP: 'true' } : {}),
+        ...corsFunctionEnvironment(config.cors),
       },
     });
 
@@ -174,7 +176,12 @@ export class OpaAuthorizedApi extends Construct {
     const proxy = this.api.root.addProxy({ anyMethod: false });
     proxy.addMethod('ANY', integration, { requestValidator });
 
-    addGatewayResponses(this.api, 'api');
+    if (config.cors !== undefined) {
+      // Preflights carry no Authorization header: API Gateway answers them itself (MOCK), before any authorizer.
+      // (cdk-nag's authorization rules do not apply to OPTIONS methods.)
+      for (const resource of [this.api.root, proxy]) addPreflight(resource, config.cors);
+    }
+    addGatewayResponses(this.api, 'api', config.cors);
 
     if (config.apiKeyRequired) {
       const apiKey = new ApiKey(this, 'ApiKey', {

@@ -2,7 +2,10 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Architecture, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { CorsOptions } from './cors';
 import type { HandlerBundles } from './handler-bundles';
+
+export type { CorsOptions } from './cors';
 
 export type { HandlerBundles } from './handler-bundles';
 
@@ -209,4 +212,12 @@ export interface OpaAuthorizedApiProps {
    * @default the handlers shipped in this package (in the project's repository: bundled from `functions/` at synth)
    */
   readonly handlerBundles?: HandlerBundles;
+  /**
+   * Browser access (CORS): an unauthenticated `OPTIONS` preflight answered by
+   * API Gateway itself, and CORS headers on gateway responses and the claims
+   * proxy's responses for the allowed origins only (see cdk/README.md for the
+   * one-origin limit of gateway responses).
+   * @default - no CORS: browsers on other origins cannot call the API
+   */
+  readonly cors?: CorsOptions;
 }

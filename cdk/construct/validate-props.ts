@@ -4,8 +4,10 @@ import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Architecture, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { InvalidPropError } from '../errors';
+import { resolveCors, type ResolvedCors } from './cors';
 import { checkHandlerBundles, defaultHandlerBundles, type HandlerBundles } from './handler-bundles';
 import { buildPolicyDirectory, checkPolicyBundle } from './policy-source';
+import { API_KEY_HEADER } from './identity-sources';
 import type { ApiKeyQuota, LogLevel, OpaAuthorizedApiProps, PolicyBundleLocation } from './props';
 
 /** Props with every default applied; produced only by `resolveProps`. */
@@ -39,6 +41,8 @@ export interface ResolvedApiConfig {
   readonly removalPolicy: RemovalPolicy;
   readonly logFormat: LoggingFormat;
   readonly handlerBundles: HandlerBundles;
+  /** Browser access; undefined = no CORS (no preflight method, no CORS headers). */
+  readonly cors: ResolvedCors | undefined;
 }
 
 export const DEFAULTS = {
@@ -127,6 +131,7 @@ export function resolveProps(props: OpaAuthorizedApiProps): ResolvedApiConfig {
   }
 
   const allowedSourceIpRanges = checkCidrs(props.allowedSourceIpRanges);
+  const cors = props.cors === undefined ? undefined : resolveCors(props.cors, apiKeyRequired ? API_KEY_HEADER : undefined);
 
   const requestEntrypoint = checkPattern('requestEntrypoint', props.requestEntrypoint ?? DEFAULTS.requestEntrypoint, ENTRYPOINT, 'a policy path like "acme/authz/decision"');
   const responseEntrypoint = checkPattern('responseEntrypoint', props.responseEntrypoint ?? DEFAULTS.responseEntrypoint, ENTRYPOINT, 'a policy path like "acme/filter/response"');
@@ -199,6 +204,7 @@ export function resolveProps(props: OpaAuthorizedApiProps): ResolvedApiConfig {
     removalPolicy: props.removalPolicy ?? DEFAULTS.removalPolicy,
     logFormat,
     handlerBundles,
+    cors,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { loadClaimsProxyConfig } from '../shared/config';
+import { corsConfigFromEnv, corsResponseHeaders } from '../shared/cors';
 import { createDecisionLog } from '../shared/decision-log';
 import { outcomeFor } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
@@ -37,9 +38,12 @@ function init(): ClaimsProxyHandler {
 }
 
 let current: ClaimsProxyHandler = init();
+let cors = corsConfigFromEnv(process.env);
 
-export function handler(event: ProxyEvent): Promise<APIGatewayProxyResult> {
-  return current(event);
+export async function handler(event: ProxyEvent): Promise<APIGatewayProxyResult> {
+  const result = await current(event);
+  const headers = corsResponseHeaders(cors, event.headers);
+  return Object.keys(headers).length === 0 ? result : { ...result, headers: { ...result.headers, ...headers } };
 }
 
 /**
@@ -49,4 +53,5 @@ export function handler(event: ProxyEvent): Promise<APIGatewayProxyResult> {
  */
 export function reload(): void {
   current = init();
+  cors = corsConfigFromEnv(process.env);
 }

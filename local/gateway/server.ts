@@ -18,7 +18,9 @@ import type {
 import { API_KEY_HEADER, authorizerIdentitySources } from '../../cdk/construct/identity-sources';
 import { AuthorizerCache } from './authorizer-cache';
 import { MalformedAuthorizerResult, parseAuthorizerResult, proxyAuthorizerContext, type AuthorizerDecision } from './authorizer-result';
-import { GatewayResponses, type GatewayResponseType } from './gateway-responses';
+import type { ResolvedCors } from '../../cdk/construct/cors';
+import { corsGatewayResponses, preflightResult } from './cors';
+import { type GatewayResponseType } from './gateway-responses';
 import { evaluatePolicy } from './iam-policy';
 import { resolveIdentitySources } from './identity-sources';
 import { MalformedProxyResult, parseProxyResult, type HttpResult } from './proxy-result';
@@ -62,6 +64,8 @@ export interface LocalGatewayOptions {
    * debug output), with every Authorization / API key value redacted.
    */
   readonly debugEvents?: boolean;
+  /** The construct's `cors` (resolved): preflight + CORS headers on gateway responses (local/gateway/cors.ts). */
+  readonly cors?: ResolvedCors;
 }
 
 export interface LocalGateway {
@@ -147,7 +151,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const apiKeys = options.apiKeys && options.apiKeys.length > 0 ? new Set(options.apiKeys) : undefined;
   const identitySources = options.identitySources ?? authorizerIdentitySources(apiKeys !== undefined);
   const routes = options.routes ?? CDK_ROUTES;
-  const responses = new GatewayResponses();
+  const responses = corsGatewayResponses(options.cors);
   const authorizerTimeoutMs = options.authorizerTimeoutMs ?? 10_000;
   const integrationTimeoutMs = options.integrationTimeoutMs ?? 29_000;
   const maxHeaderBytes = options.maxHeaderBytes ?? 10_240;
@@ -196,6 +200,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     if (!route) {
       return { result: gatewayError('MISSING_AUTHENTICATION_TOKEN', requestId, 'Missing Authentication Token'), authorizer: 'skipped', reason: 'no_route' };
     }
+    const preflight = preflightResult(options.cors, method, req.headers.origin);
+    if (preflight) return { result: preflight, authorizer: 'skipped', reason: 'cors_preflight' };
     const sourceIp = sourceIpOf(req);
     const headerPairs = forwardedHeaders(req, sourceIp, (server.address() as AddressInfo).port, requestId);
     const greq: GatewayRequest = {

@@ -28,6 +28,7 @@ import {
 } from './directory';
 import { KeyRing, KeyRingError, publicPart, type KeyRingStatus, type PublicJwk, type SigningJwk } from './keys';
 import { listenOnLoopback } from '../listen';
+import { handleInteraction, interactiveConfiguration, spaClientMetadata, type InteractiveProvider } from './spa-client';
 
 export const AUTH_SERVER_PATH = '/oauth2/default';
 /** LOCAL-ONLY key rotation and JWKS outage controls (loopback callers with ADMIN_HEADER only). */
@@ -46,6 +47,8 @@ export interface OktaStandInOptions {
   readonly accessTokenTtlSeconds?: number;
   /** Called for each token issued (never with the token itself). */
   readonly onIssue?: (event: { clientId: string; sub: string; grant: string; scope: string }) => void;
+  /** Redirect URIs of the member portal's SPA client (local/okta/spa-client.ts); none = no browser sign-in. */
+  readonly spaRedirectUris?: readonly string[];
 }
 
 export interface OktaStandIn {
@@ -109,7 +112,7 @@ interface ResourceServerInfo {
   accessTokenTTL: number;
   jwt: { sign: { alg: 'RS256' } };
 }
-interface OidcProvider {
+interface OidcProvider extends InteractiveProvider {
   proxy: boolean;
   readonly AccessToken: new (init: Record<string, unknown>) => OidcToken;
   readonly IdToken: new (claims: Record<string, unknown>, opts: { ctx: OidcCtx; client: OidcClient }) => OidcIdToken;
@@ -151,10 +154,12 @@ function lifetimeParam(raw: string | undefined, errors: OidcModule['errors']): n
   return Number(raw);
 }
 
-function buildConfiguration(jwk: SigningJwk, ttl: number, mod: OidcModule): Record<string, unknown> {
+function buildConfiguration(jwk: SigningJwk, ttl: number, mod: OidcModule, spaRedirectUris: readonly string[]): Record<string, unknown> {
   const { errors } = mod;
+  const { logoutSource, ...interactive } = interactiveConfiguration(AUTH_SERVER_PATH);
   return {
-    clients: CLIENTS.map((c) => ({
+    ...interactive,
+    clients: [...(spaRedirectUris.length > 0 ? [spaClientMetadata(spaRedirectUris)] : []), ...CLIENTS.map((c) => ({
       client_id: c.clientId,
       client_secret: c.clientSecret,
       grant_types: [...c.grantTypes],
@@ -162,8 +167,9 @@ function buildConfiguration(jwk: SigningJwk, ttl: number, mod: OidcModule): Reco
       redirect_uris: [],
       scope: c.scope,
       token_endpoint_auth_method: 'client_secret_basic',
-    })),
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    }))],
+    // `none`: the portal's public PKCE client (the only client registered with it).
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', ...(spaRedirectUris.length > 0 ? ['none'] : [])],
     jwks: { keys: [jwk] },
     scopes: [...OIDC_SCOPES, ...API_SCOPES],
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email'] },
@@ -173,6 +179,7 @@ function buildConfiguration(jwk: SigningJwk, ttl: number, mod: OidcModule): Reco
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => DEFAULT_AUDIENCE,
@@ -301,8 +308,8 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
    * a new provider around the new active key. The JWKS itself is served from
    * the ring (below), so it can list keys that do not sign (yet, or any more).
    */
-  const providerFor = (jwk: SigningJwk): ((req: http.IncomingMessage, res: http.ServerResponse) => void) => {
-    const provider = new mod.default(issuer, buildConfiguration(jwk, ttl, mod));
+  const providerFor = (jwk: SigningJwk): OidcProvider => {
+    const provider = new mod.default(issuer, buildConfiguration(jwk, ttl, mod, options.spaRedirectUris ?? []));
     provider.registerGrantType(DEV_USER_GRANT, devUserGrant(provider, mod, ttl), ['username', 'scope', 'lifetime', 'resource']);
     const onIssue = options.onIssue;
     if (onIssue) {
@@ -315,9 +322,10 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
         onIssue({ clientId: t.clientId ?? '', sub: t.clientId ?? '', grant: 'client_credentials', scope: t.scope ?? '' });
       });
     }
-    return provider.callback();
+    return provider;
   };
-  let callback = providerFor(ring.active);
+  let provider = providerFor(ring.active);
+  let callback = provider.callback();
 
   let jwksAvailable = true;
   let jwksFetches = 0;
@@ -327,7 +335,10 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
     keys: (action) => {
       const before = ring.active.kid;
       ring[action]();
-      if (ring.active.kid !== before) callback = providerFor(ring.active);
+      if (ring.active.kid !== before) {
+        provider = providerFor(ring.active);
+        callback = provider.callback();
+      }
       return admin.status();
     },
     setJwksAvailable: (available) => {
@@ -362,6 +373,7 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"errorCode":"E0000022","errorSummary":"The endpoint does not support the provided HTTP method"}');
       return;
     }
+    if (handleInteraction(provider, AUTH_SERVER_PATH, req, res)) return;
     req.originalUrl = url;
     let inner = url.slice(AUTH_SERVER_PATH.length) || '/';
     // Okta serves the same metadata under both well-known names.

@@ -31,7 +31,7 @@ test('ephemeral ports are printed with a copy-paste example, and SIGTERM stops a
 
 test('a policy that does not compile stops npm start with the compiler\'s located error', () => {
   const res = spawnSync(TSX, [path.join(REPO_ROOT, 'local', 'start.ts')], {
-    env: { ...process.env, OKTA_PORT: '0', BACKEND_PORT: '0', GATEWAY_PORT: '0', LOCAL_KEYS_DIR: 'memory', LOCAL_POLICY_DIR: path.join(__dirname, 'fixtures', 'broken-policy') },
+    env: { ...process.env, OKTA_PORT: '0', BACKEND_PORT: '0', GATEWAY_PORT: '0', PORTAL_PORT: '0', LOCAL_KEYS_DIR: 'memory', LOCAL_POLICY_DIR: path.join(__dirname, 'fixtures', 'broken-policy') },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -45,7 +45,7 @@ test('a port in use is reported with the variable that changes it', async () => 
   const port = (blocker.address() as net.AddressInfo).port;
   try {
     const res = spawnSync(TSX, [path.join(REPO_ROOT, 'local', 'start.ts')], {
-      env: { ...process.env, ...FIXTURES, OKTA_PORT: '0', BACKEND_PORT: String(port), GATEWAY_PORT: '0', LOCAL_KEYS_DIR: 'memory' },
+      env: { ...process.env, ...FIXTURES, OKTA_PORT: '0', BACKEND_PORT: String(port), GATEWAY_PORT: '0', PORTAL_PORT: '0', LOCAL_KEYS_DIR: 'memory' },
       encoding: 'utf8',
       timeout: 60_000,
     });
