@@ -8,10 +8,37 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { loadPolicyWasm } from 'rego-wasm/load';
+import { loadPolicyWasm, sdkBuiltins, type HostBuiltin } from 'rego-wasm/load';
 import type { PolicyConfig } from './config';
 import { PolicyEvaluationError } from './errors';
 import { describeError, type Logger } from './logger';
+
+/** Builtins an operator supplies for policies built with `rego-wasm build --capabilities` (see registerHostBuiltins). */
+let operatorBuiltins: Readonly<Record<string, HostBuiltin>> = {};
+
+/**
+ * THE hook for host builtins an operator provides: a policy built with
+ * `rego-wasm build --capabilities caps.json` may call a builtin the
+ * capabilities file declares, and the functions run it with the
+ * implementation registered here. Register from a module imported before the
+ * handler (a custom entry file bundled into `handlerBundles`):
+ *
+ *   import { registerHostBuiltins } from '.../functions/shared/policy-engine';
+ *   registerHostBuiltins({ 'acme.risk_score': (subject) => scores[String(subject)] ?? 0 });
+ *   export { handler } from '.../functions/authorizer/handler';
+ *
+ * Arguments and results are JSON values; a throw makes the call undefined
+ * (OPA's semantics for a builtin error). A policy that calls a builtin nobody
+ * registered is refused at cold start (every decision then fails closed).
+ * Names the project's own builtins already use are refused here.
+ */
+export function registerHostBuiltins(builtins: Readonly<Record<string, HostBuiltin>>): void {
+  for (const [name, fn] of Object.entries(builtins)) {
+    if (typeof fn !== 'function') throw new TypeError(`host builtin ${name} is not a function`);
+    if (Object.hasOwn(sdkBuiltins(), name)) throw new TypeError(`host builtin ${name} is a builtin of rego-wasm; pick a name of your own`);
+  }
+  operatorBuiltins = { ...operatorBuiltins, ...builtins };
+}
 
 /** OPA's result set: one `{result}` per solution of the entrypoint query. */
 export type ResultSet = ReadonlyArray<{ readonly result?: unknown }>;
@@ -63,7 +90,7 @@ export async function loadPolicyEngine(opts: LoadEngineOptions): Promise<PolicyE
     throw new PolicyEvaluationError('policy_unavailable', `policy data ${opts.dataPath} is not a JSON object`);
   }
   try {
-    const policy = await loadPolicyWasm(wasm);
+    const policy = await loadPolicyWasm(wasm, { builtins: operatorBuiltins });
     policy.setData(data as object);
     const revision = opts.revision ?? createHash('sha256').update(wasm).digest('hex').slice(0, 12);
     return {

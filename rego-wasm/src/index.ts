@@ -41,7 +41,7 @@ export { writeBundle, readBundle, BundleError, type Bundle, type BundleManifest,
 export { runTests, type TestCommandOptions as TestOptions, type TestReport, type TestResult, type TestStatus } from './cli/test-runner';
 
 // load
-export { loadPolicyWasm, loadPolicyWasmSync, sdkBuiltins, type LoadOptions, type LoadedPolicy } from './load';
+export { loadPolicyWasm, loadPolicyWasmSync, sdkBuiltins, MissingHostBuiltinError, type LoadOptions, type LoadedPolicy } from './load';
 
 // builtins
 export { BUILTINS, lookupBuiltin, type BuiltinSignature, type BuiltinTable } from './builtins/signatures';

@@ -8,6 +8,10 @@
  *   and the caller's extra builtins are guarded the same way here.
  * - Numbers a double cannot hold (nanosecond timestamps, 10 EiB) go back to
  *   the runtime as exact JSON text.
+ * - A policy that calls a builtin nobody provides (neither the SDK, this
+ *   package nor the caller's `builtins`) is refused when it is loaded
+ *   (`MissingHostBuiltinError`), not at its first call, where the SDK would
+ *   fail the evaluation.
  * - Non-deterministic builtins (`time.now_ns`, `uuid.rfc4122`, `rand.intn`)
  *   keep one value per evaluation, as in OPA: every `evaluate` call starts a
  *   new evaluation.
@@ -15,8 +19,9 @@
 import { loadPolicy, loadPolicySync, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { beginEvaluation, sdkHostBuiltins, type HostBuiltin, type JsonValue, type SdkBuiltin } from './builtins/host';
 import { importedMemoryMinPages } from './package/wasm-binary';
+import { SDK_BUILTINS } from './builtins/sdk';
 
-export type { LoadedPolicy };
+export type { LoadedPolicy, HostBuiltin, SdkBuiltin, JsonValue };
 
 function guarded(fn: HostBuiltin | SdkBuiltin): SdkBuiltin {
   return (...args: JsonValue[]) => {
@@ -68,10 +73,45 @@ function initialPages(wasm: BufferSource | WebAssembly.Module, requested: number
   }
 }
 
+/** The policy imports builtins that nothing provides (names them). */
+export class MissingHostBuiltinError extends Error {
+  constructor(readonly builtins: readonly string[]) {
+    super(`the policy calls host builtins that are not provided: ${builtins.join(', ')} (pass them as \`builtins\`)`);
+    this.name = 'MissingHostBuiltinError';
+  }
+}
+
+interface SdkPolicyInternals {
+  wasmInstance?: WebAssembly.Instance;
+  mem?: WebAssembly.Memory;
+}
+
+/** The builtin names the loaded module imports (its `builtins()` export, read with `opa_json_dump`). */
+function importedBuiltins(policy: LoadedPolicy): string[] {
+  const { wasmInstance, mem } = policy as unknown as SdkPolicyInternals;
+  const exports = wasmInstance?.exports as Record<string, unknown> | undefined;
+  const builtins = exports?.builtins;
+  const dump = exports?.opa_json_dump;
+  if (typeof builtins !== 'function' || typeof dump !== 'function' || mem === undefined) return [];
+  const addr = (dump as (a: number) => number)((builtins as () => number)());
+  const bytes = new Uint8Array(mem.buffer);
+  let end = addr;
+  while (end < bytes.length && bytes[end] !== 0) end++;
+  return Object.keys(JSON.parse(new TextDecoder().decode(bytes.subarray(addr, end))) as Record<string, number>);
+}
+
+function checked(policy: LoadedPolicy, table: Readonly<Record<string, SdkBuiltin>>): LoadedPolicy {
+  const missing = importedBuiltins(policy).filter((name) => !Object.hasOwn(table, name) && !SDK_BUILTINS.includes(name)).sort();
+  if (missing.length > 0) throw new MissingHostBuiltinError(missing);
+  return withEvaluationBoundaries(policy);
+}
+
 export async function loadPolicyWasm(wasm: BufferSource | WebAssembly.Module, opts: LoadOptions = {}): Promise<LoadedPolicy> {
-  return withEvaluationBoundaries(await loadPolicy(wasm, initialPages(wasm, opts.initialMemoryPages), sdkBuiltins(opts.builtins)));
+  const table = sdkBuiltins(opts.builtins);
+  return checked(await loadPolicy(wasm, initialPages(wasm, opts.initialMemoryPages), table), table);
 }
 
 export function loadPolicyWasmSync(wasm: BufferSource | WebAssembly.Module, opts: LoadOptions = {}): LoadedPolicy {
-  return withEvaluationBoundaries(loadPolicySync(wasm, initialPages(wasm, opts.initialMemoryPages), sdkBuiltins(opts.builtins)));
+  const table = sdkBuiltins(opts.builtins);
+  return checked(loadPolicySync(wasm, initialPages(wasm, opts.initialMemoryPages), table), table);
 }

@@ -16,19 +16,11 @@
 import type { Policy } from '../ir/plan';
 import { hostBuiltins } from '../builtins/host';
 import { embed, importedMemoryMinPages, PAGE_SIZE } from './wasm-binary';
+import { SDK_BUILTINS } from '../builtins/sdk';
 import { engineHeapBase, instantiateForInspection, loadEngineSync } from './engine';
 
 export { WasmFormatError, importedMemoryMinPages } from './wasm-binary';
 
-/** Builtins the unmodified OPA SDK implements itself (they take priority over ours). */
-const SDK_BUILTINS: readonly string[] = [
-  'json.is_valid',
-  'sprintf',
-  'regex.split',
-  'yaml.is_valid',
-  'yaml.marshal',
-  'yaml.unmarshal',
-];
 
 export class PackageError extends Error {
   constructor(message: string) {
