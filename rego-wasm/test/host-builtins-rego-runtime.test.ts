@@ -5,7 +5,7 @@
  */
 import { loadPolicySync } from '@open-policy-agent/opa-wasm';
 import { buildPolicyWasm, importedMemoryMinPages, UnsupportedBuiltinError } from '../src/package';
-import { planRegoEntrypoints } from '../src/plan/pipeline';
+import { planRego } from '../src/frontend';
 import { configureOpaRuntime, hostBuiltins, sdkHostBuiltins, type JsonValue } from '../src/builtins/host';
 import { extendedHostBuiltins, sdkExtendedHostBuiltins, strictExtendedHostBuiltins } from '../src/builtins/host/extended';
 import { loadPolicyWasmSync } from '../src/load';
@@ -95,7 +95,7 @@ describe('opa.runtime', () => {
 
   test('inside a built policy', () => {
     configureOpaRuntime({ env: { STAGE: 'prod' } });
-    const wasm = buildPolicyWasm(planRegoEntrypoints([{ file: 'r.rego', text: 'package r\n\nstage := opa.runtime().env.STAGE\n' }], ['r/stage']));
+    const wasm = buildPolicyWasm(planRego([{ file: 'r.rego', text: 'package r\n\nstage := opa.runtime().env.STAGE\n' }], ['r/stage']));
     const policy = loadPolicySync(wasm, importedMemoryMinPages(wasm), sdkHostBuiltins as never);
     expect(policy.evaluate({}, 'r/stage')).toEqual([{ result: 'prod' }]);
   });
@@ -110,7 +110,7 @@ describe('extended builtins are opt-in: not in the core table, a build error unt
   });
 
   test('without opt-in: UnsupportedBuiltinError naming it; with opt-in: evaluates', () => {
-    const plan = planRegoEntrypoints([{ file: 'g.rego', text }], ['g/ok']);
+    const plan = planRego([{ file: 'g.rego', text }], ['g/ok']);
     expect(() => buildPolicyWasm(plan)).toThrow(UnsupportedBuiltinError);
     expect(() => buildPolicyWasm(plan)).toThrow('graphql.schema_is_valid');
     const wasm = buildPolicyWasm(plan, { extraHostBuiltins: Object.keys(sdkExtendedHostBuiltins) });
@@ -124,7 +124,7 @@ describe('builtins that stay out fail the build, naming the builtin', () => {
     ['http.send', 'x := http.send({"method": "get", "url": "http://127.0.0.1:1"})'],
     ['net.lookup_ip_addr', 'x := net.lookup_ip_addr("example.com")'],
   ])('%s: UnsupportedBuiltinError', (name, rule) => {
-    const plan = planRegoEntrypoints([{ file: 'o.rego', text: `package o\n\n${rule}\n` }], ['o/x']);
+    const plan = planRego([{ file: 'o.rego', text: `package o\n\n${rule}\n` }], ['o/x']);
     let err: unknown;
     try {
       buildPolicyWasm(plan);
@@ -137,6 +137,6 @@ describe('builtins that stay out fail the build, naming the builtin', () => {
   });
 
   test('test-only builtins (test.sleep) are a compile error with file:line:col', () => {
-    expect(() => planRegoEntrypoints([{ file: 'o.rego', text: 'package o\n\nx if test.sleep("1s")\n' }], ['o/x'])).toThrow(/o\.rego:3:\d+: .*test\.sleep/);
+    expect(() => planRego([{ file: 'o.rego', text: 'package o\n\nx if test.sleep("1s")\n' }], ['o/x'])).toThrow(/o\.rego:3:\d+: .*test\.sleep/);
   });
 });
