@@ -1,12 +1,13 @@
 /**
  * Every module and query of OPA's v1 conformance cases is valid Rego v1 and must parse.
- * The cases live in /work/shared (present in CI); without them this suite is skipped loudly.
+ * The cases are found as `npm test` finds them (../tools/compliance-dir.ts); without them this suite fails in CI.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseModule, parseQuery } from '../src/parse';
+import { COMPLIANCE_DIR, describeWithCases } from '../tools/compliance-dir';
 
-const ROOT = process.env.OPA_COMPLIANCE_DIR ?? '/work/shared/opa-compliance/v1';
+const ROOT = COMPLIANCE_DIR;
 
 interface Case {
   note: string;
@@ -29,14 +30,7 @@ function loadCases(): { file: string; c: Case }[] {
   return out;
 }
 
-const present = fs.existsSync(ROOT);
-if (!present) {
-  // eslint-disable-next-line no-console
-  console.warn(`parser-compliance: ${ROOT} is absent; skipping the conformance parse test`);
-}
-const describeIfPresent = present ? describe : describe.skip;
-
-describeIfPresent('parser: OPA v1 conformance cases', () => {
+describeWithCases('parser: OPA v1 conformance cases', () => {
   test('every module and query of every case parses (cases expecting a parse error excepted)', () => {
     const cases = loadCases();
     expect(cases.length).toBeGreaterThan(1000);

@@ -4,7 +4,7 @@
  *   npx tsx rego-wasm/tools/gen-signatures.ts [compliance-dir]
  *
  * Source 1: every `static.builtin_funcs[].decl` in OPA's own plans under the compliance
- * cases (default `/work/shared/opa-compliance/v1`), exactly as OPA printed them.
+ * cases (default `../shared/opa-compliance/v1`), exactly as OPA printed them.
  * Source 2: hand-written decls below for builtins those plans never call (operators the
  * planner lowers itself, `print`, a few time/strings helpers). Deprecated v0 builtins
  * (`all`, `any`, `re_match`, `set_diff`, `cast_*`, `net.cidr_overlap`) are left out on
@@ -78,7 +78,7 @@ function signature(name: string, decl: FunctionDecl): BuiltinSignature {
 }
 
 function main(): void {
-  const dir = process.argv[2] ?? '/work/shared/opa-compliance/v1';
+  const dir = process.argv[2] ?? '../shared/opa-compliance/v1';
   const files: string[] = [];
   walkJson(dir, files);
   const decls = new Map<string, FunctionDecl>();

@@ -1,8 +1,9 @@
 /** Finding OPA conformance case files for the planner's dev scripts (diff, run-compliance, ref-eval). */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMPLIANCE_DIR } from '../compliance-dir';
 
-export const DEFAULT_CASE_DIR = '/work/shared/opa-compliance/v1';
+export const DEFAULT_CASE_DIR = COMPLIANCE_DIR;
 
 /** Every `.json` file under `path` (or `path` itself if it is a file), each directory in sorted order. */
 export function caseFiles(path: string): string[] {
