@@ -9,7 +9,10 @@ import { buildApp } from './build-app';
 import { CdkAppError } from './errors';
 
 try {
-  const app = new App();
+  // No auto-synth: under the CDK CLI an App synthesises itself when the process
+  // exits, which after a prop error would write the half-built stack (a broken
+  // cdk.out and a stray template-validation warning). Synth only on success.
+  const app = new App({ autoSynth: false });
   buildApp(app);
   app.synth();
 } catch (err) {

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from './build-app';
@@ -45,8 +46,16 @@ export function synthesize(options: SynthesizeOptions): SynthesizeResult {
     }
   }
   const outdir = path.resolve(options.outdir ?? path.join(REPO_ROOT, 'cdk.out'));
+  const outdirExisted = fs.existsSync(outdir);
   const app = new App({ outdir, context: { ...context, 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } });
-  const stack = buildApp(app, options.handlerBundles ? { handlerBundles: options.handlerBundles } : {});
+  let stack: ReturnType<typeof buildApp>;
+  try {
+    stack = buildApp(app, options.handlerBundles ? { handlerBundles: options.handlerBundles } : {});
+  } catch (err) {
+    // The App creates its outdir up front: leave no empty assembly behind a failed synth.
+    if (!outdirExisted) fs.rmSync(outdir, { recursive: true, force: true });
+    throw err;
+  }
   const assembly = app.synth();
   const artifact = assembly.getStackArtifact(stack.artifactId);
   const bundles = measureFunctionBundles(assembly.directory, artifact.template);
