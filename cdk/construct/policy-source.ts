@@ -22,7 +22,7 @@ export function buildPolicyDirectory(dir: string, entrypoints: readonly string[]
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opa-policy-'));
   const out = path.join(outDir, 'policy.wasm');
   try {
-    build({ paths: [dir], entrypoints, outfile: out });
+    build({ paths: [dir], entrypoints, outfile: out, bundle: true });
   } catch (err) {
     fs.rmSync(outDir, { recursive: true, force: true });
     throw new PolicyBuildError(`policyDirectory ${dir}: the policy does not build for ${entrypoints.join(', ')}:\n${(err as Error).message}`);
