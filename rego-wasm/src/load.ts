@@ -18,7 +18,7 @@ import { importedMemoryMinPages } from './package/wasm-binary';
 
 export type { LoadedPolicy };
 
-function guarded(fn: HostBuiltin): SdkBuiltin {
+function guarded(fn: HostBuiltin | SdkBuiltin): SdkBuiltin {
   return (...args: JsonValue[]) => {
     try {
       return fn(...args);
@@ -29,7 +29,7 @@ function guarded(fn: HostBuiltin): SdkBuiltin {
 }
 
 /** The builtin table passed to the SDK as `customBuiltins`. */
-export function sdkBuiltins(extra: Readonly<Record<string, HostBuiltin>> = {}): Record<string, SdkBuiltin> {
+export function sdkBuiltins(extra: Readonly<Record<string, HostBuiltin | SdkBuiltin>> = {}): Record<string, SdkBuiltin> {
   const table: Record<string, SdkBuiltin> = { ...sdkHostBuiltins };
   for (const [name, fn] of Object.entries(extra)) table[name] = guarded(fn);
   return table;
@@ -41,8 +41,8 @@ export interface LoadOptions {
    * declared minimum when that is larger (a large embedded plan).
    */
   initialMemoryPages?: number;
-  /** Additional or overriding host builtins. */
-  builtins?: Readonly<Record<string, HostBuiltin>>;
+  /** Additional or overriding host builtins (e.g. `sdkExtendedHostBuiltins`). */
+  builtins?: Readonly<Record<string, HostBuiltin | SdkBuiltin>>;
 }
 
 /** Makes each `evaluate` call a fresh evaluation for the per-evaluation builtin cache. */

@@ -26,10 +26,14 @@ import { jwtSignBuiltins } from './jwt-sign';
 import { templateBuiltins } from './template';
 import { fallbackBuiltins } from './fallback';
 import { randBuiltins } from './rand';
-import { ExactNumber, type HostBuiltin, type InternalBuiltin, type JsonValue, type SdkBuiltin } from './types';
+import { awsBuiltins } from './aws';
+import { opaRuntimeBuiltins } from './opa-runtime';
+import { makeTables } from './tables';
+import type { HostBuiltin, InternalBuiltin, SdkBuiltin } from './types';
 
 export type { HostBuiltin, JsonValue, JsonObject, SdkBuiltin } from './types';
 export { beginEvaluation } from './evaluation';
+export { configureOpaRuntime } from './opa-runtime';
 export { HostBuiltinError, OperandTypeError, BuiltinEvalError, InputLimitError } from './errors';
 
 /** Every implementation, before the public tables adapt exact numbers. */
@@ -55,58 +59,21 @@ const implementations: Readonly<Record<string, InternalBuiltin>> = Object.freeze
   ...jwtSignBuiltins,
   ...templateBuiltins,
   ...randBuiltins,
+  ...awsBuiltins,
+  ...opaRuntimeBuiltins,
 });
 
-/** Adapt every function of a table, keeping each function's declared arity (`length`). */
-function mapTable<A extends (...args: never[]) => unknown, B extends (...args: never[]) => unknown>(
-  table: Readonly<Record<string, A>>,
-  f: (fn: A) => B,
-): Readonly<Record<string, B>> {
-  return Object.freeze(
-    Object.fromEntries(Object.entries(table).map(([name, fn]) => [name, Object.defineProperty(f(fn), 'length', { value: fn.length })])),
-  );
-}
-
-/** Exact numbers as the nearest double: plain JSON for JavaScript callers. */
-function plain(fn: InternalBuiltin): HostBuiltin {
-  return (...args) => {
-    const r = fn(...args);
-    return r instanceof ExactNumber ? Number(r.text) : r;
-  };
-}
-
-/** Exact numbers as raw JSON text, which the OPA SDK hands to `opa_json_parse` unchanged. */
-function raw(fn: InternalBuiltin): SdkBuiltin {
-  return (...args) => {
-    const r = fn(...args);
-    if (!(r instanceof ExactNumber)) return r;
-    const bytes = Buffer.from(r.text, 'utf8');
-    const out = new ArrayBuffer(bytes.length);
-    new Uint8Array(out).set(bytes);
-    return out;
-  };
-}
+const tables = makeTables(implementations);
 
 /** Every host builtin; errors propagate (strict builtin errors). */
-export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = mapTable(implementations, plain);
-
-function nonStrict<F extends (...args: JsonValue[]) => unknown>(fn: F): F {
-  return ((...args: JsonValue[]) => {
-    try {
-      return fn(...args);
-    } catch {
-      // OPA non-strict semantics: any builtin error makes the call undefined.
-      return undefined;
-    }
-  }) as F;
-}
+export const strictHostBuiltins: Readonly<Record<string, HostBuiltin>> = tables.strict;
 
 /** Every host builtin as plain JSON in / JSON out; a builtin error is `undefined` (OPA non-strict). */
-export const hostBuiltins: Readonly<Record<string, HostBuiltin>> = mapTable(strictHostBuiltins, nonStrict);
+export const hostBuiltins: Readonly<Record<string, HostBuiltin>> = tables.plain;
 
 /**
  * The table to give the OPA SDK as `customBuiltins`: like `hostBuiltins`, but
  * numbers a double cannot hold exactly (ns timestamps, 10 EiB) are returned as
  * exact JSON text, so a runtime with exact decimals compares them exactly.
  */
-export const sdkHostBuiltins: Readonly<Record<string, SdkBuiltin>> = mapTable(implementations, (fn) => nonStrict(raw(fn)));
+export const sdkHostBuiltins: Readonly<Record<string, SdkBuiltin>> = tables.sdk;

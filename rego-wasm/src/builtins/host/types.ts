@@ -16,8 +16,20 @@ export class ExactNumber {
   constructor(readonly text: string) {}
 }
 
+/**
+ * A JSON document holding integers a double cannot hold (RSA moduli, serial
+ * numbers). `hostBuiltins` returns `approx` (those integers as the nearest
+ * double), `sdkHostBuiltins` the exact `text`.
+ */
+export class ExactJson {
+  constructor(
+    readonly text: string,
+    readonly approx: JsonValue,
+  ) {}
+}
+
 /** What the builtin implementations return before the public tables adapt it. */
-export type InternalBuiltin = (...args: JsonValue[]) => JsonValue | ExactNumber | undefined;
+export type InternalBuiltin = (...args: JsonValue[]) => JsonValue | ExactNumber | ExactJson | undefined;
 
 /** A builtin as the OPA SDK's `customBuiltins` may hold it: JSON, raw JSON bytes, or undefined. */
 export type SdkBuiltin = (...args: JsonValue[]) => JsonValue | ArrayBuffer | undefined;
