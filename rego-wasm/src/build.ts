@@ -199,7 +199,9 @@ export function build(opts: BuildOptions): BuildResult {
   const bytes =
     target === 'plan'
       ? new TextEncoder().encode(`${JSON.stringify(plan, null, 2)}\n`)
-      : buildPolicyWasm(plan, { extraHostBuiltins: Object.keys(compileOptions.extraBuiltins ?? {}) });
+      : // Every builtin the capabilities list is one the host may supply (e.g. json.match_schema
+        // from the opt-in extended table), so the build does not refuse it as unsupported.
+        buildPolicyWasm(plan, { extraHostBuiltins: caps ? [...caps.builtins.keys()] : [] });
   const base = manifests[0];
   const manifest: BundleManifest = {
     revision: opts.revision ?? base?.revision ?? '',

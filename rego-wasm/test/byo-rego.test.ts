@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { untar } from '../src/package/bundle';
+import { loadPolicyWasm } from '../src/load';
+import { sdkExtendedHostBuiltins } from '../src/builtins/host/extended';
 
 const BIN = join(__dirname, '..', 'bin', 'rego-wasm.js');
 
@@ -166,5 +168,100 @@ describe('a v0 policy builds unchanged with --v0-compatible and answers as its v
         { action: 'update', type: 'finance' },
       ],
     });
+  });
+});
+
+// Annotations as published policy libraries use them: package and rule metadata with title,
+// description and custom, `entrypoint: true` instead of -e, rego.metadata.rule()/chain(),
+// and json.match_schema (a builtin the host supplies, declared with --capabilities).
+const ANNOTATED = `# METADATA
+# title: Orders API
+# description: Who may call the orders API
+# custom:
+#   owner: payments-team
+package orders.authz
+
+schema := {
+	"type": "object",
+	"required": ["user", "amount"],
+	"properties": {
+		"user": {"type": "string"},
+		"amount": {"type": "number", "minimum": 0},
+	},
+}
+
+# METADATA
+# title: Decision
+# description: The request is well-formed and within the user's limit
+# custom:
+#   severity: high
+# entrypoint: true
+decision := {
+	"allow": allow,
+	"errors": errors,
+	"rule": rego.metadata.rule(),
+	"chain": rego.metadata.chain(),
+	"limit_rule": limit_rule,
+}
+
+# METADATA
+# title: Limit rule
+# custom:
+#   source: data.limits
+limit_rule := rego.metadata.rule()
+
+default allow := false
+
+allow if {
+	valid
+	input.amount <= data.limits[input.user]
+}
+
+valid if {
+	[match, _] := json.match_schema(input, schema)
+	match
+}
+
+errors := [e.error | [_, errs] := json.match_schema(input, schema); some e in errs]
+`;
+
+/** An OPA capabilities file naming the builtins the policy calls (OPA's format: the whole set). */
+function capabilities(names: string[]): string {
+  const any = { type: 'any' };
+  return JSON.stringify({ builtins: names.map((name) => ({ name, decl: { type: 'function', args: [any, any], result: any } })) });
+}
+
+describe('an annotated policy with json.match_schema builds unchanged and evaluates as OPA would', () => {
+  test('entrypoint from `entrypoint: true`, metadata as OPA returns it, schema errors in OPA\'s shape', async () => {
+    write('p/policy.rego', ANNOTATED);
+    write('p/data.json', JSON.stringify({ limits: { alice: 100 } }));
+    write('caps.json', capabilities(['json.match_schema', 'lte', 'eq', 'assign', 'internal.member_2', 'rego.metadata.rule', 'rego.metadata.chain']));
+    const out = join(dir, 'bundle.tar.gz');
+    // The default loader does not carry the schema library: without the declaration the build refuses it.
+    const refused = bin(['build', '-o', out, join(dir, 'p')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/unsupported builtin: json\.match_schema/);
+    const built = bin(['build', '--capabilities', join(dir, 'caps.json'), '-o', out, join(dir, 'p')]);
+    expect(built).toMatchObject({ code: 0, stderr: '' });
+    expect(built.stdout).toMatch(/entrypoints: orders\/authz\/decision\)$/m);
+    const files = untar(gunzipSync(readFileSync(out)));
+    const policy = await loadPolicyWasm(files.get('/policy.wasm')!, { builtins: sdkExtendedHostBuiltins });
+    policy.setData(JSON.parse(new TextDecoder().decode(files.get('/data.json'))) as object);
+    const decide = (input: object): Record<string, unknown> => policy.evaluate(input, 'orders/authz/decision')[0].result as Record<string, unknown>;
+    // `entrypoint: true` without a scope makes the annotation document-scoped (OPA), so the
+    // rule itself has no rule-scoped annotation: rule() is {} and the chain starts with a bare path.
+    const chain = [
+      { path: ['orders', 'authz', 'decision'] },
+      {
+        annotations: { custom: { severity: 'high' }, description: "The request is well-formed and within the user's limit", entrypoint: true, scope: 'document', title: 'Decision' },
+        path: ['orders', 'authz', 'decision'],
+      },
+      { annotations: { custom: { owner: 'payments-team' }, description: 'Who may call the orders API', scope: 'package', title: 'Orders API' }, path: ['orders', 'authz'] },
+    ];
+    const limitRule = { custom: { source: 'data.limits' }, scope: 'rule', title: 'Limit rule' };
+    expect(decide({ user: 'alice', amount: 50 })).toEqual({ allow: true, errors: [], rule: {}, chain, limit_rule: limitRule });
+    expect(decide({ user: 'alice', amount: 500 })).toMatchObject({ allow: false, errors: [] });
+    expect(decide({ user: 'alice', amount: -1 })).toMatchObject({ allow: false, errors: ['amount: Must be greater than or equal to 0'] });
+    expect(decide({ amount: 5 })).toMatchObject({ allow: false, errors: ['(root): user is required'] });
   });
 });
