@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { untar } from '../src/package/bundle';
 import { loadPolicyWasm } from '../src/load';
-import { sdkExtendedHostBuiltins } from '../src/builtins/host/extended';
+import { sdkExtendedHostBuiltins } from 'rego-wasm/extended';
 
 const BIN = join(__dirname, '..', 'bin', 'rego-wasm.js');
 
