@@ -10,7 +10,10 @@ const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
 /**
  * Compile the Rego sources in `dir` (every `*.rego` except `*_test.rego`)
- * for exactly the construct's two entrypoints, and return the bundle:
+ * for exactly the construct's two entrypoints, as `rego-wasm build -b` does
+ * (a `.manifest` there gives the Rego version of its files; the data.json
+ * files are the base document, so a rule at a data path is a compile error),
+ * and return the bundle:
  * the wasm written to a content-addressed folder outside the sources, and
  * `<dir>/data.json` when it exists. A compile error stops the synth with the
  * compiler's file:line:col messages.
@@ -22,7 +25,7 @@ export function buildPolicyDirectory(dir: string, entrypoints: readonly string[]
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opa-policy-'));
   const out = path.join(outDir, 'policy.wasm');
   try {
-    build({ paths: [dir], entrypoints, outfile: out });
+    build({ paths: [dir], entrypoints, outfile: out, bundle: true });
   } catch (err) {
     fs.rmSync(outDir, { recursive: true, force: true });
     throw new PolicyBuildError(`policyDirectory ${dir}: the policy does not build for ${entrypoints.join(', ')}:\n${(err as Error).message}`);

@@ -8,7 +8,9 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkCapabilities, hostProvidedBuiltins, readCapabilities, type Capabilities } from './builtins/capabilities';
-import { planRego, type RegoSource } from './frontend';
+import { parseRego, planRego, type RegoSource } from './frontend';
+import { annotatedEntrypoints } from './compile/annotations';
+import type { Module } from './parse';
 import type { CompileOptions } from './compile';
 import type { Policy } from './ir/plan';
 import { loadPolicyWasm, type LoadedPolicy, type LoadOptions } from './load';
@@ -23,8 +25,9 @@ export interface BuildOptions {
   /** `-t/--target`: `wasm` (default) or `plan` (OPA's IR plan JSON, as `opa build -t plan`). */
   target?: BuildTarget;
   /**
-   * `-e/--entrypoint`: rule paths (`acme/authz/decision` or `data.acme.authz.decision`).
-   * Default: the `entrypoints` of `manifest.json` in the first of `paths`.
+   * `-e/--entrypoint`: rule paths (`acme/authz/decision` or `data.acme.authz.decision`), built
+   * together with the rules and packages annotated `entrypoint: true`. With neither: the
+   * `entrypoints` of `manifest.json` in the first of `paths`.
    */
   entrypoints?: readonly string[];
   /** The positional arguments: directories or `.rego` files (`*_test.rego` files are left out). */
@@ -43,7 +46,10 @@ export interface BuildOptions {
   ignore?: readonly string[];
   /** `--capabilities`: an OPA capabilities JSON file, or one already parsed. */
   capabilities?: string | Capabilities;
-  /** `--v0-compatible` → 0. Default: the bundle manifest's `rego_version`, else 1. */
+  /**
+   * `--v0-compatible` → 0: the Rego version of files no bundle `.manifest` (`-b`) versions
+   * (`file_rego_versions`, then `rego_version`, win over it, as in OPA). Default 1.
+   */
   regoVersion?: 0 | 1;
   /** `--revision`: the bundle manifest's revision (default: from the bundle's `.manifest`, else empty). */
   revision?: string;
@@ -63,11 +69,21 @@ export interface BuildResult {
   outfile?: string;
 }
 
-function entrypointsOf(opts: BuildOptions): string[] {
-  if (opts.entrypoints && opts.entrypoints.length > 0) return opts.entrypoints.map(normaliseEntrypoint);
+/**
+ * The entrypoints of a build, as `opa build`: the `-e` ones, then the rules and packages
+ * annotated `entrypoint: true`; when there are none, this project's convention, the
+ * `entrypoints` of `manifest.json` in the first of `paths`. None at all is an error.
+ */
+export function entrypointsOf(opts: Pick<BuildOptions, 'entrypoints' | 'paths'>, modules: readonly Module[]): string[] {
+  const out = [...new Set([...(opts.entrypoints ?? []).map(normaliseEntrypoint), ...annotatedEntrypoints(modules)])];
+  if (out.length > 0) return out;
   const first = opts.paths?.[0];
-  if (first === undefined) throw new SourceError('no entrypoints: give entrypoints (-e), or a directory with a manifest.json');
-  return readManifestEntrypoints(first).map(normaliseEntrypoint);
+  if (first !== undefined && statSync(first).isDirectory() && existsSync(join(first, 'manifest.json'))) {
+    return readManifestEntrypoints(first).map(normaliseEntrypoint);
+  }
+  throw new SourceError(
+    'no entrypoints: give -e <rule path>, annotate a rule or package with "# METADATA" "entrypoint: true", or list "entrypoints" in manifest.json',
+  );
 }
 
 export function readBundleManifest(dir: string): BundleManifest | undefined {
@@ -84,14 +100,80 @@ export function readBundleManifest(dir: string): BundleManifest | undefined {
   return m as unknown as BundleManifest;
 }
 
-/** Rego version of the build: the flag, else the bundle manifests (any v0 file makes it 0). */
-export function regoVersionOf(opts: Pick<BuildOptions, 'regoVersion'>, manifests: readonly BundleManifest[]): 0 | 1 {
-  if (opts.regoVersion !== undefined) return opts.regoVersion;
-  for (const m of manifests) {
-    if (m.rego_version === 0) return 0;
-    if (Object.values(m.file_rego_versions ?? {}).includes(0)) return 0;
+/** `file_rego_versions` keys are globs (gobwas/glob without separators: `*` crosses `/`). */
+function globRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*') {
+      while (pattern[i + 1] === '*') i++;
+      re += '.*';
+    } else if (c === '?') re += '.';
+    else if (c === '{') {
+      const end = pattern.indexOf('}', i);
+      if (end < 0) throw new SourceError(`file_rego_versions: bad pattern ${JSON.stringify(pattern)}`);
+      const alts = pattern.slice(i + 1, end).split(',');
+      // Refused rather than matched literally: a wildcard inside an alternative.
+      if (alts.some((a) => /[*?[{]/.test(a))) throw new SourceError(`file_rego_versions: pattern ${JSON.stringify(pattern)}: wildcards inside {…} are not supported`);
+      re += `(?:${alts.map((a) => a.replace(/[.+^${}()|[\]\\]/g, '\\$&')).join('|')})`;
+      i = end;
+    } else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) throw new SourceError(`file_rego_versions: bad pattern ${JSON.stringify(pattern)}`);
+      const body = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
+      re += body.startsWith('!') ? `[^${body.slice(1)}]` : `[${body}]`;
+      i = end;
+    } else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  return 1;
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * Rego version of one bundle file, as OPA's `RegoVersionForFile`: the first `file_rego_versions`
+ * pattern (in sorted key order) matching its slash-rooted bundle path (`/a/b.rego`), else the
+ * manifest's `rego_version`, else `def` (`--v0-compatible` → 0, else 1). The manifest wins
+ * over the flag, as in OPA.
+ */
+export function regoVersionForFile(manifest: BundleManifest | undefined, bundlePath: string, def: 0 | 1): 0 | 1 {
+  const path = bundlePath.startsWith('/') ? bundlePath : `/${bundlePath}`;
+  const files = manifest?.file_rego_versions ?? {};
+  for (const pattern of Object.keys(files).sort()) {
+    if (globRegExp(pattern).test(path)) return files[pattern] === 0 ? 0 : 1;
+  }
+  if (manifest?.rego_version === 0 || manifest?.rego_version === 1) return manifest.rego_version;
+  return def;
+}
+
+export interface LoadedSources {
+  /** Each with its Rego version set (the flag, or with `bundle` its directory's `.manifest`). */
+  sources: RegoSource[];
+  /** The data.json files under the directories, merged (the base data document). */
+  data: { [k: string]: JsonValue };
+  /** The `.manifest` of each bundle directory that has one (with `bundle`). */
+  manifests: BundleManifest[];
+}
+
+/**
+ * The `.rego` and `data.json` files under `paths`, as `opa build/check/test` load them: with
+ * `bundle`, each directory's `.manifest` sets the Rego version of its files.
+ */
+export function loadSources(
+  paths: readonly string[],
+  opts: { bundle?: boolean; ignore?: readonly string[]; regoVersion?: 0 | 1; includeTests?: boolean },
+): LoadedSources {
+  const def = opts.regoVersion ?? 1;
+  const sources: RegoSource[] = [];
+  const data: { [k: string]: JsonValue } = {};
+  const manifests: BundleManifest[] = [];
+  for (const p of paths) {
+    const files = findRegoFiles(p, { ignore: opts.ignore, includeTests: opts.includeTests });
+    const dir = statSync(p).isDirectory();
+    const m = dir && opts.bundle ? readBundleManifest(p) : undefined;
+    if (m) manifests.push(m);
+    for (const f of files) sources.push({ file: f.file, text: f.text, regoVersion: regoVersionForFile(m, f.file, def) });
+    if (dir) mergeAt(data, [], loadDataDir(p, opts.ignore), p);
+  }
+  return { sources, data, manifests };
 }
 
 /**
@@ -100,28 +182,26 @@ export function regoVersionOf(opts: Pick<BuildOptions, 'regoVersion'>, manifests
  * cannot be packaged.
  */
 export function build(opts: BuildOptions): BuildResult {
-  const entrypoints = entrypointsOf(opts);
   const paths = opts.paths ?? [];
-  const sources: RegoSource[] = [...paths.flatMap((p) => findRegoFiles(p, { ignore: opts.ignore })), ...(opts.sources ?? [])];
+  const loaded = loadSources(paths, { bundle: opts.bundle, ignore: opts.ignore, regoVersion: opts.regoVersion });
+  const { data, manifests } = loaded;
+  const sources: RegoSource[] = [...loaded.sources, ...(opts.sources ?? [])];
   if (sources.length === 0) throw new SourceError(`${paths.join(', ') || 'build'}: no .rego files to build`);
-  const data: { [k: string]: JsonValue } = {};
-  const manifests: BundleManifest[] = [];
-  for (const p of paths) {
-    if (!statSync(p).isDirectory()) continue;
-    mergeAt(data, [], loadDataDir(p, opts.ignore), p);
-    const m = opts.bundle ? readBundleManifest(p) : undefined;
-    if (m) manifests.push(m);
-  }
   const caps = typeof opts.capabilities === 'string' ? readCapabilities(opts.capabilities) : opts.capabilities;
-  const compileOptions: CompileOptions = { regoVersion: regoVersionOf(opts, manifests) };
+  // The data the build loads is the base document: a rule at a path it holds is OPA's compile error.
+  const compileOptions: CompileOptions = { regoVersion: opts.regoVersion, baseData: data };
   if (caps) compileOptions.extraBuiltins = hostProvidedBuiltins(caps);
-  const plan = planRego(sources, entrypoints, compileOptions);
+  const modules = parseRego(sources, compileOptions);
+  const entrypoints = entrypointsOf(opts, modules);
+  const plan = planRego(modules, entrypoints, compileOptions);
   if (caps) checkCapabilities(plan, caps);
   const target = opts.target ?? 'wasm';
   const bytes =
     target === 'plan'
       ? new TextEncoder().encode(`${JSON.stringify(plan, null, 2)}\n`)
-      : buildPolicyWasm(plan, { extraHostBuiltins: Object.keys(compileOptions.extraBuiltins ?? {}) });
+      : // Every builtin the capabilities list is one the host may supply (e.g. json.match_schema
+        // from the opt-in extended table), so the build does not refuse it as unsupported.
+        buildPolicyWasm(plan, { extraHostBuiltins: caps ? [...caps.builtins.keys()] : [] });
   const base = manifests[0];
   const manifest: BundleManifest = {
     revision: opts.revision ?? base?.revision ?? '',

@@ -9,10 +9,14 @@ import type { Policy } from './ir/plan';
 import { parseModules, type Body, type Module } from './parse';
 import { planEntrypoints, planQuery } from './plan';
 
-/** One Rego module: `file` names it in locations and in the plan. */
+/**
+ * One Rego module: `file` names it in locations and in the plan; `regoVersion` (a bundle
+ * manifest's `file_rego_versions` / `rego_version`) wins over `CompileOptions.regoVersion`.
+ */
 export interface RegoSource {
   file: string;
   text: string;
+  regoVersion?: 0 | 1;
 }
 
 /** Source texts (unnamed ones become module-0.rego, module-1.rego, …), parsed modules, or a compiled policy. */

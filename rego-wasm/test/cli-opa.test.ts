@@ -104,16 +104,46 @@ describe('--ignore, --v0-compatible, --capabilities', () => {
     expect(cli(['build', '--ignore', 'scratch_*', '-e', 'acme/authz/allow', '-o', out, join(dir, 'src')]).code).toBe(0);
   });
 
-  test('--v0-compatible, and a bundle manifest with rego_version 0, are refused loudly (never parsed as v1)', () => {
+  test('--v0-compatible parses v0 (build, check, test, eval); without it a v0 file is a v1 parse error', () => {
+    write('v0/rbac.rego', 'package rbac\n\ndefault allow = false\n\nallow { input.user == "alice" }\n');
+    write('v0/rbac_test.rego', 'package rbac\n\ntest_alice { allow with input.user as "alice" }\n');
     const out = join(dir, 'policy.wasm');
-    const r = cli(['build', '--v0-compatible', '-e', 'acme/authz/allow', '-o', out, join(dir, 'src')]);
-    expect(r.code).toBe(2);
-    expect(r.err).toEqual(['authz.rego:1:1: rego_unsupported_error: Rego v0 (--v0-compatible, rego_version 0) is not supported yet']);
-    write('src/.manifest', JSON.stringify({ rego_version: 0 }));
-    expect(cli(['build', '-b', '-e', 'acme/authz/allow', '-o', out, join(dir, 'src')]).err[0]).toMatch(/rego_unsupported_error: Rego v0/);
-    write('src/.manifest', JSON.stringify({ file_rego_versions: { '/authz.rego': 0 } }));
-    expect(cli(['check', '-b', join(dir, 'src')]).err[0]).toMatch(/rego_unsupported_error: Rego v0/);
-    expect(cli(['test', '--v0-compatible', join(dir, 'src')]).err[0]).toMatch(/rego_unsupported_error: Rego v0/);
+    expect(cli(['build', '-e', 'rbac/allow', '-o', out, join(dir, 'v0')]).err.join('\n')).toMatch(/rbac\.rego:5:\d+: rego_parse_error/);
+    expect(cli(['build', '--v0-compatible', '-e', 'rbac/allow', '-o', out, join(dir, 'v0')]).code).toBe(0);
+    expect(cli(['check', '--v0-compatible', join(dir, 'v0')])).toEqual({ code: 0, out: [], err: [] });
+    expect(cli(['test', '--v0-compatible', join(dir, 'v0')]).code).toBe(0);
+    write('in.json', JSON.stringify({ user: 'alice' }));
+    const r = runEval({ query: 'data.rbac.allow', data: [join(dir, 'v0')], input: join(dir, 'in.json'), format: 'json', regoVersion: 0 });
+    expect(r.result?.[0].expressions[0].value).toBe(true);
+  });
+
+  test('a mixed bundle: file_rego_versions versions each file, rego_version the rest (not the whole build v0)', () => {
+    // v0 file: a partial set without `contains`; v1 file: `contains` and `if` without importing them.
+    write('b/old/legacy.rego', 'package mixed\n\nroles["admin"] { input.user == "alice" }\n');
+    write('b/new/modern.rego', 'package mixed\n\nroles contains "reader" if input.user == "alice"\n');
+    write('b/.manifest', JSON.stringify({ rego_version: 0, file_rego_versions: { '/new/modern.rego': 1 } }));
+    const out = join(dir, 'policy.wasm');
+    const r = cli(['build', '-b', '-e', 'mixed/roles', '-o', out, join(dir, 'b')]);
+    expect(r).toMatchObject({ code: 0, err: [] });
+    expect(cli(['check', '-b', join(dir, 'b')])).toEqual({ code: 0, out: [], err: [] });
+    write('in.json', JSON.stringify({ user: 'alice' }));
+    const e = runEval({ query: 'data.mixed.roles', data: [], bundles: [join(dir, 'b')], input: join(dir, 'in.json'), format: 'json' });
+    expect(e.result?.[0].expressions[0].value).toEqual(['admin', 'reader']);
+    // Keys are globs over the slash-rooted bundle path, as OPA's (`*` crosses `/`).
+    write('b/.manifest', JSON.stringify({ file_rego_versions: { '*/legacy.rego': 0 } }));
+    expect(cli(['build', '-b', '-e', 'mixed/roles', '-o', out, join(dir, 'b')]).code).toBe(0);
+    // Without -b the .manifest is not read (as opa build): the v0 file is a v1 parse error.
+    expect(cli(['build', '-e', 'mixed/roles', '-o', out, join(dir, 'b')]).err.join('\n')).toMatch(/legacy\.rego:3:\d+: rego_parse_error/);
+  });
+
+  test("the bundle's .manifest wins over --v0-compatible, as in OPA (rego_version 1 keeps v1 syntax v1)", () => {
+    write('b/modern.rego', 'package m\n\nroles contains "reader" if input.user == "alice"\n');
+    write('b/.manifest', JSON.stringify({ rego_version: 1 }));
+    const out = join(dir, 'policy.wasm');
+    expect(cli(['build', '-b', '--v0-compatible', '-e', 'm/roles', '-o', out, join(dir, 'b')])).toMatchObject({ code: 0, err: [] });
+    // Without the manifest the flag applies: `contains` is not a keyword in v0 without the import.
+    rmSync(join(dir, 'b/.manifest'));
+    expect(cli(['build', '-b', '--v0-compatible', '-e', 'm/roles', '-o', out, join(dir, 'b')]).code).toBe(2);
   });
 
   test('--capabilities: a builtin the host provides compiles with its declared signature and is imported by name', async () => {
@@ -143,6 +173,37 @@ describe('--ignore, --v0-compatible, --capabilities', () => {
     expect(r.err).toEqual([expect.stringMatching(/^authz\.rego:5:\d+: rego_type_error: undefined function internal\.member_2$/)]);
     write('bad.json', JSON.stringify({ builtins: [{ name: 'x' }] }));
     expect(cli(['check', '--capabilities', join(dir, 'bad.json'), join(dir, 'src')]).err[0]).toMatch(/bad\.json: builtins\[0\] \(x\): "decl" must be/);
+  });
+});
+
+describe('base data and entrypoints', () => {
+  test('a rule at a path the loaded data.json holds is a compile error (build, check, test, eval)', () => {
+    write('src/acme/authz/data.json', JSON.stringify({ allow: true }));
+    const out = join(dir, 'policy.wasm');
+    const r = cli(['build', '-e', 'acme/authz/allow', '-o', out, join(dir, 'src')]);
+    expect(r.code).toBe(2);
+    expect(r.err.join('\n')).toMatch(/rego_compile_error: conflicting rule for data path acme\/authz\/allow found/);
+    expect(cli(['check', join(dir, 'src')]).err.join('\n')).toMatch(/conflicting rule for data path acme\/authz\/allow found/);
+    write('src/authz_test.rego', 'package acme.authz_test\n\ntest_alice if data.acme.authz.allow with input.user as "alice"\n');
+    expect(cli(['test', join(dir, 'src')]).err.join('\n')).toMatch(/conflicting rule for data path acme\/authz\/allow found/);
+    expect(() => runEval({ query: 'data.acme.authz.allow', data: [join(dir, 'src')], format: 'json' })).toThrow(/conflicting rule for data path/);
+  });
+
+  test('entrypoints: -e plus rules annotated `entrypoint: true`; manifest.json only when neither; none is an error', () => {
+    write('ep/p.rego', 'package ep\n\n# METADATA\n# entrypoint: true\nallow if input.x == 1\n\ndeny if input.x == 2\n\nother := 3\n');
+    const out = join(dir, 'p.tar.gz');
+    expect(cli(['build', '-o', out, join(dir, 'ep')]).out[0]).toMatch(/entrypoints: ep\/allow\)$/);
+    expect(readBundle(readFileSync(out)).manifest.wasm).toEqual([{ entrypoint: 'ep/allow', module: '/policy.wasm' }]);
+    expect(cli(['build', '-e', 'ep/deny', '-o', out, join(dir, 'ep')]).out[0]).toMatch(/entrypoints: ep\/deny, ep\/allow\)$/);
+    // manifest.json (this project's convention) is not consulted when an annotation gives one.
+    write('ep/manifest.json', JSON.stringify({ entrypoints: ['ep/other'] }));
+    expect(cli(['build', '-o', out, join(dir, 'ep')]).out[0]).toMatch(/entrypoints: ep\/allow\)$/);
+    write('ep/p.rego', 'package ep\n\nallow if input.x == 1\n\nother := 3\n');
+    expect(cli(['build', '-o', out, join(dir, 'ep')]).out[0]).toMatch(/entrypoints: ep\/other\)$/);
+    rmSync(join(dir, 'ep/manifest.json'));
+    const r = cli(['build', '-o', out, join(dir, 'ep')]);
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toMatch(/^error: no entrypoints: give -e <rule path>, annotate .*entrypoint: true.*manifest\.json/);
   });
 });
 

@@ -214,11 +214,13 @@ describe('cli: build', () => {
     expect(r.err.map((l) => l.split(':')[0])).toEqual(['b1.rego', 'b2.rego']);
   });
 
-  test('a missing manifest without -e is a clear error', () => {
+  test('no -e, no entrypoint annotation and no manifest is a clear error naming the three ways', () => {
     rmSync(join(dir, 'manifest.json'));
     const r = capture(['build', dir, '--target', 'plan']);
     expect(r.code).toBe(2);
-    expect(r.err[0]).toMatch(/manifest\.json: not found \(give entrypoints with -e\)/);
+    expect(r.err[0]).toBe(
+      'error: no entrypoints: give -e <rule path>, annotate a rule or package with "# METADATA" "entrypoint: true", or list "entrypoints" in manifest.json',
+    );
   });
 
   test('--compiler opa without an opa binary on PATH fails with a clear message', () => {

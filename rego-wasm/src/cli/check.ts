@@ -5,10 +5,9 @@
  */
 import { hostProvidedBuiltins, readCapabilities } from '../builtins/capabilities';
 import type { CompileOptions } from '../compile';
-import { readBundleManifest, regoVersionOf } from '../build';
+import { loadSources } from '../build';
 import { compileRego } from '../frontend';
-import type { BundleManifest } from '../package/bundle';
-import { SourceError, findRegoFiles } from '../sources';
+import { SourceError } from '../sources';
 
 export interface CheckCommandOptions {
   paths: readonly string[];
@@ -21,10 +20,9 @@ export interface CheckCommandOptions {
 
 /** Throws RegoErrors with every problem found; returns the files checked. */
 export function runCheck(opts: CheckCommandOptions): string[] {
-  const sources = opts.paths.flatMap((p) => findRegoFiles(p, { includeTests: true, ignore: opts.ignore }));
+  const { sources, data } = loadSources(opts.paths, { ...opts, includeTests: true });
   if (sources.length === 0) throw new SourceError(`${opts.paths.join(', ')}: no .rego files to check`);
-  const manifests = opts.bundle ? opts.paths.map(readBundleManifest).filter((m): m is BundleManifest => m !== undefined) : [];
-  const compileOptions: CompileOptions = { regoVersion: regoVersionOf(opts, manifests) };
+  const compileOptions: CompileOptions = { regoVersion: opts.regoVersion, baseData: data };
   if (opts.capabilities !== undefined) compileOptions.extraBuiltins = hostProvidedBuiltins(readCapabilities(opts.capabilities));
   compileRego(sources, compileOptions);
   return sources.map((s) => s.file);

@@ -15,7 +15,7 @@ import type { CompiledPolicy } from '../compile/types';
 import { type Body, type Expr, isCallExpr, isTermExpr, operatorName, operatorTerm, parseQuery, varTerm } from '../parse';
 import { compileRego, planRegoQuery } from '../frontend';
 import { evaluate, loadPlan } from './instance';
-import { readBundleManifest, regoVersionOf } from '../build';
+import { readBundleManifest, regoVersionForFile } from '../build';
 import type { RegoSource } from '../frontend';
 import { readBundle, type BundleManifest } from '../package/bundle';
 import { type JsonValue, SourceError, findRegoFiles, loadDataDir, mergeAt, readJsonFile } from '../sources';
@@ -87,17 +87,20 @@ function loadEvalSources(opts: EvalCommandOptions): { sources: RegoSource[]; dat
   const sources: RegoSource[] = [];
   const data: { [k: string]: JsonValue } = {};
   const manifests: BundleManifest[] = [];
+  const def = opts.regoVersion ?? 1;
   for (const b of opts.bundles ?? []) {
     const st = statSync(b, { throwIfNoEntry: false });
     if (!st) throw new SourceError(`${b}: no such file or directory`);
     if (st.isDirectory()) {
-      sources.push(...findRegoFiles(b, { includeTests: true, ignore: opts.ignore }).map((s) => ({ file: s.path, text: s.text })));
-      mergeAt(data, [], loadDataDir(b, opts.ignore), b);
       const m = readBundleManifest(b);
       if (m) manifests.push(m);
+      for (const s of findRegoFiles(b, { includeTests: true, ignore: opts.ignore })) {
+        sources.push({ file: s.path, text: s.text, regoVersion: regoVersionForFile(m, s.file, def) });
+      }
+      mergeAt(data, [], loadDataDir(b, opts.ignore), b);
     } else {
       const bundle = readBundle(readFileSync(b));
-      for (const [name, text] of bundle.modules ?? []) sources.push({ file: `${b}${name}`, text });
+      for (const [name, text] of bundle.modules ?? []) sources.push({ file: `${b}${name}`, text, regoVersion: regoVersionForFile(bundle.manifest, name, def) });
       mergeAt(data, [], bundle.data as { [k: string]: JsonValue }, b);
       manifests.push(bundle.manifest);
     }
@@ -121,7 +124,7 @@ export function runEval(opts: EvalCommandOptions): EvalOutput {
   const { sources, data, manifests } = loadEvalSources(opts);
   const input = opts.input !== undefined ? readJsonFile(opts.input) : undefined;
   const parsed = parseQuery(opts.query);
-  const policy = compileRego(sources, { regoVersion: regoVersionOf(opts, manifests) });
+  const policy = compileRego(sources, { regoVersion: opts.regoVersion, baseData: data });
   const { body, wrapped } = wrapTermExpressions(parsed, resultArity(policy));
   const plan = planRegoQuery(policy, body);
   const loaded = loadPlan(plan);

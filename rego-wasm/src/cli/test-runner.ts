@@ -11,8 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { type Module, type Rule } from '../parse';
 import { parseRego, planRego } from '../frontend';
 import { compilePlanModule, evaluate, instantiate } from './instance';
-import { statSync } from 'node:fs';
-import { type JsonValue, findRegoFiles, loadDataDir, mergeAt } from '../sources';
+import { loadSources } from '../build';
 
 export interface TestCommandOptions {
   /** Directories or files; the data.json files under the directories are the data document. */
@@ -92,16 +91,14 @@ export function discoverTests(modules: readonly Module[], run?: RegExp): TestRul
 }
 
 export function runTests(opts: TestCommandOptions): TestReport {
-  const sources = opts.paths.flatMap((p) => findRegoFiles(p, { includeTests: true, ignore: opts.ignore }));
+  const { sources, data } = loadSources(opts.paths, { ignore: opts.ignore, regoVersion: opts.regoVersion, includeTests: true });
   const modules = parseRego(sources, { regoVersion: opts.regoVersion });
   const tests = discoverTests(modules, opts.run);
   const runnable = tests.filter((t) => !t.todo);
   const results: TestResult[] = [];
   if (runnable.length > 0) {
-    const plan = planRego(modules, runnable.map((t) => t.entrypoint));
+    const plan = planRego(modules, runnable.map((t) => t.entrypoint), { baseData: data });
     const wasm = compilePlanModule(plan);
-    const data: { [k: string]: JsonValue } = {};
-    for (const p of opts.paths) if (statSync(p).isDirectory()) mergeAt(data, [], loadDataDir(p, opts.ignore), p);
     for (const t of tests) {
       if (t.todo) {
         results.push({ name: t.name, file: t.file, row: t.row, status: 'SKIPPED', ms: 0 });
