@@ -41,14 +41,14 @@ describe('claims proxy handler', () => {
     process.env = saved;
   });
 
-  test('adds the CORS headers to its responses, also to a fail-closed 502', async () => {
+  test('adds the CORS headers to its responses, also to a fail-closed 503 (invalid configuration)', async () => {
     process.env = { ...saved, CORS_ALLOW_ORIGINS: PORTAL, LOG_LEVEL: 'silent' };
-    delete process.env.BACKEND_URL; // invalid configuration: every request is a 502
+    delete process.env.BACKEND_URL; // invalid configuration: every request is a 503 (errors.ts OUTCOMES)
     const proxy = await import('../../functions/claims-proxy/handler');
     proxy.reload();
     const event = { headers: { origin: PORTAL }, requestContext: { requestId: 'r-1' } } as unknown as APIGatewayProxyEvent;
     const result = await proxy.handler(event);
-    expect(result.statusCode).toBe(502);
+    expect(result.statusCode).toBe(503);
     expect(result.headers).toMatchObject({ 'Access-Control-Allow-Origin': PORTAL, Vary: 'Origin', 'content-type': 'application/json' });
     const other = await proxy.handler({ ...event, headers: { origin: 'https://evil.example' } });
     expect(Object.keys(other.headers ?? {}).filter((h) => h.startsWith('Access-Control'))).toEqual([]);
