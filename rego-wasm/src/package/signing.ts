@@ -244,8 +244,9 @@ function goMarshal(v: unknown): string {
   throw new BundleError(`claims: cannot encode a ${typeof v}`);
 }
 
+/** `/x`, `x` and `./x` name the same file (as untar normalises archive names). */
 function normaliseName(path: string): string {
-  return `/${path.replace(/^\/+/, '')}`;
+  return `/${path.replace(/^(?:\.?\/+)+/, '')}`;
 }
 
 /** The files by normalised path (`/x`); duplicates are refused. */
