@@ -124,6 +124,7 @@ describe('replayDecisions (in process)', () => {
     const bob = report.examples.allow_to_deny.find((e) => e.path === 'acme/authz/allow');
     expect(bob).toMatchObject({ before: true, after: false });
     expect(report.candidate_revision).toBe('cand-2');
+    expect(report.logged_revisions).toEqual({ 'authz@before-1': 16 });
     expect(Object.values(report.not_replayable).every((n) => n === 0)).toBe(true);
   });
 
@@ -285,7 +286,7 @@ describe('the replay command', () => {
   test('exit 1 when decisions changed, 0 with --allow-changes or when nothing changed', () => {
     const r = cli(['replay', '--bundle', cand, changedLog]);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/replayed 2 of 2 decisions under revision "cand-2": 1 unchanged, 1 changed, 0 not replayable/);
+    expect(r.out).toMatch(/replayed 2 of 2 decisions under revision "cand-2": 1 unchanged, 1 changed, 0 not replayable\n {2}logged under: authz@before-1 \(2\)/);
     expect(r.out).toMatch(/allow to deny: 1\n {4}line 1 d-\d+ acme\/authz\/decision: \{"allow":true,"reason":"viewer_read"\} -> \{"allow":false,"reason":"not_permitted"\}/);
     expect(cli(['replay', '--bundle', cand, '--allow-changes', changedLog]).code).toBe(0);
     expect(cli(['replay', '--bundle', cand, sameLog]).code).toBe(0);

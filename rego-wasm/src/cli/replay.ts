@@ -39,6 +39,7 @@ import { loadPolicyWasmSync, type LoadedPolicy } from '../load';
 import type { JsonValue } from '../sources';
 import { evaluate } from './instance';
 import { embeddedPlan, inputReads, mayRead, type InputReads } from './input-reads';
+import type { Policy } from '../ir/plan';
 import { type CliVerification, type FlagView, verificationFlags, verifyBundleInput } from './sign';
 
 export interface ReplayCommand {
@@ -110,6 +111,8 @@ export interface ReplayReport {
   candidate_revision?: string;
   /** Non-empty lines read. */
   lines: number;
+  /** How many parsed events were logged under each bundle revision (`bundles.<name>.revision`). */
+  logged_revisions: Record<string, number>;
   replayed: number;
   unchanged: number;
   changed: Record<ChangeKind, number>;
@@ -247,6 +250,7 @@ export function replayDecisions(lines: Iterable<string>, candidate: ReplayCandid
   const report: ReplayReport = {
     ...(candidate.revision !== undefined ? { candidate_revision: candidate.revision } : {}),
     lines: 0,
+    logged_revisions: {},
     replayed: 0,
     unchanged: 0,
     changed: { allow_to_deny: 0, deny_to_allow: 0, result_changed: 0 },
@@ -279,6 +283,14 @@ export function replayDecisions(lines: Iterable<string>, candidate: ReplayCandid
     if (!isObject(event)) {
       skip('unparsable', 'not a JSON object');
       continue;
+    }
+    if (isObject(event.bundles)) {
+      for (const [name, b] of Object.entries(event.bundles)) {
+        if (isObject(b) && typeof b.revision === 'string') {
+          const k = `${name}@${b.revision}`;
+          report.logged_revisions[k] = (report.logged_revisions[k] ?? 0) + 1;
+        }
+      }
     }
     if (event.path === undefined) {
       skip('no_path', event.query !== undefined ? 'an ad-hoc query, not a decision path' : 'no "path"', event);
@@ -376,6 +388,8 @@ export function formatReplayReport(r: ReplayReport, format: 'text' | 'json'): st
   if (format === 'json') return JSON.stringify({ ...r, total_changed: totalChanged(r), total_not_replayable: totalNotReplayable(r) }, null, 2);
   const out: string[] = [];
   out.push(`replayed ${r.replayed} of ${r.lines} decisions${r.candidate_revision ? ` under revision ${JSON.stringify(r.candidate_revision)}` : ''}: ${r.unchanged} unchanged, ${totalChanged(r)} changed, ${totalNotReplayable(r)} not replayable`);
+  const logged = Object.entries(r.logged_revisions);
+  if (logged.length > 0) out.push(`  logged under: ${logged.map(([k, n]) => `${k} (${n})`).join(', ')}`);
   for (const k of CHANGE_KINDS) {
     out.push(`  ${k.replace(/_/g, ' ')}: ${r.changed[k]}`);
     for (const ex of r.examples[k]) {
@@ -395,6 +409,16 @@ export function formatReplayReport(r: ReplayReport, format: 'text' | 'json'): st
   return out.join('\n');
 }
 
+const readsCache = new WeakMap<object, Map<string, InputReads | undefined>>();
+
+/** The input reads of one entrypoint of a plan, analysed once per plan and path. */
+function readsOf(plan: Policy, path: string): InputReads | undefined {
+  let m = readsCache.get(plan);
+  if (!m) readsCache.set(plan, (m = new Map()));
+  if (!m.has(path)) m.set(path, (plan.plans?.plans ?? []).some((p) => p.name === path) ? inputReads(plan, path) : undefined);
+  return m.get(path);
+}
+
 /** A candidate from bundle files: its policy.wasm, entrypoints from the module, data from data.json. */
 export function candidateFromBundleFiles(files: ReadonlyMap<string, Uint8Array>): ReplayCandidate {
   const bundle = parseBundleFiles(files);
@@ -408,7 +432,7 @@ export function candidateFromBundleFiles(files: ReadonlyMap<string, Uint8Array>)
   loaded.setData(bundle.data);
   return {
     revision: bundle.manifest.revision,
-    ...(plan ? { inputReads: (path: string) => (plan.plans?.plans ?? []).some((p) => p.name === path) ? inputReads(plan, path) : undefined } : {}),
+    ...(plan ? { inputReads: (path: string) => readsOf(plan, path) } : {}),
     has: (path) => entrypoints.has(path),
     evaluate: (path, input) => {
       const rs = evaluate(loaded, path, input) as { result?: JsonValue }[];
