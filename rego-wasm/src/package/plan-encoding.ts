@@ -106,18 +106,22 @@ class Writer {
   }
 
   u8(v: number): void {
-    this.view.setUint8(this.reserve(1), v);
+    const at = this.reserve(1); // before reading this.view: reserve may replace it
+    this.view.setUint8(at, v);
   }
   u16(v: number, what: string): void {
     if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new PlanEncodingError(`${what} ${v} does not fit the compact plan (0..65535)`);
-    this.view.setUint16(this.reserve(2), v, true);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, true);
   }
   u32(v: number): void {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new PlanEncodingError(`value ${v} does not fit in 32 bits`);
-    this.view.setUint32(this.reserve(4), v, true);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v, true);
   }
   i64(v: bigint): void {
-    this.view.setBigInt64(this.reserve(8), v, true);
+    const at = this.reserve(8);
+    this.view.setBigInt64(at, v, true);
   }
   leb(v: number): void {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new PlanEncodingError(`value ${v} does not fit in 32 bits`);
