@@ -111,10 +111,11 @@ function readName(): string {
   return utf8String(p, n, units);
 }
 
-// bytes one materialised string constant takes at most in the arena: two objects
-// (the String and its StrV), each aligned, plus the UTF-16 payload
+// bytes one materialised string constant takes at most in the arena besides its
+// UTF-16 payload: two consecutive bump allocations (the String and its StrV),
+// each its block and object headers rounded up to the allocation alignment
 // @ts-ignore: decorator
-@inline const CONST_OVERHEAD: usize = 2 * (OBJECT_OVERHEAD + BLOCK_OVERHEAD + 2 * AL_MASK) + offsetof<StrV>();
+@inline const CONST_OVERHEAD: usize = 2 * (OBJECT_OVERHEAD + BLOCK_OVERHEAD + AL_MASK) + offsetof<StrV>();
 
 /** String constant `idx`, materialised into the arena on first use. */
 function materialise(idx: u32): Value {
@@ -170,8 +171,9 @@ export function loadPlan(p: usize, len: usize): void {
   let tabBytes = <usize>nStrings << alignof<usize>();
   constTab = heap.alloc(tabBytes > 0 ? tabBytes : 4);
   memory.fill(constTab, 0, tabBytes);
-  let arenaBytes = <usize>nStrings * CONST_OVERHEAD + (sumUnits << 1);
-  if (arenaBytes > 0) {
+  // + the alignment of the arena's first allocation
+  let arenaBytes = <usize>nStrings * CONST_OVERHEAD + (sumUnits << 1) + BLOCK_OVERHEAD + AL_MASK;
+  if (nStrings > 0) {
     arenaCur = heap.alloc(arenaBytes);
     arenaEnd = arenaCur + arenaBytes;
   }

@@ -75,15 +75,35 @@ export function buildPolicyWasm(policy: Policy, opts: PackageOptions = {}): Uint
   const plan = encodePlan(policy);
   const address = align16(engineHeapBase(engine));
   const heapStart = align16(address + plan.length);
-  const pages = Math.max(importedMemoryMinPages(engine), Math.ceil(heapStart / PAGE_SIZE));
-  const wasm = embed(engine, {
-    globals: { opa_plan_addr: address, opa_plan_len: plan.length, opa_heap_start: heapStart },
-    data: plan,
-    address,
-    minMemoryPages: pages,
-  });
+  const withPages = (minMemoryPages: number): Uint8Array =>
+    embed(engine, {
+      globals: { opa_plan_addr: address, opa_plan_len: plan.length, opa_heap_start: heapStart },
+      data: plan,
+      address,
+      minMemoryPages,
+    });
+  const enginePages = importedMemoryMinPages(engine);
+  const dataPages = Math.max(enginePages, Math.ceil(heapStart / PAGE_SIZE));
+  let wasm = withPages(dataPages);
+  // The module declares what it needs: the plan, plus what the engine reserves at
+  // start-up (constant table and arena, builtin and entrypoint tables), measured by
+  // starting it once, plus a small margin for the host's first allocations.
+  const pages = Math.max(dataPages, Math.ceil((heapTopAfterStart(wasm) + START_MARGIN_BYTES) / PAGE_SIZE));
+  if (pages !== dataPages) wasm = withPages(pages);
   if (opts.verify ?? true) verifyPolicyWasm(wasm, opts.extraHostBuiltins ?? []);
   return wasm;
+}
+
+/** Room the declared memory leaves above the engine's start-up allocations (the host's data and input). */
+const START_MARGIN_BYTES = 16 * 1024;
+
+/** The heap pointer once the module has started (its base for the host). */
+function heapTopAfterStart(wasm: Uint8Array): number {
+  try {
+    return instantiateForInspection(wasm).exports.opa_heap_ptr_get();
+  } catch (e) {
+    throw new PlanRejectedError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** Host builtins a policy module needs (the names its `builtins()` export lists). */
