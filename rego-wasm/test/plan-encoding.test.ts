@@ -10,7 +10,7 @@ import { encodeCompactPlan, compareCodePoints, PLAN_MAGIC } from '../src/package
 import { embed, importedMemoryMinPages, PAGE_SIZE } from '../src/package/wasm-binary';
 import { engineHeapBase, instantiateForInspection } from '../src/package/engine';
 import type { Block, Policy } from '../src/ir/plan';
-import { block, engine, entryCalling, L, PlanBuilder, st } from './runtime-helpers';
+import { block, engine, entryCalling, L, PlanBuilder, rawInstance, st } from './runtime-helpers';
 
 /** Packages with the engine built from runtime/assembly (engine-build.test.ts holds the shipped one equal to it). */
 const buildPolicyWasm = (policy: Policy, opts: PackageOptions = {}): Uint8Array => buildWith(policy, { engine: engine(), ...opts });
@@ -56,6 +56,35 @@ describe('compact plan encoding', () => {
     expect(policy.evaluate({ big: 'y'.repeat(300_000), more: Array.from({ length: 2000 }, (_, i) => `z${i}`) })).toEqual([{ result: value }]);
     expect(policy.evaluate({})).toEqual([{ result: value }]);
     expect(policy.evaluate({ other: 'q'.repeat(100_000) })).toEqual([{ result: value }]);
+  });
+
+  test('ABI: evaluations materialise constants without touching the host data or moving its heap pointer', () => {
+    const b = new PlanBuilder();
+    const stmts = [st('MakeObjectStmt', { target: 2 })];
+    for (let i = 0; i < 300; i++) stmts.push(st('ObjectInsertStmt', { key: b.S(`key-${i}`), value: b.S(`value ${i} `.repeat(3)), object: 2 }));
+    stmts.push(
+      st('MakeObjectStmt', { target: 3 }),
+      st('ObjectInsertStmt', { key: b.S('result'), value: L(2), object: 3 }),
+      st('ResultSetAddStmt', { value: 3 }),
+    );
+    const raw = rawInstance(buildPolicyWasm(b.policy({ main: [block(...stmts)] })));
+    const base = raw.exports.opa_heap_ptr_get();
+    const dataAddr = raw.parse(JSON.stringify({ data: Array.from({ length: 500 }, (_, i) => ({ id: i, name: `n${i}` })) }));
+    const dataTop = raw.exports.opa_heap_ptr_get();
+    expect(dataTop).toBeGreaterThan(base);
+    const snapshot = Buffer.from(new Uint8Array(raw.memory.buffer, base, dataTop - base));
+    const want = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`key-${i}`, `value ${i} `.repeat(3)]));
+    for (let round = 0; round < 3; round++) {
+      const input = new TextEncoder().encode(JSON.stringify({ round, pad: 'p'.repeat(50_000 * round) }));
+      const missing = dataTop + input.length - raw.memory.buffer.byteLength;
+      if (missing > 0) raw.memory.grow(Math.ceil(missing / 65536)); // as the SDK does
+      new Uint8Array(raw.memory.buffer).set(input, dataTop);
+      const out = raw.cstring(raw.exports.opa_eval(0, 0, dataAddr, dataTop, input.length, dataTop + input.length, 0));
+      expect(JSON.parse(out)).toEqual([{ result: want }]);
+      expect(Buffer.from(new Uint8Array(raw.memory.buffer, base, dataTop - base)).equals(snapshot)).toBe(true);
+      raw.exports.opa_heap_ptr_set(dataTop);
+      expect(raw.exports.opa_heap_ptr_get()).toBe(dataTop);
+    }
   });
 
   test('non-ASCII constants and keys round-trip (2-, 3- and 4-byte UTF-8)', async () => {
