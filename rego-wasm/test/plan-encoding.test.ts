@@ -168,6 +168,19 @@ describe('compact plan encoding', () => {
     expect(() => buildPolicyWasm(p)).toThrow(/70000/);
   });
 
+  test('the module declares the memory its start-up reaches: instantiating it grows nothing', () => {
+    const b = new PlanBuilder();
+    // 3,000 constants: the constant table and arena reserved at start-up exceed the plan's own pages
+    const stmts = Array.from({ length: 3000 }, (_, i) => st('AssignVarStmt', { source: b.S(`constant number ${i} `.repeat(4)), target: 2 }));
+    const wasm = buildPolicyWasm(b.policy({ main: [block(...stmts)] }));
+    const pages = importedMemoryMinPages(wasm);
+    const inst = instantiateForInspection(wasm); // memory of exactly the declared pages
+    expect(inst.memory.buffer.byteLength).toBe(pages * PAGE_SIZE);
+    const top = inst.exports.opa_heap_ptr_get();
+    expect(pages * PAGE_SIZE - top).toBeGreaterThanOrEqual(16 * 1024);
+    expect(pages * PAGE_SIZE - top).toBeLessThan(16 * 1024 + PAGE_SIZE);
+  });
+
   test('the runtime refuses a plan in another format (e.g. the former JSON embedding)', () => {
     const eng = engine();
     const json = new TextEncoder().encode(JSON.stringify(constantPolicy('x')));
