@@ -58,6 +58,12 @@ const areas: Area[] = [
     fn: 'benchGateway',
   },
   {
+    name: 'large-policy',
+    notes: 'generated large policy set (~300 packages) and Acme policies/: policy.wasm size, fresh-process loadPolicy, wasm memory after load and after the first eval, µs/eval; *_vs_baseline = ratio to the JSON-plan packager (targets ≤ 0.2 for large size/load/memory, eval ≤ 1; Acme memory ≤ 1 MiB)',
+    module: './large-policy',
+    fn: 'benchLargePolicy',
+  },
+  {
     name: 'bundle',
     notes: 'Lambda bundle sizes (authorizer incl. wasm: target ≤ 1 MB)',
     module: './bundle',

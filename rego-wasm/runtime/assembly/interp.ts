@@ -1,15 +1,21 @@
-// IR plan decoder and interpreter (block/break/return model of OPA's IR).
+// Interpreter of the compact plan (OPA's IR block/break/return model), run
+// straight from the encoded bytes the packager embeds in the data segment
+// (format: src/package/plan-encoding.ts; README "Compact plan"). Nothing is
+// decoded at start-up except the builtin table, the plan names and number
+// constants; string constants are materialised on first use into an arena
+// reserved at start-up (below the host's base heap pointer, so they survive
+// heap resets).
 import {
-  Value, StrV, ArrV, ObjV, SetV, BoolV, NULL, TRUE,
-  T_NUM, T_STR, T_ARR, T_OBJ, T_SET, T_BOOL,
-  objGet, objGetStr, objPut, objCopy, setAdd, setHas, setFrom, eq, eqFast, cpCount, strEq, objIndexStr, pushValue,
+  Value, StrV, ArrV, ObjV, SetV, NULL, TRUE, FALSE,
+  T_NUM, T_STR, T_ARR, T_OBJ, T_SET,
+  objGet, objGetStr, objPut, objCopy, setAdd, setHas, setFrom, eq, eqFast, cpCount, strEq, strCmp, objIndexStr, pushValue, newStrV,
 } from "./value";
 import { NumV, numI64, numParse } from "./num";
 import { fatal, opa_builtin0, opa_builtin1, opa_builtin2, opa_builtin3, opa_builtin4 } from "./env";
 import { nativeId, callNative } from "./builtins";
-import { parseJson } from "./json";
+import { OBJECT_OVERHEAD, BLOCK_OVERHEAD, AL_MASK } from "rt/common";
 
-// statement kinds
+// statement opcodes (the packager's OP table, same numbers)
 const S_ArrayAppend = 0, S_AssignInt = 1, S_AssignVarOnce = 2, S_AssignVar = 3, S_Block = 4,
   S_Break = 5, S_CallDynamic = 6, S_Call = 7, S_Dot = 8, S_Equal = 9, S_IsArray = 10,
   S_IsDefined = 11, S_IsObject = 12, S_IsSet = 13, S_IsUndefined = 14, S_Len = 15, S_MakeArray = 16,
@@ -18,310 +24,186 @@ const S_ArrayAppend = 0, S_AssignInt = 1, S_AssignVarOnce = 2, S_AssignVar = 3, 
   S_ObjectMerge = 27, S_ResetLocal = 28, S_ResultSetAdd = 29, S_ReturnLocal = 30, S_Scan = 31,
   S_SetAdd = 32, S_With = 33;
 
+const MAGIC: u32 = 0x31425052; // "RPB1"
+
 const OK: i32 = -1;
 const RET: i32 = -2;
 
-export class Op {
-  isLocal: bool = false;
-  local: i32 = 0;
-  val: Value | null = null;
-}
+// ---- the loaded plan (addresses into the data segment) -------------------------------------
+let base: usize = 0;
+let nStrings: i32 = 0;
+let strOffTab: usize = 0;  // u32 offsets of string entries
+let nFuncs: i32 = 0;
+let funcOffTab: usize = 0; // u32 offsets of function headers
+let nPlans: i32 = 0;
+let planOffTab: usize = 0;
+let filesOff: usize = 0;
+let nFiles: i32 = 0;
+let locsOff: usize = 0;    // 3 x u32 (file, row, col) per location
+let nLocs: i32 = 0;
+let nPaths: i32 = 0;
+let pathOffTab: usize = 0; // CallDynamic table, sorted by path
 
-export class Block {
-  stmts: Array<Stmt> = new Array<Stmt>();
-}
+/** Materialised string constants (0 = not yet), one pointer per string; reserved at start-up. */
+let constTab: usize = 0;
+let arenaCur: usize = 0;
+let arenaEnd: usize = 0;
+let nums = new Array<NumV>();
+let planBodies = new Array<usize>();
+let planNames = new Array<string>();
 
-export class Stmt {
-  t: i32 = 0;
-  a: Op | null = null;
-  b: Op | null = null;
-  // operands a/b flattened for the interpreter: local index, or -1 and a constant
-  al: i32 = -1;
-  av: Value | null = null;
-  bl: i32 = -1;
-  bv: Value | null = null;
-  l1: i32 = 0;
-  l2: i32 = 0;
-  l3: i32 = 0;
-  ival: i64 = 0;
-  cval: Value | null = null;
-  blocks: Array<Block> | null = null;
-  block: Block | null = null;
-  args: Array<Op> | null = null;
-  largs: Array<i32> | null = null;
-  path: Array<Value> | null = null;
-  hint: i32 = 0;     // DotStmt: index where the key was last found (checked before use)
-  fn: i32 = -1;      // user function index
-  bi: i32 = -1;      // native builtin id
-  host: i32 = -1;    // host builtin index (in static.builtin_funcs)
-  file: i32 = 0;
-  row: i32 = 0;
-  col: i32 = 0;
-  fname: string = "";
-}
-
-export class Func {
-  name: string = "";
-  params: Array<i32> = new Array<i32>();
-  ret: i32 = 0;
-  blocks: Array<Block> = new Array<Block>();
-  nlocals: i32 = 0;
-  memo: bool = false; // rules (2 params: input, data) are memoised per evaluation
-}
-
-export class PlanDef {
-  name: string = "";
-  blocks: Array<Block> = new Array<Block>();
-  nlocals: i32 = 0;
-}
-
-// ---- loaded policy ---------------------------------------------------------------------
-export let strings = new Array<Value>();
-export let files = new Array<string>();
-export let funcs = new Array<Func>();
-export let plans = new Array<PlanDef>();
-let funcByName = new Map<string, i32>();
-let funcByPath = new Map<string, i32>();
 export let builtinNames = new Array<string>();
 export let builtinNative = new Array<i32>();   // native id or -1
 let builtinSetResult = new Array<bool>();
-let maxLocal: i32 = 0;
 
-// ---- decoding ------------------------------------------------------------------------------
 function bad(what: string): void { fatal("invalid plan: " + what); }
 
-function fld(o: Value | null, k: string): Value | null {
-  if (o === null || o.kind != T_OBJ) return null;
-  return objGetStr(changetype<ObjV>(o), k);
-}
+// @ts-ignore: decorator
+@inline function u16at(p: usize): i32 { return <i32>load<u16>(p); }
+// @ts-ignore: decorator
+@inline function u32at(p: usize): u32 { return load<u32>(p); }
 
-function arr(v: Value | null): Array<Value> {
-  if (v === null || v.kind != T_ARR) return new Array<Value>();
-  return changetype<ArrV>(v).items;
-}
-
-function int(v: Value | null): i64 {
-  if (v === null || v.kind != T_NUM) { bad("expected a number"); return 0; }
-  let n = changetype<NumV>(v);
-  if (!n.isInt) bad("expected an integer");
-  return n.i;
-}
-
-function str(v: Value | null): string {
-  if (v === null || v.kind != T_STR) { bad("expected a string"); return ""; }
-  return changetype<StrV>(v).s;
-}
-
-function loc(o: Value, k: string): i32 {
-  let l = <i32>int(fld(o, k));
-  if (l < 0) bad("negative local");
-  if (l > maxLocal) maxLocal = l;
-  return l;
-}
-
-function localOp(l: i32): Op {
-  let op = new Op();
-  op.isLocal = true;
-  op.local = l;
-  if (l > maxLocal) maxLocal = l;
-  return op;
-}
-
-function operand(v: Value | null): Op {
-  let t = str(fld(v, "type"));
-  let val = fld(v, "value");
-  if (t == "local") { return localOp(<i32>int(val)); }
-  let op = new Op();
-  if (t == "bool") {
-    if (val === null || val.kind != T_BOOL) bad("bool operand");
-    op.val = val;
-  } else if (t == "string_index") {
-    let i = <i32>int(val);
-    if (i < 0 || i >= strings.length) bad("string index out of range");
-    op.val = strings[i];
-  } else bad("operand type " + t);
-  return op;
-}
-
-function decodeBlock(v: Value | null): Block {
-  let b = new Block();
-  let stmts = arr(fld(v, "stmts"));
-  for (let i = 0; i < stmts.length; i++) b.stmts.push(decodeStmt(stmts[i]));
-  return b;
-}
-
-function decodeBlocks(v: Value | null): Array<Block> {
-  let out = new Array<Block>();
-  let items = arr(v);
-  for (let i = 0; i < items.length; i++) out.push(decodeBlock(items[i]));
-  return out;
-}
-
-function decodeStmt(v: Value): Stmt {
-  let type = str(fld(v, "type"));
-  let o = fld(v, "stmt");
-  if (o === null) { bad("statement without body"); return new Stmt(); }
-  let s = new Stmt();
-  let f = fld(o, "file"); if (f !== null) s.file = <i32>int(f);
-  let r = fld(o, "row"); if (r !== null) s.row = <i32>int(r);
-  let c = fld(o, "col"); if (c !== null) s.col = <i32>int(c);
-  if (type == "ArrayAppendStmt") { s.t = S_ArrayAppend; s.l1 = loc(o, "array"); s.a = operand(fld(o, "value")); }
-  else if (type == "AssignIntStmt") { s.t = S_AssignInt; s.ival = int(fld(o, "value")); s.l1 = loc(o, "target"); s.cval = numI64(s.ival); }
-  else if (type == "AssignVarOnceStmt") { s.t = S_AssignVarOnce; s.a = operand(fld(o, "source")); s.l1 = loc(o, "target"); }
-  else if (type == "AssignVarStmt") { s.t = S_AssignVar; s.a = operand(fld(o, "source")); s.l1 = loc(o, "target"); }
-  else if (type == "BlockStmt") { s.t = S_Block; s.blocks = decodeBlocks(fld(o, "blocks")); }
-  else if (type == "BreakStmt") { s.t = S_Break; s.l1 = <i32>int(fld(o, "index")); }
-  else if (type == "CallDynamicStmt") {
-    s.t = S_CallDynamic;
-    let ps = arr(fld(o, "path"));
-    s.args = new Array<Op>();
-    for (let i = 0; i < ps.length; i++) s.args!.push(operand(ps[i]));
-    let as = arr(fld(o, "args"));
-    s.largs = new Array<i32>();
-    for (let i = 0; i < as.length; i++) { let l = <i32>int(as[i]); if (l > maxLocal) maxLocal = l; s.largs!.push(l); }
-    s.l1 = loc(o, "result");
+/** Cursor for the LEB128 tables (not the statements, which are fixed-width). */
+let cur: usize = 0;
+function leb(): u32 {
+  let r: u32 = 0, shift: u32 = 0;
+  while (true) {
+    let b = <u32>load<u8>(cur++);
+    r |= (b & 0x7f) << shift;
+    if ((b & 0x80) == 0) return r;
+    shift += 7;
   }
-  else if (type == "CallStmt") {
-    s.t = S_Call;
-    s.fname = str(fld(o, "func"));
-    let as = arr(fld(o, "args"));
-    s.args = new Array<Op>();
-    for (let i = 0; i < as.length; i++) s.args!.push(operand(as[i]));
-    s.l1 = loc(o, "result");
-  }
-  else if (type == "DotStmt") { s.t = S_Dot; s.a = operand(fld(o, "source")); s.b = operand(fld(o, "key")); s.l1 = loc(o, "target"); }
-  else if (type == "EqualStmt") { s.t = S_Equal; s.a = operand(fld(o, "a")); s.b = operand(fld(o, "b")); }
-  else if (type == "NotEqualStmt") { s.t = S_NotEqual; s.a = operand(fld(o, "a")); s.b = operand(fld(o, "b")); }
-  else if (type == "IsArrayStmt") { s.t = S_IsArray; s.a = operand(fld(o, "source")); }
-  else if (type == "IsObjectStmt") { s.t = S_IsObject; s.a = operand(fld(o, "source")); }
-  else if (type == "IsSetStmt") { s.t = S_IsSet; s.a = operand(fld(o, "source")); }
-  else if (type == "IsDefinedStmt") { s.t = S_IsDefined; s.l1 = loc(o, "source"); }
-  else if (type == "IsUndefinedStmt") { s.t = S_IsUndefined; s.l1 = loc(o, "source"); }
-  else if (type == "LenStmt") { s.t = S_Len; s.a = operand(fld(o, "source")); s.l1 = loc(o, "target"); }
-  else if (type == "MakeArrayStmt") { s.t = S_MakeArray; s.l1 = loc(o, "target"); }
-  else if (type == "MakeNullStmt") { s.t = S_MakeNull; s.l1 = loc(o, "target"); }
-  else if (type == "MakeNumberIntStmt") { s.t = S_MakeNumberInt; s.ival = int(fld(o, "value")); s.l1 = loc(o, "target"); s.cval = numI64(s.ival); }
-  else if (type == "MakeNumberRefStmt") {
-    s.t = S_MakeNumberRef;
-    let iv = fld(o, "Index");
-    if (iv === null) iv = fld(o, "index");
-    let i = <i32>int(iv);
-    if (i < 0 || i >= strings.length) bad("number index out of range");
-    let n = numParse(changetype<StrV>(strings[i]).s);
-    if (n === null) { bad("invalid number literal"); return s; }
-    s.cval = n;
-    s.l1 = loc(o, "target");
-  }
-  else if (type == "MakeObjectStmt") { s.t = S_MakeObject; s.l1 = loc(o, "target"); }
-  else if (type == "MakeSetStmt") { s.t = S_MakeSet; s.l1 = loc(o, "target"); }
-  else if (type == "NopStmt") { s.t = S_Nop; }
-  else if (type == "NotStmt") { s.t = S_Not; s.block = decodeBlock(fld(o, "block")); }
-  else if (type == "ObjectInsertOnceStmt") { s.t = S_ObjectInsertOnce; s.a = operand(fld(o, "key")); s.b = operand(fld(o, "value")); s.l1 = loc(o, "object"); }
-  else if (type == "ObjectInsertStmt") { s.t = S_ObjectInsert; s.a = operand(fld(o, "key")); s.b = operand(fld(o, "value")); s.l1 = loc(o, "object"); }
-  else if (type == "ObjectMergeStmt") { s.t = S_ObjectMerge; s.l1 = loc(o, "a"); s.l2 = loc(o, "b"); s.l3 = loc(o, "target"); }
-  else if (type == "ResetLocalStmt") { s.t = S_ResetLocal; s.l1 = loc(o, "target"); }
-  else if (type == "ResultSetAddStmt") { s.t = S_ResultSetAdd; s.l1 = loc(o, "value"); }
-  else if (type == "ReturnLocalStmt") { s.t = S_ReturnLocal; s.l1 = loc(o, "source"); }
-  else if (type == "ScanStmt") { s.t = S_Scan; s.l1 = loc(o, "source"); s.l2 = loc(o, "key"); s.l3 = loc(o, "value"); s.block = decodeBlock(fld(o, "block")); }
-  else if (type == "SetAddStmt") { s.t = S_SetAdd; s.a = operand(fld(o, "value")); s.l1 = loc(o, "set"); }
-  else if (type == "WithStmt") {
-    s.t = S_With;
-    s.l1 = loc(o, "local");
-    let ps = arr(fld(o, "path"));
-    s.path = new Array<Value>();
-    for (let i = 0; i < ps.length; i++) {
-      let k = <i32>int(ps[i]);
-      if (k < 0 || k >= strings.length) bad("with path index out of range");
-      s.path!.push(strings[k]);
-    }
-    s.a = operand(fld(o, "value"));
-    s.block = decodeBlock(fld(o, "block"));
-  }
-  else bad("unknown statement type " + type);
-  let a = s.a, b = s.b;
-  if (a !== null) { if (a.isLocal) s.al = a.local; else s.av = a.val; }
-  if (b !== null) { if (b.isLocal) s.bl = b.local; else s.bv = b.val; }
-  return s;
+  return r;
 }
 
-function resolveCalls(blocks: Array<Block>): void {
-  for (let i = 0; i < blocks.length; i++) {
-    let stmts = blocks[i].stmts;
-    for (let j = 0; j < stmts.length; j++) {
-      let s = stmts[j];
-      if (s.t == S_Call) {
-        if (funcByName.has(s.fname)) s.fn = funcByName.get(s.fname);
-        else {
-          let found = false;
-          for (let k = 0; k < builtinNames.length; k++) {
-            if (builtinNames[k] == s.fname) {
-              found = true;
-              if (builtinNative[k] >= 0) s.bi = builtinNative[k]; else s.host = k;
-              break;
-            }
-          }
-          if (!found) {
-            let id = nativeId(s.fname);
-            if (id >= 0) s.bi = id;
-            else fatal("invalid plan: unknown function " + s.fname);
-          }
-        }
+/** UTF-8 [p, p+n) (valid, written by the packager) with `units` UTF-16 code units. */
+function utf8String(p: usize, n: usize, units: usize): string {
+  let out = __new(units << 1, idof<String>());
+  let q = out;
+  let e = p + n;
+  if (units == n) {
+    while (p < e) { store<u16>(q, <u16>load<u8>(p)); p++; q += 2; }
+  } else {
+    while (p < e) {
+      let c = <u32>load<u8>(p);
+      if (c < 0x80) { p += 1; }
+      else if (c < 0xe0) { c = ((c & 0x1f) << 6) | (<u32>load<u8>(p, 1) & 0x3f); p += 2; }
+      else if (c < 0xf0) { c = ((c & 0x0f) << 12) | ((<u32>load<u8>(p, 1) & 0x3f) << 6) | (<u32>load<u8>(p, 2) & 0x3f); p += 3; }
+      else {
+        c = ((c & 0x07) << 18) | ((<u32>load<u8>(p, 1) & 0x3f) << 12) | ((<u32>load<u8>(p, 2) & 0x3f) << 6) | (<u32>load<u8>(p, 3) & 0x3f);
+        p += 4;
+        c -= 0x10000;
+        store<u16>(q, <u16>(0xd800 | (c >> 10))); q += 2;
+        c = 0xdc00 | (c & 0x3ff);
       }
-      if (s.blocks !== null) resolveCalls(s.blocks!);
-      if (s.block !== null) { let one = new Array<Block>(); one.push(s.block!); resolveCalls(one); }
+      store<u16>(q, <u16>c); q += 2;
     }
   }
+  return changetype<string>(out);
+}
+
+/** A LEB-prefixed name (byte length, UTF-16 units, bytes) at `cur`, allocated on the heap. */
+function readName(): string {
+  let n = <usize>leb();
+  let units = <usize>leb();
+  let p = cur;
+  cur += n;
+  return utf8String(p, n, units);
+}
+
+// bytes one materialised string constant takes at most in the arena besides its
+// UTF-16 payload: two consecutive bump allocations (the String and its StrV),
+// each its block and object headers rounded up to the allocation alignment
+// @ts-ignore: decorator
+@inline const CONST_OVERHEAD: usize = 2 * (OBJECT_OVERHEAD + BLOCK_OVERHEAD + AL_MASK) + offsetof<StrV>();
+
+/** String constant `idx`, materialised into the arena on first use. */
+function materialise(idx: u32): Value {
+  cur = base + <usize>u32at(strOffTab + (<usize>idx << 2));
+  let n = <usize>leb();
+  let units = <usize>leb();
+  let p = cur;
+  if (arenaCur + CONST_OVERHEAD + (units << 1) > arenaEnd) fatal("internal: constant arena exhausted");
+  let saved = __heap_offset;
+  __heap_offset = arenaCur;
+  let v = newStrV(utf8String(p, n, units));
+  arenaCur = __heap_offset;
+  __heap_offset = saved;
+  store<usize>(constTab + (<usize>idx << alignof<usize>()), changetype<usize>(v));
+  return v;
+}
+
+/** Non-local operand: tag 1 string constant, tag 2 boolean (bit 2). */
+function constOperand(x: u32): Value {
+  if ((x & 3) == 1) {
+    let v = load<usize>(constTab + (<usize>(x >> 2) << alignof<usize>()));
+    if (v != 0) return changetype<Value>(v);
+    return materialise(x >> 2);
+  }
+  return (x >> 2) != 0 ? TRUE : FALSE;
+}
+
+// operand: tag (low 2 bits) 0 local, 1 string constant, 2 boolean
+// @ts-ignore: decorator
+@inline function opv(x: u32, frame: Frame): Value | null {
+  if ((x & 3) == 0) return unchecked(frame[x >> 2]);
+  if ((x & 3) == 1) {
+    let v = load<usize>(constTab + (<usize>(x >> 2) << alignof<usize>()));
+    if (v != 0) return changetype<Value>(v);
+  }
+  return constOperand(x);
 }
 
 export function loadPlan(p: usize, len: usize): void {
-  // plans nest ~4 JSON levels per IR block level; they are never dumped or compared
-  let root = parseJson(p, len, false, 4096);
-  if (root === null) { fatal("invalid plan: malformed JSON"); return; }
-  let st = fld(root, "static");
-  let ss = arr(fld(st, "strings"));
-  for (let i = 0; i < ss.length; i++) strings.push(new StrV(str(fld(ss[i], "value"))));
-  let fs = arr(fld(st, "files"));
-  for (let i = 0; i < fs.length; i++) files.push(str(fld(fs[i], "value")));
-  let bs = arr(fld(st, "builtin_funcs"));
-  for (let i = 0; i < bs.length; i++) {
-    let name = str(fld(bs[i], "name"));
-    builtinNames.push(name);
-    builtinNative.push(nativeId(name));
-    let rt = fld(fld(fld(bs[i], "decl"), "result"), "type");
-    builtinSetResult.push(rt !== null && rt.kind == T_STR && changetype<StrV>(rt).s == "set");
+  if (len < 72 || u32at(p) != MAGIC) { bad("not a compact plan (rebuild it with this version of rego-wasm)"); return; }
+  base = p;
+  nStrings = <i32>u32at(p + 4); strOffTab = p + <usize>u32at(p + 8);
+  let sumUnits = <usize>u32at(p + 12);
+  let nNums = <i32>u32at(p + 16); let numOffTab = p + <usize>u32at(p + 20);
+  nFuncs = <i32>u32at(p + 24); funcOffTab = p + <usize>u32at(p + 28);
+  nPlans = <i32>u32at(p + 32); planOffTab = p + <usize>u32at(p + 36);
+  let nBuiltins = <i32>u32at(p + 40); let builtinsOff = p + <usize>u32at(p + 44);
+  nFiles = <i32>u32at(p + 48); filesOff = p + <usize>u32at(p + 52);
+  nLocs = <i32>u32at(p + 56); locsOff = p + <usize>u32at(p + 60);
+  nPaths = <i32>u32at(p + 64); pathOffTab = p + <usize>u32at(p + 68);
+
+  // reserved before the host records its base heap pointer: survives every reset
+  let tabBytes = <usize>nStrings << alignof<usize>();
+  constTab = heap.alloc(tabBytes > 0 ? tabBytes : 4);
+  memory.fill(constTab, 0, tabBytes);
+  // + the alignment of the arena's first allocation
+  let arenaBytes = <usize>nStrings * CONST_OVERHEAD + (sumUnits << 1) + BLOCK_OVERHEAD + AL_MASK;
+  if (nStrings > 0) {
+    arenaCur = heap.alloc(arenaBytes);
+    arenaEnd = arenaCur + arenaBytes;
   }
-  let fl = arr(fld(fld(root, "funcs"), "funcs"));
-  for (let i = 0; i < fl.length; i++) {
-    let fv = fl[i];
-    let fn = new Func();
-    fn.name = str(fld(fv, "name"));
-    maxLocal = 1;
-    let ps = arr(fld(fv, "params"));
-    for (let k = 0; k < ps.length; k++) { let l = <i32>int(ps[k]); if (l > maxLocal) maxLocal = l; fn.params.push(l); }
-    fn.ret = loc(fv, "return");
-    fn.blocks = decodeBlocks(fld(fv, "blocks"));
-    fn.nlocals = maxLocal + 1;
-    fn.memo = fn.params.length == 2;
-    funcByName.set(fn.name, funcs.length);
-    let path = arr(fld(fv, "path"));
-    if (path.length > 0) {
-      let key = "";
-      for (let k = 0; k < path.length; k++) key += str(path[k]) + "\u0000";
-      funcByPath.set(key, funcs.length);
+
+  for (let i = 0; i < nNums; i++) {
+    let q = p + <usize>u32at(numOffTab + (<usize>i << 2));
+    if (load<u8>(q) == 0) nums.push(numI64(load<i64>(q, 1)));
+    else {
+      cur = q + 1;
+      let n = numParse(readName());
+      if (n === null) { bad("invalid number literal"); return; }
+      nums.push(n);
     }
-    funcs.push(fn);
   }
-  let pl = arr(fld(fld(root, "plans"), "plans"));
-  for (let i = 0; i < pl.length; i++) {
-    let pd = new PlanDef();
-    pd.name = str(fld(pl[i], "name"));
-    maxLocal = 1;
-    pd.blocks = decodeBlocks(fld(pl[i], "blocks"));
-    pd.nlocals = maxLocal + 1;
-    plans.push(pd);
+  cur = builtinsOff;
+  for (let i = 0; i < nBuiltins; i++) {
+    let name = readName();
+    let flags = load<u8>(cur++);
+    let id = nativeId(name);
+    // bit 1: called by the plan but not declared in static.builtin_funcs (native only)
+    if ((flags & 2) != 0 && id < 0) fatal("invalid plan: unknown function " + name);
+    builtinNames.push(name);
+    builtinNative.push(id);
+    builtinSetResult.push((flags & 1) != 0);
   }
-  for (let i = 0; i < funcs.length; i++) resolveCalls(funcs[i].blocks);
-  for (let i = 0; i < plans.length; i++) resolveCalls(plans[i].blocks);
+  for (let i = 0; i < nPlans; i++) {
+    cur = p + <usize>u32at(planOffTab + (<usize>i << 2));
+    planNames.push(readName());
+    planBodies.push(cur);
+  }
 }
 
 type Frame = StaticArray<Value | null>;
@@ -336,106 +218,89 @@ let curMemo = new StaticArray<Value | null>(0);
 let resultSet = new SetV();
 let hostCache = new Array<Value | null>();
 
+/** Runs the blocks (count u16, then each: byte length u32 + statements) at `p` on `frame`. */
+function runBlocks(p: usize, frame: Frame): i32 {
+  let n = u16at(p);
+  p += 2;
+  for (let i = 0; i < n; i++) {
+    let len = <usize>u32at(p);
+    let r = runBlock(p + 4, p + 4 + len, frame);
+    if (r == RET) return RET;
+    p += 4 + len;
+  }
+  return OK;
+}
 
 export function evalPlan(idx: i32, input: Value | null, data: Value | null): SetV {
-  if (idx < 0 || idx >= plans.length) { fatal("internal: illegal entrypoint id"); }
-  curMemo = new StaticArray<Value | null>(funcs.length);
+  if (idx < 0 || idx >= nPlans) { fatal("internal: illegal entrypoint id"); }
+  curMemo = new StaticArray<Value | null>(nFuncs);
   resultSet = new SetV();
   hostCache = new Array<Value | null>(builtinNames.length);
-  let pd = plans[idx];
-  let frame = new StaticArray<Value | null>(pd.nlocals);
+  let body = unchecked(planBodies[idx]);
+  let frame = new StaticArray<Value | null>(u16at(body));
   frame[0] = input;
   frame[1] = data !== null ? data : new ObjV();
-  let blocks = pd.blocks;
-  for (let i = 0; i < blocks.length; i++) {
-    let r = runBlock(blocks[i], frame);
-    if (r == RET) break;
-  }
+  runBlocks(body + 2, frame);
   return resultSet;
 }
 
-function conflict(s: Stmt, msg: string): void {
-  let file = s.file >= 0 && s.file < files.length ? files[s.file] : "<unknown>";
-  fatal(file + ":" + s.row.toString() + ":" + s.col.toString() + ": " + msg);
-}
-
-// @ts-ignore: decorator
-@inline function opA(s: Stmt, frame: Frame): Value | null {
-  let l = s.al;
-  return l >= 0 ? unchecked(frame[l]) : s.av;
-}
-
-// @ts-ignore: decorator
-@inline function opB(s: Stmt, frame: Frame): Value | null {
-  let l = s.bl;
-  return l >= 0 ? unchecked(frame[l]) : s.bv;
-}
-
-// @ts-ignore: decorator
-@inline function opv(op: Op | null, frame: Frame): Value | null {
-  let o = changetype<Op>(op);
-  return o.isLocal ? unchecked(frame[o.local]) : o.val;
+function conflict(loc: u32, msg: string): void {
+  let file = "<unknown>", row: u32 = 0, col: u32 = 0;
+  if (<i32>loc < nLocs) {
+    let q = locsOff + <usize>loc * 12;
+    let f = <i32>u32at(q);
+    row = u32at(q + 4);
+    col = u32at(q + 8);
+    if (f >= 0 && f < nFiles) {
+      cur = filesOff;
+      for (let i = 0; i < f; i++) { let n = <usize>leb(); leb(); cur += n; }
+      file = readName();
+    }
+  }
+  fatal(file + ":" + row.toString() + ":" + col.toString() + ": " + msg);
 }
 
 let retVal: Value | null = null;
 let curParams: i32 = 0; // parameter count of the function being evaluated
 
-function runBlock(b: Block, frame: Frame): i32 {
-  let stmts = b.stmts;
-  let n = stmts.length;
-  for (let i = 0; i < n; i++) {
-    let s = unchecked(stmts[i]);
-    let t = s.t;
-    // the most frequent statements, tested before the dispatch table
-    if (t == S_AssignVar) { unchecked(frame[s.l1] = opA(s, frame)); continue; }
-    if (t == S_ResetLocal) { unchecked(frame[s.l1] = null); continue; }
-    if (t == S_IsDefined) { if (unchecked(frame[s.l1]) === null) return 0; continue; }
-    let r = exec(s, frame);
-    if (r != OK) return r;
-  }
-  return OK;
+// @ts-ignore: decorator
+@inline function funcHeader(fi: i32): usize {
+  return base + <usize>u32at(funcOffTab + (<usize>fi << 2));
 }
 
-// result of a nested block as seen by the statement that contains it
+/** A fresh frame for the function whose header is at `h` (locals all undefined). */
 // @ts-ignore: decorator
-@inline function nested(r: i32): i32 {
-  if (r == OK || r == RET) return r;
-  return r - 1; // break(0) = undefined → caller decides
-}
-
-/** A fresh frame for function `fi` (locals all undefined). */
-// @ts-ignore: decorator
-@inline function newFrame(fi: i32): Frame {
+@inline function newFrame(h: usize): Frame {
   // as new StaticArray(nlocals), allocation inline (__new zero-fills)
-  return changetype<Frame>(__new(<usize>unchecked(funcs[fi]).nlocals << alignof<usize>(), idof<Frame>()));
+  return changetype<Frame>(__new(<usize>u16at(h) << alignof<usize>(), idof<Frame>()));
 }
 
 /** Memoised result of a rule (2-param function) in the current `with` scope, or null. */
 // @ts-ignore: decorator
-@inline function memoGet(fi: i32): Value | null {
-  if (!unchecked(funcs[fi]).memo) return null;
+@inline function memoGet(fi: i32, h: usize): Value | null {
+  if (u16at(h + 4) != 2) return null;
   return unchecked(curMemo[fi]);
 }
 
-/** Runs function `fi` on a frame whose parameter locals are already set. */
-function runFunc(fi: i32, frame: Frame): Value | null {
-  let fn = unchecked(funcs[fi]);
+/**
+ * Function header: u16 nlocals, u16 return local, u16 nparams, nparams x u16
+ * params, then its blocks. Runs function `fi` on a frame whose parameter
+ * locals are already set.
+ */
+function runFunc(fi: i32, h: usize, frame: Frame): Value | null {
+  let np = u16at(h + 4);
   let savedParams = curParams;
-  curParams = fn.params.length;
-  let blocks = fn.blocks;
+  curParams = np;
   let res: Value | null = null;
-  for (let i = 0; i < blocks.length; i++) {
-    let r = runBlock(unchecked(blocks[i]), frame);
-    if (r == RET) { res = retVal; retVal = null; break; }
-  }
+  let r = runBlocks(h + 6 + (<usize>np << 1), frame);
+  if (r == RET) { res = retVal; retVal = null; }
   curParams = savedParams;
-  if (res === null) res = unchecked(frame[fn.ret]);
-  if (res !== null && fn.memo) unchecked(curMemo[fi] = res);
+  if (res === null) res = unchecked(frame[u16at(h + 2)]);
+  if (res !== null && np == 2) unchecked(curMemo[fi] = res);
   return res;
 }
 
-function callHost(s: Stmt, args: Array<Value>): Value | null {
-  let id = s.host;
+function callHost(id: i32, args: Array<Value>): Value | null {
   let n = args.length;
   if (n == 0) {
     let c = hostCache[id];
@@ -472,15 +337,18 @@ function merge(a: Value | null, b: Value | null): Value | null {
   return r;
 }
 
-function upsert(base: Value | null, path: Array<Value>, i: i32, v: Value): Value {
-  if (i == path.length) return v;
+
+/** `base` with `v` at the path of string constants (u32 indices at `p`, `n` of them) from `i`. */
+function upsert(obj: Value | null, p: usize, n: i32, i: i32, v: Value): Value {
+  if (i == n) return v;
+  let key = constOperand((u32at(p + (<usize>i << 2)) << 2) | 1);
   let o: ObjV;
   let child: Value | null = null;
-  if (base !== null && base.kind == T_OBJ) {
-    o = objCopy(changetype<ObjV>(base));
-    child = objGet(changetype<ObjV>(base), path[i]);
+  if (obj !== null && obj.kind == T_OBJ) {
+    o = objCopy(changetype<ObjV>(obj));
+    child = objGet(changetype<ObjV>(obj), key);
   } else o = new ObjV();
-  objPut(o, path[i], upsert(child, path, i + 1, v));
+  objPut(o, key, upsert(child, p, n, i + 1, v));
   return o;
 }
 
@@ -502,268 +370,346 @@ function dot(src: Value, key: Value): Value | null {
   return null;
 }
 
-// inlined into runBlock: one loop with the dispatch, no call per statement
-// @ts-ignore: decorator
-@inline function exec(s: Stmt, frame: Frame): i32 {
-  switch (s.t) {
-    case S_AssignVar: {
-      unchecked(frame[s.l1] = opA(s, frame));
-      return OK;
+/** The function a CallDynamic path names (binary search of the sorted path table), or -1. */
+function funcByPath(path: Array<string>): i32 {
+  let lo = 0, hi = nPaths - 1;
+  while (lo <= hi) {
+    let mid = (lo + hi) >>> 1;
+    cur = base + <usize>u32at(pathOffTab + (<usize>mid << 2));
+    let n = <i32>leb();
+    let c = 0;
+    let m = n < path.length ? n : path.length;
+    for (let i = 0; i < m && c == 0; i++) {
+      let idx = leb();
+      let saved = cur;
+      let k = changetype<StrV>(constOperand((idx << 2) | 1)).s;
+      cur = saved;
+      c = strCmp(k, unchecked(path[i]));
     }
-    case S_AssignVarOnce: {
-      let v = opA(s, frame);
-      let cur = unchecked(frame[s.l1]);
-      if (cur === null) { unchecked(frame[s.l1] = v); return OK; }
-      if (v === null || !eqFast(cur, v)) {
-        conflict(s, curParams > 2
-          ? "var assignment conflict (functions must not produce multiple outputs for same inputs)"
-          : "var assignment conflict (complete rules must not produce multiple outputs)");
+    if (c == 0) {
+      if (n == path.length) {
+        for (let i = m; i < n; i++) leb();
+        return <i32>leb();
       }
-      return OK;
+      c = n < path.length ? -1 : 1;
     }
-    case S_ResetLocal: { unchecked(frame[s.l1] = null); return OK; }
-    case S_Dot: {
-      let src = opA(s, frame), key = opB(s, frame);
-      if (src === null || key === null) return 0;
-      let v: Value | null = null;
-      if (src.kind == T_OBJ && key.kind == T_STR) {
-        // objects read at one statement usually have the same keys: try the
-        // index of the last hit, verified by comparing the key itself
-        let o = changetype<ObjV>(src), ks = changetype<StrV>(key).s;
-        let keys = o.keys;
-        let h = s.hint;
-        if (<u32>h < <u32>keys.length) {
-          let kv = unchecked(keys[h]);
-          if (kv.kind == T_STR && strEq(changetype<StrV>(kv).s, ks)) v = unchecked(o.vals[h]);
+    if (c < 0) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Statements in [p, end) (fixed-width layout: see src/package/plan-encoding.ts). */
+function runBlock(p: usize, end: usize, frame: Frame): i32 {
+  while (p < end) {
+    let t = <i32>load<u8>(p);
+    // the most frequent statements, tested before the dispatch table
+    if (t == S_AssignVar) { unchecked(frame[u16at(p + 5)] = opv(u32at(p + 1), frame)); p += 7; continue; }
+    if (t == S_ResetLocal) { unchecked(frame[u16at(p + 1)] = null); p += 3; continue; }
+    if (t == S_IsDefined) { if (unchecked(frame[u16at(p + 1)]) === null) return 0; p += 3; continue; }
+    switch (t) {
+      case S_AssignVarOnce: {
+        let v = opv(u32at(p + 1), frame);
+        let l = u16at(p + 5);
+        let old = unchecked(frame[l]);
+        if (old === null) unchecked(frame[l] = v);
+        else if (v === null || !eqFast(old, v)) {
+          conflict(u32at(p + 7), curParams > 2
+            ? "var assignment conflict (functions must not produce multiple outputs for same inputs)"
+            : "var assignment conflict (complete rules must not produce multiple outputs)");
         }
-        if (v === null) {
-          let i = objIndexStr(o, ks);
-          if (i < 0) return 0;
-          s.hint = i;
-          v = unchecked(o.vals[i]);
+        p += 11;
+        break;
+      }
+      case S_Dot: {
+        let src = opv(u32at(p + 3), frame), key = opv(u32at(p + 7), frame);
+        if (src === null || key === null) return 0;
+        let v: Value | null = null;
+        if (src.kind == T_OBJ && key.kind == T_STR) {
+          // objects read at one statement usually have the same keys: try the
+          // index of the last hit (kept in the statement), verified by comparing the key
+          let o = changetype<ObjV>(src), ks = changetype<StrV>(key).s;
+          let keys = o.keys;
+          let h = u16at(p + 1);
+          if (<u32>h < <u32>keys.length) {
+            let kv = unchecked(keys[h]);
+            if (kv.kind == T_STR && strEq(changetype<StrV>(kv).s, ks)) v = unchecked(o.vals[h]);
+          }
+          if (v === null) {
+            let i = objIndexStr(o, ks);
+            if (i < 0) return 0;
+            if (i < 0xffff) store<u16>(p + 1, <u16>i);
+            v = unchecked(o.vals[i]);
+          }
+        } else {
+          v = dot(src, key);
+          if (v === null) return 0;
         }
-      } else {
-        v = dot(src, key);
+        unchecked(frame[u16at(p + 11)] = v);
+        p += 13;
+        break;
+      }
+      case S_Call: {
+        let callee = u32at(p + 1);
+        let nops = u16at(p + 7);
+        let ops = p + 9;
+        if ((callee & 1) == 0) {
+          let fi = <i32>(callee >> 1);
+          let h = funcHeader(fi);
+          let r = memoGet(fi, h);
+          if (r === null) {
+            let frameC = newFrame(h);
+            let np = u16at(h + 4);
+            let n = nops < np ? nops : np;
+            for (let i = 0; i < n; i++) {
+              unchecked(frameC[u16at(h + 6 + (<usize>i << 1))] = opv(u32at(ops + (<usize>i << 2)), frame));
+            }
+            r = runFunc(fi, h, frameC);
+            if (r === null) return 0;
+          }
+          unchecked(frame[u16at(p + 5)] = r);
+          p = ops + (<usize>nops << 2);
+          break;
+        }
+        // builtins never re-enter the interpreter and keep no reference to their
+        // argument list, so one preallocated list serves every call of up to 8 args
+        let args = nops <= ARGS_CAP ? argScratch : new Array<Value>(nops);
+        args.length = nops;
+        let ap = args.dataStart;
+        for (let i = 0; i < nops; i++) {
+          let v = opv(u32at(ops + (<usize>i << 2)), frame);
+          if (v === null) return 0;
+          store<usize>(ap + (<usize>i << alignof<usize>()), changetype<usize>(v));
+        }
+        let bi = <i32>(callee >> 1);
+        let nat = unchecked(builtinNative[bi]);
+        let r: Value | null;
+        if (nat >= 0) r = callNative(nat, args);
+        else r = callHost(bi, args);
+        if (r === null) return 0;
+        unchecked(frame[u16at(p + 5)] = r);
+        p = ops + (<usize>nops << 2);
+        break;
+      }
+      case S_IsUndefined: { if (unchecked(frame[u16at(p + 1)]) !== null) return 0; p += 3; break; }
+      case S_MakeObject: { unchecked(frame[u16at(p + 1)] = new ObjV()); p += 3; break; }
+      case S_MakeArray: { unchecked(frame[u16at(p + 1)] = new ArrV()); p += 3; break; }
+      case S_MakeSet: { unchecked(frame[u16at(p + 1)] = new SetV()); p += 3; break; }
+      case S_MakeNull: { unchecked(frame[u16at(p + 1)] = NULL); p += 3; break; }
+      case S_MakeNumberRef:
+      case S_MakeNumberInt:
+      case S_AssignInt: { unchecked(frame[u16at(p + 5)] = unchecked(nums[<i32>u32at(p + 1)])); p += 7; break; }
+      case S_ObjectInsert: {
+        let k = opv(u32at(p + 1), frame), v = opv(u32at(p + 5), frame), o = unchecked(frame[u16at(p + 9)]);
+        if (k === null || v === null || o === null || o.kind != T_OBJ) return 0;
+        objPut(changetype<ObjV>(o), k, v);
+        p += 11;
+        break;
+      }
+      case S_ObjectInsertOnce: {
+        let k = opv(u32at(p + 1), frame), v = opv(u32at(p + 5), frame), o = unchecked(frame[u16at(p + 9)]);
+        if (k === null || v === null || o === null || o.kind != T_OBJ) return 0;
+        let old = objGet(changetype<ObjV>(o), k);
+        if (old !== null) { if (!eq(old, v)) conflict(u32at(p + 11), "object insert conflict (object keys must be unique)"); }
+        else objPut(changetype<ObjV>(o), k, v);
+        p += 15;
+        break;
+      }
+      case S_ArrayAppend: {
+        let a = unchecked(frame[u16at(p + 1)]), v = opv(u32at(p + 3), frame);
+        if (v === null || a === null || a.kind != T_ARR) return 0;
+        pushValue(changetype<ArrV>(a).items, v);
+        p += 7;
+        break;
+      }
+      case S_SetAdd: {
+        let v = opv(u32at(p + 1), frame), a = unchecked(frame[u16at(p + 5)]);
+        if (v === null || a === null || a.kind != T_SET) return 0;
+        setAdd(changetype<SetV>(a), v);
+        p += 7;
+        break;
+      }
+      case S_Equal: {
+        let a = opv(u32at(p + 1), frame), b = opv(u32at(p + 5), frame);
+        if (a === null || b === null) return 0;
+        if (!eqFast(a, b)) return 0;
+        p += 9;
+        break;
+      }
+      case S_NotEqual: {
+        let a = opv(u32at(p + 1), frame), b = opv(u32at(p + 5), frame);
+        if (a === null || b === null) return 0;
+        if (eqFast(a, b)) return 0;
+        p += 9;
+        break;
+      }
+      case S_IsArray: { let v = opv(u32at(p + 1), frame); if (v === null || v.kind != T_ARR) return 0; p += 5; break; }
+      case S_IsObject: { let v = opv(u32at(p + 1), frame); if (v === null || v.kind != T_OBJ) return 0; p += 5; break; }
+      case S_IsSet: { let v = opv(u32at(p + 1), frame); if (v === null || v.kind != T_SET) return 0; p += 5; break; }
+      case S_Len: {
+        let v = opv(u32at(p + 1), frame);
         if (v === null) return 0;
+        let n = 0;
+        if (v.kind == T_ARR) n = changetype<ArrV>(v).items.length;
+        else if (v.kind == T_OBJ) n = changetype<ObjV>(v).keys.length;
+        else if (v.kind == T_SET) n = changetype<SetV>(v).items.length;
+        else if (v.kind == T_STR) n = cpCount(changetype<StrV>(v).s);
+        else return 0;
+        unchecked(frame[u16at(p + 5)] = numI64(n));
+        p += 7;
+        break;
       }
-      unchecked(frame[s.l1] = v);
-      return OK;
-    }
-    case S_Call: {
-      let ops = s.args!;
-      if (s.fn >= 0) {
-        let r = memoGet(s.fn);
+      case S_Block: {
+        let len = <usize>u32at(p + 1);
+        let q = p + 5;
+        let nb = u16at(q);
+        q += 2;
+        for (let i = 0; i < nb; i++) {
+          let bl = <usize>u32at(q);
+          let r = runBlock(q + 4, q + 4 + bl, frame);
+          q += 4 + bl;
+          if (r == OK || r == 0) continue;
+          if (r == RET) return RET;
+          return r - 1;
+        }
+        p += 5 + len;
+        break;
+      }
+      case S_Break: return u16at(p + 1);
+      case S_Not: {
+        let len = <usize>u32at(p + 1);
+        let r = runBlock(p + 5, p + 5 + len, frame);
+        if (r == OK) return 0;
+        if (r != 0) {
+          if (r == RET) return RET;
+          return r - 1;
+        }
+        p += 5 + len;
+        break;
+      }
+      case S_Scan: {
+        let len = <usize>u32at(p + 7);
+        let src = unchecked(frame[u16at(p + 1)]);
+        if (src !== null) {
+          let lk = u16at(p + 3), lv = u16at(p + 5);
+          let bs = p + 11, be = bs + len;
+          let k = src.kind;
+          if (k == T_ARR) {
+            let items = changetype<ArrV>(src).items;
+            for (let i = 0; i < items.length; i++) {
+              unchecked(frame[lk] = numI64(i));
+              unchecked(frame[lv] = unchecked(items[i]));
+              let r = runBlock(bs, be, frame);
+              if (r == OK || r == 0) continue;
+              if (r == RET) return RET;
+              return r - 1;
+            }
+          } else if (k == T_OBJ) {
+            let o = changetype<ObjV>(src);
+            let keys = o.keys, vals = o.vals;
+            for (let i = 0; i < keys.length; i++) {
+              unchecked(frame[lk] = unchecked(keys[i]));
+              unchecked(frame[lv] = unchecked(vals[i]));
+              let r = runBlock(bs, be, frame);
+              if (r == OK || r == 0) continue;
+              if (r == RET) return RET;
+              return r - 1;
+            }
+          } else if (k == T_SET) {
+            let items = changetype<SetV>(src).items;
+            for (let i = 0; i < items.length; i++) {
+              unchecked(frame[lk] = unchecked(items[i]));
+              unchecked(frame[lv] = unchecked(items[i]));
+              let r = runBlock(bs, be, frame);
+              if (r == OK || r == 0) continue;
+              if (r == RET) return RET;
+              return r - 1;
+            }
+          }
+        }
+        p += 11 + len;
+        break;
+      }
+      case S_ObjectMerge: {
+        let r = merge(unchecked(frame[u16at(p + 1)]), unchecked(frame[u16at(p + 3)]));
+        if (r === null) return 0;
+        unchecked(frame[u16at(p + 5)] = r);
+        p += 7;
+        break;
+      }
+      case S_ResultSetAdd: {
+        let v = unchecked(frame[u16at(p + 1)]);
+        if (v !== null) setAdd(resultSet, v);
+        p += 3;
+        break;
+      }
+      case S_ReturnLocal: {
+        retVal = unchecked(frame[u16at(p + 1)]);
+        if (retVal === null) return 0;
+        return RET;
+      }
+      case S_With: {
+        let l = u16at(p + 1);
+        let np = u16at(p + 3);
+        let len = <usize>u32at(p + 9);
+        let pathAt = p + 13;
+        let bs = pathAt + (<usize>np << 2);
+        let old = unchecked(frame[l]);
+        let v = opv(u32at(p + 5), frame);
+        if (v === null) {
+          // restoring a saved local that was undefined (e.g. no input)
+          if (np != 0) return 0;
+          unchecked(frame[l] = null);
+        } else unchecked(frame[l] = np == 0 ? v : upsert(old, pathAt, np, 0, v));
+        let savedMemo = curMemo;
+        curMemo = new StaticArray<Value | null>(nFuncs);
+        let r = runBlock(bs, bs + len, frame);
+        curMemo = savedMemo;
+        unchecked(frame[l] = old);
+        if (r != OK) {
+          if (r == 0 || r == RET) return r;
+          return r - 1;
+        }
+        p = bs + len;
+        break;
+      }
+      case S_CallDynamic: {
+        let np = u16at(p + 3);
+        let q = p + 5;
+        let path = new Array<string>(np);
+        for (let i = 0; i < np; i++) {
+          let v = opv(u32at(q + (<usize>i << 2)), frame);
+          if (v === null || v.kind != T_STR) return 0;
+          unchecked(path[i] = changetype<StrV>(v).s);
+        }
+        q += <usize>np << 2;
+        let na = u16at(q);
+        q += 2;
+        let fi = funcByPath(path);
+        if (fi < 0) return 0;
+        let h = funcHeader(fi);
+        let r = memoGet(fi, h);
         if (r === null) {
-          let callee = newFrame(s.fn);
-          let params = unchecked(funcs[s.fn]).params;
-          let n = ops.length < params.length ? ops.length : params.length;
-          for (let i = 0; i < n; i++) unchecked(callee[unchecked(params[i])] = opv(unchecked(ops[i]), frame));
-          r = runFunc(s.fn, callee);
+          let frameC = newFrame(h);
+          let npar = u16at(h + 4);
+          let n = na < npar ? na : npar;
+          for (let i = 0; i < n; i++) unchecked(frameC[u16at(h + 6 + (<usize>i << 1))] = unchecked(frame[u16at(q + (<usize>i << 1))]));
+          r = runFunc(fi, h, frameC);
           if (r === null) return 0;
         }
-        unchecked(frame[s.l1] = r);
-        return OK;
+        unchecked(frame[u16at(p + 1)] = r);
+        p = q + (<usize>na << 1);
+        break;
       }
-      let nops = ops.length;
-      // builtins never re-enter the interpreter and keep no reference to their
-      // argument list, so one preallocated list serves every call of up to 8 args
-      let args = nops <= ARGS_CAP ? argScratch : new Array<Value>(nops);
-      args.length = nops;
-      let ap = args.dataStart;
-      for (let i = 0; i < nops; i++) {
-        let v = opv(unchecked(ops[i]), frame);
-        if (v === null) return 0;
-        store<usize>(ap + (<usize>i << alignof<usize>()), changetype<usize>(v));
-      }
-      let r: Value | null;
-      if (s.bi >= 0) r = callNative(s.bi, args);
-      else r = callHost(s, args);
-      if (r === null) return 0;
-      unchecked(frame[s.l1] = r);
-      return OK;
+      case S_Nop: { p += 1; break; }
+      default: fatal("internal: unknown statement");
     }
-    case S_IsDefined: return unchecked(frame[s.l1]) !== null ? OK : 0;
-    case S_IsUndefined: return unchecked(frame[s.l1]) === null ? OK : 0;
-    case S_MakeObject: { unchecked(frame[s.l1] = new ObjV()); return OK; }
-    case S_MakeArray: { unchecked(frame[s.l1] = new ArrV()); return OK; }
-    case S_MakeSet: { unchecked(frame[s.l1] = new SetV()); return OK; }
-    case S_MakeNull: { unchecked(frame[s.l1] = NULL); return OK; }
-    case S_MakeNumberRef:
-    case S_MakeNumberInt:
-    case S_AssignInt: { unchecked(frame[s.l1] = s.cval); return OK; }
-    case S_ObjectInsert: {
-      let k = opA(s, frame), v = opB(s, frame), o = unchecked(frame[s.l1]);
-      if (k === null || v === null || o === null || o.kind != T_OBJ) return 0;
-      objPut(changetype<ObjV>(o), k, v);
-      return OK;
-    }
-    case S_ObjectInsertOnce: {
-      let k = opA(s, frame), v = opB(s, frame), o = unchecked(frame[s.l1]);
-      if (k === null || v === null || o === null || o.kind != T_OBJ) return 0;
-      let cur = objGet(changetype<ObjV>(o), k);
-      if (cur !== null) { if (!eq(cur, v)) conflict(s, "object insert conflict (object keys must be unique)"); return OK; }
-      objPut(changetype<ObjV>(o), k, v);
-      return OK;
-    }
-    case S_ArrayAppend: {
-      let v = opA(s, frame), a = unchecked(frame[s.l1]);
-      if (v === null || a === null || a.kind != T_ARR) return 0;
-      pushValue(changetype<ArrV>(a).items, v);
-      return OK;
-    }
-    case S_SetAdd: {
-      let v = opA(s, frame), a = unchecked(frame[s.l1]);
-      if (v === null || a === null || a.kind != T_SET) return 0;
-      setAdd(changetype<SetV>(a), v);
-      return OK;
-    }
-    case S_Equal: {
-      let a = opA(s, frame), b = opB(s, frame);
-      if (a === null || b === null) return 0;
-      return eqFast(a, b) ? OK : 0;
-    }
-    case S_NotEqual: {
-      let a = opA(s, frame), b = opB(s, frame);
-      if (a === null || b === null) return 0;
-      return eqFast(a, b) ? 0 : OK;
-    }
-    case S_IsArray: { let v = opA(s, frame); return v !== null && v.kind == T_ARR ? OK : 0; }
-    case S_IsObject: { let v = opA(s, frame); return v !== null && v.kind == T_OBJ ? OK : 0; }
-    case S_IsSet: { let v = opA(s, frame); return v !== null && v.kind == T_SET ? OK : 0; }
-    case S_Len: {
-      let v = opA(s, frame);
-      if (v === null) return 0;
-      let n = 0;
-      if (v.kind == T_ARR) n = changetype<ArrV>(v).items.length;
-      else if (v.kind == T_OBJ) n = changetype<ObjV>(v).keys.length;
-      else if (v.kind == T_SET) n = changetype<SetV>(v).items.length;
-      else if (v.kind == T_STR) n = cpCount(changetype<StrV>(v).s);
-      else return 0;
-      unchecked(frame[s.l1] = numI64(n));
-      return OK;
-    }
-    case S_Block: {
-      let bl = s.blocks!;
-      for (let i = 0; i < bl.length; i++) {
-        let r = runBlock(unchecked(bl[i]), frame);
-        if (r == OK || r == 0) continue;
-        if (r == RET) return RET;
-        return r - 1;
-      }
-      return OK;
-    }
-    case S_Break: return s.l1;
-    case S_Not: {
-      let r = runBlock(s.block!, frame);
-      if (r == OK) return 0;
-      if (r == 0) return OK;
-      if (r == RET) return RET;
-      return r - 1;
-    }
-    case S_Scan: {
-      let src = unchecked(frame[s.l1]);
-      if (src === null) return OK;
-      let blk = s.block!;
-      let k = src.kind;
-      if (k == T_ARR) {
-        let items = changetype<ArrV>(src).items;
-        for (let i = 0; i < items.length; i++) {
-          unchecked(frame[s.l2] = numI64(i));
-          unchecked(frame[s.l3] = unchecked(items[i]));
-          let r = runBlock(blk, frame);
-          if (r == OK || r == 0) continue;
-          if (r == RET) return RET;
-          return r - 1;
-        }
-      } else if (k == T_OBJ) {
-        let o = changetype<ObjV>(src);
-        let keys = o.keys, vals = o.vals;
-        for (let i = 0; i < keys.length; i++) {
-          unchecked(frame[s.l2] = unchecked(keys[i]));
-          unchecked(frame[s.l3] = unchecked(vals[i]));
-          let r = runBlock(blk, frame);
-          if (r == OK || r == 0) continue;
-          if (r == RET) return RET;
-          return r - 1;
-        }
-      } else if (k == T_SET) {
-        let items = changetype<SetV>(src).items;
-        for (let i = 0; i < items.length; i++) {
-          unchecked(frame[s.l2] = unchecked(items[i]));
-          unchecked(frame[s.l3] = unchecked(items[i]));
-          let r = runBlock(blk, frame);
-          if (r == OK || r == 0) continue;
-          if (r == RET) return RET;
-          return r - 1;
-        }
-      }
-      return OK;
-    }
-    case S_ObjectMerge: {
-      let r = merge(unchecked(frame[s.l1]), unchecked(frame[s.l2]));
-      if (r === null) return 0;
-      unchecked(frame[s.l3] = r);
-      return OK;
-    }
-    case S_ResultSetAdd: {
-      let v = unchecked(frame[s.l1]);
-      if (v !== null) setAdd(resultSet, v);
-      return OK;
-    }
-    case S_ReturnLocal: {
-      retVal = unchecked(frame[s.l1]);
-      if (retVal === null) return 0;
-      return RET;
-    }
-    case S_With: {
-      let old = unchecked(frame[s.l1]);
-      let v = opA(s, frame);
-      let path = s.path!;
-      if (v === null) {
-        // restoring a saved local that was undefined (e.g. no input)
-        if (path.length != 0) return 0;
-        unchecked(frame[s.l1] = null);
-      } else unchecked(frame[s.l1] = path.length == 0 ? v : upsert(old, path, 0, v));
-      let savedMemo = curMemo;
-      curMemo = new StaticArray<Value | null>(funcs.length);
-      let r = runBlock(s.block!, frame);
-      curMemo = savedMemo;
-      unchecked(frame[s.l1] = old);
-      if (r == OK || r == 0 || r == RET) return r;
-      return r - 1;
-    }
-    case S_CallDynamic: {
-      let ps = s.args!;
-      let key = "";
-      for (let i = 0; i < ps.length; i++) {
-        let v = opv(unchecked(ps[i]), frame);
-        if (v === null || v.kind != T_STR) return 0;
-        key += changetype<StrV>(v).s + "\u0000";
-      }
-      if (!funcByPath.has(key)) return 0;
-      let fi = funcByPath.get(key);
-      let la = s.largs!;
-      let r = memoGet(fi);
-      if (r === null) {
-        let callee = newFrame(fi);
-        let params = unchecked(funcs[fi]).params;
-        let n = la.length < params.length ? la.length : params.length;
-        for (let i = 0; i < n; i++) unchecked(callee[unchecked(params[i])] = unchecked(frame[unchecked(la[i])]));
-        r = runFunc(fi, callee);
-        if (r === null) return 0;
-      }
-      unchecked(frame[s.l1] = r);
-      return OK;
-    }
-    case S_Nop: return OK;
   }
-  fatal("internal: unknown statement");
-  return 0;
+  return OK;
 }
 
 export function entrypointsValue(): ObjV {
   let o = new ObjV();
-  for (let i = 0; i < plans.length; i++) objPut(o, new StrV(plans[i].name), numI64(i));
+  for (let i = 0; i < planNames.length; i++) objPut(o, new StrV(planNames[i]), numI64(i));
   return o;
 }
 

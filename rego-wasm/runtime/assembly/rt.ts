@@ -29,7 +29,9 @@ function growMemory(top: usize): void {
   let maxOffset = <usize>pagesBefore << 16;
   if (top > maxOffset) {
     let pagesNeeded = <i32>(((top - maxOffset + 0xffff) & ~0xffff) >>> 16);
-    let pagesWanted = max(pagesBefore, pagesNeeded);
+    // on demand, with a quarter of the current size in reserve (not doubling):
+    // memory stays proportional to what the evaluations touch
+    let pagesWanted = pagesNeeded + (pagesBefore >> 2);
     if (memory.grow(pagesWanted) < 0) {
       if (memory.grow(pagesNeeded) < 0) unreachable();
     }

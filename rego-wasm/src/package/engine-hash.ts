@@ -3,4 +3,4 @@
  * refuses an engine binary with another hash; a jest test rebuilds the engine from
  * runtime/assembly and checks that it reproduces exactly this hash.
  */
-export const ENGINE_SHA256 = 'b3182a654b12e8eb63c4d5354edee017f7b3937df26d8d42e1dbd47510ba4dda';
+export const ENGINE_SHA256 = 'b9e747c880533660268ddcbd8e51741baab66857c25da44b4ce07813f3cb8a4a';

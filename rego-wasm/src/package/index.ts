@@ -2,9 +2,9 @@
  * Packaging: an IR plan (`Policy`) → a `policy.wasm` with OPA's Wasm ABI.
  *
  * The engine (rego-wasm/runtime, AssemblyScript) is compiled once. Building a
- * policy copies that binary and embeds the plan as an active data segment
- * just above the engine's static data, then rewrites three exported globals
- * so the engine finds it at start-up:
+ * policy copies that binary and embeds the plan, in its compact binary form
+ * (./plan-encoding.ts), as an active data segment just above the engine's
+ * static data, then rewrites three exported globals so the engine finds it:
  *
  *   opa_plan_addr   where the plan bytes start
  *   opa_plan_len    how many bytes
@@ -18,6 +18,7 @@ import { hostBuiltins } from '../builtins/host';
 import { embed, importedMemoryMinPages, PAGE_SIZE } from './wasm-binary';
 import { SDK_BUILTINS } from '../builtins/sdk';
 import { engineHeapBase, instantiateForInspection, loadEngineSync } from './engine';
+import { encodeCompactPlan, PlanEncodingError } from './plan-encoding';
 
 export { WasmFormatError, importedMemoryMinPages } from './wasm-binary';
 
@@ -59,32 +60,13 @@ export interface PackageOptions {
 
 const align16 = (n: number): number => (n + 15) & ~15;
 
-/**
- * Drops what the runtime does not read (builtin type declarations except the
- * result type, which decides set conversion of host results) to keep the
- * embedded plan small. Locations stay: runtime errors cite them.
- */
-function compactPlan(policy: Policy): Policy {
-  const stat = policy.static ?? {};
-  return {
-    static: {
-      strings: stat.strings ?? [],
-      builtin_funcs: (stat.builtin_funcs ?? []).map((b) => {
-        const result = b.decl?.result as { type?: unknown } | undefined;
-        return {
-          name: b.name,
-          decl: result && typeof result.type === 'string' ? { result: { type: result.type } } : {},
-        };
-      }),
-      files: stat.files ?? [],
-    },
-    plans: { plans: policy.plans?.plans ?? [] },
-    funcs: { funcs: policy.funcs?.funcs ?? [] },
-  };
-}
-
 function encodePlan(policy: Policy): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(compactPlan(policy)));
+  try {
+    return encodeCompactPlan(policy);
+  } catch (e) {
+    if (e instanceof PlanEncodingError) throw new PackageError(e.message);
+    throw e;
+  }
 }
 
 /** Builds `policy.wasm` bytes for a plan. */
@@ -93,15 +75,35 @@ export function buildPolicyWasm(policy: Policy, opts: PackageOptions = {}): Uint
   const plan = encodePlan(policy);
   const address = align16(engineHeapBase(engine));
   const heapStart = align16(address + plan.length);
-  const pages = Math.max(importedMemoryMinPages(engine), Math.ceil(heapStart / PAGE_SIZE));
-  const wasm = embed(engine, {
-    globals: { opa_plan_addr: address, opa_plan_len: plan.length, opa_heap_start: heapStart },
-    data: plan,
-    address,
-    minMemoryPages: pages,
-  });
+  const withPages = (minMemoryPages: number): Uint8Array =>
+    embed(engine, {
+      globals: { opa_plan_addr: address, opa_plan_len: plan.length, opa_heap_start: heapStart },
+      data: plan,
+      address,
+      minMemoryPages,
+    });
+  const enginePages = importedMemoryMinPages(engine);
+  const dataPages = Math.max(enginePages, Math.ceil(heapStart / PAGE_SIZE));
+  let wasm = withPages(dataPages);
+  // The module declares what it needs: the plan, plus what the engine reserves at
+  // start-up (constant table and arena, builtin and entrypoint tables), measured by
+  // starting it once, plus a small margin for the host's first allocations.
+  const pages = Math.max(dataPages, Math.ceil((heapTopAfterStart(wasm) + START_MARGIN_BYTES) / PAGE_SIZE));
+  if (pages !== dataPages) wasm = withPages(pages);
   if (opts.verify ?? true) verifyPolicyWasm(wasm, opts.extraHostBuiltins ?? []);
   return wasm;
+}
+
+/** Room the declared memory leaves above the engine's start-up allocations (the host's data and input). */
+const START_MARGIN_BYTES = 16 * 1024;
+
+/** The heap pointer once the module has started (its base for the host). */
+function heapTopAfterStart(wasm: Uint8Array): number {
+  try {
+    return instantiateForInspection(wasm).exports.opa_heap_ptr_get();
+  } catch (e) {
+    throw new PlanRejectedError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** Host builtins a policy module needs (the names its `builtins()` export lists). */
