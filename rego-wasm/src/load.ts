@@ -22,6 +22,9 @@ import { importedMemoryMinPages } from './package/wasm-binary';
 import { SDK_BUILTINS } from './builtins/sdk';
 
 export type { LoadedPolicy, HostBuiltin, SdkBuiltin, JsonValue };
+// Input by need: the paths each entrypoint reads (from policy.wasm) and the pruning that keeps only them.
+export { readInputPathsSection } from './package/input-paths-section';
+export { inputSelector, pruneInput, type InputPaths } from './plan/input-paths';
 
 function guarded(fn: HostBuiltin | SdkBuiltin): SdkBuiltin {
   return (...args: JsonValue[]) => {

@@ -5,7 +5,14 @@
  * point. Each shape is also evaluated: the pruned input must give the result
  * the full input gives.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadPolicySync } from '@open-policy-agent/opa-wasm';
+import { build } from '../src/build';
+import { runCli } from '../src/cli/main';
+import { readBundle } from '../src/package/bundle';
+import { appendInputPathsSection, readInputPathsSection } from '../src/package/input-paths-section';
 import { planRego } from '../src/frontend';
 import { inputPaths, inputSelector, pruneInput } from '../src/plan/input-paths';
 import { buildPolicyWasm, importedMemoryMinPages } from '../src/package';
@@ -152,5 +159,51 @@ describe('pruneInput', () => {
     expect(select({ a: { b: 1, c: 2 } })).toEqual({ a: { b: 1 } });
     const all = { a: 1 };
     expect(inputSelector([[]])(all)).toBe(all);
+  });
+});
+
+describe('the build reports the input paths', () => {
+  const src = pkg('p if input.user.role == "admin"\n\nq := count(input.headers)');
+
+  test('in the build result, the bundle manifest (metadata.input_paths) and a custom section of policy.wasm', () => {
+    const r = build({ sources: [{ file: 't.rego', text: src }], entrypoints: ['t/p', 't/q'] });
+    const want = { 't/p': [['user', 'role']], 't/q': [['headers']] };
+    expect(r.inputPaths).toEqual(want);
+    expect(readBundle(r.bundle).manifest.metadata).toEqual({ input_paths: want });
+    expect(readInputPathsSection(r.bytes)).toEqual(want);
+    // The section changes nothing the engine sees: the module still loads and evaluates.
+    const policy = loadPolicySync(r.bytes, importedMemoryMinPages(r.bytes), sdkHostBuiltins as never);
+    expect(policy.evaluate({ user: { role: 'admin' } }, 't/p')).toEqual([{ result: true }]);
+    // A plan build has no wasm, but the manifest carries the paths.
+    expect(readBundle(build({ sources: [{ file: 't.rego', text: src }], entrypoints: ['t/p'], target: 'plan' }).bundle).manifest.metadata).toEqual({ input_paths: { 't/p': [['user', 'role']] } });
+  });
+
+  test('`rego-wasm build` prints them per entrypoint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'input-paths-'));
+    try {
+      writeFileSync(join(dir, 't.rego'), `${src}\nr := input\n\ns := input.headers["x-a"]\n\nu := 1\n`);
+      const out: string[] = [];
+      const code = runCli(['build', '-e', 't/p', '-e', 't/r', '-e', 't/s', '-e', 't/u', '-o', join(dir, 'b.tar.gz'), dir], { out: (t) => out.push(t), err: () => undefined });
+      expect(code).toBe(0);
+      expect(out.slice(1)).toEqual(['  t/p reads input user.role', '  t/r reads input (whole)', '  t/s reads input headers["x-a"]', '  t/u reads input (none)']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a module without the section, or with a damaged one, has no paths (the host then passes the whole input)', () => {
+    const plain = buildPolicyWasm(planRego([{ file: 't.rego', text: src }], ['t/p']));
+    expect(readInputPathsSection(plain)).toBeUndefined();
+    const good = build({ sources: [{ file: 't.rego', text: src }], entrypoints: ['t/p'] }).bytes;
+    const cut = good.slice(0, good.length - 3);
+    expect(readInputPathsSection(cut)).toBeUndefined();
+    const bent = Uint8Array.from(good);
+    bent[bent.length - 2] = 0x7b; // no longer JSON
+    expect(readInputPathsSection(bent)).toBeUndefined();
+    const wrongShape = appendInputPathsSection(plain, { 't/p': 'user' as unknown as string[][] });
+    expect(readInputPathsSection(wrongShape)).toBeUndefined();
+    expect(readInputPathsSection(new Uint8Array([1, 2, 3]))).toBeUndefined();
+    // A section length running past the end is refused, not read out of bounds.
+    expect(readInputPathsSection(Uint8Array.from([...plain.slice(0, 8), 0, 0xff, 0xff, 0xff, 0xff, 0x0f]))).toBeUndefined();
   });
 });
