@@ -377,14 +377,26 @@ function trieOf(paths: InputPaths): PathTrie {
   return root;
 }
 
-function prune(value: unknown, trie: PathTrie): unknown {
-  if (trie.whole || !isPlainObject(value)) return value;
-  // Own keys only: a key named `__proto__` stays an ordinary property.
-  const out = Object.create(null) as Record<string, unknown>;
-  for (const [k, child] of trie.children) {
-    if (Object.hasOwn(value, k)) out[k] = prune(value[k], child);
-  }
-  return { ...out };
+type Select = (value: unknown) => unknown;
+
+const keepAll: Select = (value) => value;
+
+/** The trie as nested closures: one own-key lookup per kept key, nothing else walked. */
+function compile(trie: PathTrie): Select {
+  if (trie.whole) return keepAll;
+  const entries: [string, Select][] = [...trie.children].map(([k, child]) => [k, compile(child)]);
+  return (value) => {
+    if (!isPlainObject(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, select] of entries) {
+      if (!Object.hasOwn(value, k)) continue;
+      const kept = select(value[k]);
+      // A key named `__proto__` stays an ordinary own property.
+      if (k === '__proto__') Object.defineProperty(out, k, { value: kept, enumerable: true, writable: true, configurable: true });
+      else out[k] = kept;
+    }
+    return out;
+  };
 }
 
 /**
@@ -394,14 +406,13 @@ function prune(value: unknown, trie: PathTrie): unknown {
  * input itself when `paths` contains `[]`.
  */
 export function pruneInput(input: unknown, paths: InputPaths): unknown {
-  return prune(input, trieOf(paths));
+  return compile(trieOf(paths))(input);
 }
 
 /**
- * A compiled selector for repeated use: `selectInput(paths)(input)` is
+ * A compiled selector for repeated use: `inputSelector(paths)(input)` is
  * `pruneInput(input, paths)` without rebuilding the trie per call.
  */
 export function inputSelector(paths: InputPaths): (input: unknown) => unknown {
-  const trie = trieOf(paths);
-  return trie.whole ? (input) => input : (input) => prune(input, trie);
+  return compile(trieOf(paths));
 }
