@@ -69,7 +69,9 @@ export class JwksFetcher implements Fetcher {
     }, this.timeoutMs);
     try {
       const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        request = client.get(url, { headers: { accept: 'application/json' } }, resolve);
+        // A fresh connection per fetch (fetches are at most one per refresh interval): a
+        // kept-alive socket the server has already closed would fail the fetch.
+        request = client.get(url, { headers: { accept: 'application/json' }, agent: false }, resolve);
         request.on('error', reject);
       });
       if (response.statusCode !== 200) {
