@@ -15,8 +15,8 @@
  *   at CPU cache and branch-predictor state rather than at either's code);
  * - the floor of this design: the same authorizer, verification replaced
  *   by its result, with a policy that only returns a constant decision, so
- *   what remains is request mapping, the SDK's JSON round trip of the same
- *   input (including its parse inside the module) and the IAM answer. If the
+ *   what remains is request mapping, the SDK's call (with input by need, a
+ *   constant policy is given an empty input) and the IAM answer. If the
  *   floor alone exceeds the 25% budget, no engine speed-up can meet it;
  * - input by need (issue #12): the policy decision alone with the input the
  *   engine hands the policy (pruned to the paths the Acme policy reads) next
@@ -35,7 +35,7 @@ import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JwtVerifier } from 'aws-jwt-verify';
-import { build, buildPolicyWasm, loadPolicyWasm, planRego } from 'rego-wasm';
+import { build, loadPolicyWasm } from 'rego-wasm';
 import { oktaKeys } from '../local/okta/admin-client';
 import { requestToken } from '../local/okta/token-client';
 import { startStackProcess } from '../local/stack-process';
@@ -44,7 +44,7 @@ import { loadAuthorizerConfig } from '../functions/shared/config';
 import { createDecisionLog } from '../functions/shared/decision-log';
 import { createLogger } from '../functions/shared/logger';
 import { decide, loadPolicyEngine } from '../functions/shared/policy-engine';
-import { buildRequestInput, requestFacts } from '../functions/shared/request-input';
+import { buildRequestInput, inputByNeed, requestFacts } from '../functions/shared/request-input';
 import { createTokenVerifier, type TokenVerifierOptions } from '../functions/shared/token-verifier';
 import { InvalidTokenError } from '../functions/shared/errors';
 import { RotationSafeJwksCache } from '../functions/shared/jwks-cache';
@@ -201,13 +201,14 @@ export async function benchAuthorizer(): Promise<Record<string, number | string>
       decisions: createDecisionLog(() => undefined, false),
     });
     // The floor: a policy that returns a constant decision, through the same SDK.
-    const floorPolicy = await loadPolicyWasm(
-      buildPolicyWasm(planRego(['package floor\n\ndecision := {"allow": true, "reason": "allowed"}\n'], ['floor/decision'])),
-    );
+    // Through input by need as the engine does: a constant policy reads no input.
+    const floorWasm = build({ sources: [{ file: 'floor.rego', text: 'package floor\n\ndecision := {"allow": true, "reason": "allowed"}\n' }], entrypoints: ['floor/decision'] }).bytes;
+    const floorPolicy = await loadPolicyWasm(floorWasm);
+    const floorNeed = inputByNeed(floorWasm);
     const floor = createAuthorizer({
       config: { ...config, requestEntrypoint: 'floor/decision' },
       verifier: { hydrate: async () => undefined, verify: async () => verified },
-      engine: Promise.resolve({ revision: 'floor', evaluate: (entrypoint: string, doc: unknown) => floorPolicy.evaluate(doc, entrypoint) as ReturnType<typeof engine.evaluate> }),
+      engine: Promise.resolve({ revision: 'floor', evaluate: (entrypoint: string, doc: unknown) => floorPolicy.evaluate(floorNeed(entrypoint, doc), entrypoint) as ReturnType<typeof engine.evaluate> }),
       logger: createLogger('silent', 'authorizer'),
       decisions: createDecisionLog(() => undefined, false),
     });
