@@ -124,6 +124,24 @@ describe('input paths: a dynamic read reads the subtree', () => {
     expect(got).not.toContainEqual([]);
   });
 
+  test('a lookup whose value is never used still needs the key to exist', () => {
+    const src = pkg('p if {\n\t_ = input.user.nick\n}\n\nq if {\n\tx := input.other.big\n\tinput.user.name == "ann"\n}');
+    expect(checked(src, { ...user, user: { ...user.user, nick: 'a' } })).toEqual([['user', 'nick']]);
+    expect(checked(src, user)).toEqual([['user', 'nick']]);
+    expect(checked(src, user, {}, 't/q')).toEqual([['other', 'big'], ['user', 'name']]);
+    expect(checked(src, { user: user.user }, {}, 't/q')).toEqual([['other', 'big'], ['user', 'name']]);
+  });
+
+  test('a function called with many argument patterns is analysed soundly', () => {
+    const calls = Array.from({ length: 20 }, (_, i) => `r${i} := f(input.k${i})`).join('\n\n');
+    const all = Array.from({ length: 20 }, (_, i) => `r${i}`).join(', ');
+    // Past 16 patterns the arguments are read whole rather than followed.
+    const src = pkg(`f(x) := x.v\n\n${calls}\n\np := [${all}]`);
+    const input = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, { v: i, w: 'other' }]));
+    const got = checked(src, input);
+    expect(got).toEqual(expect.arrayContaining([['k0', 'v'], ['k19']]));
+  });
+
   test('a missing path is reported and its absence preserved', () => {
     const src = pkg('default p := "none"\n\np := input.user.nick');
     expect(checked(src, user)).toEqual([['user', 'nick']]);

@@ -43,6 +43,7 @@ const newNeed = (): Need => ({ whole: false, present: false, children: new Map()
 type Origins = Map<string, readonly string[]>;
 
 const keyOf = (path: readonly string[]): string => JSON.stringify(path);
+const ROOT_KEY = keyOf([]);
 
 class Analysis {
   private readonly need = newNeed();
@@ -161,6 +162,8 @@ class Analysis {
           else {
             const q = [...p, seg];
             out.set(keyOf(q), q);
+            // The lookup itself succeeds only where the key exists, even if its value is never used.
+            this.node(q).present = true;
           }
         }
         this.flow(s.stmt.target, out, locals, changed);
@@ -289,16 +292,26 @@ class Analysis {
   }
 
   /** Origins of `fn`'s result when called with arguments aliasing `args`. */
-  private call(fn: Func, args: readonly (Origins | undefined)[]): Origins {
+  private call(fn: Func, args: readonly (Origins | undefined)[], bounded = true): Origins {
     const pattern = args.map((a) => (a ? [...a.keys()].sort() : []));
     const key = `${fn.name}\u0000${JSON.stringify(pattern)}`;
     const known = this.memo.get(key);
     if (known) return known;
     const seen = this.contexts.get(fn.name) ?? 0;
-    if (this.active.has(key) || seen >= MAX_CONTEXTS) {
-      // Recursion (never planned from Rego) or too many patterns: read the arguments whole, analysed once without aliases.
-      for (const a of args) this.whole(a);
-      return this.active.has(key) ? new Map() : this.call(fn, args.map(() => undefined));
+    if (this.active.has(key)) {
+      // Recursion (never planned from Rego): its result is unknown, so the whole input.
+      this.node([]).whole = true;
+      return new Map();
+    }
+    if (bounded && seen >= MAX_CONTEXTS) {
+      // Too many patterns: arguments are read whole and the body analysed once without
+      // their aliases, except the input itself (every function's first parameter).
+      const plain = args.map((a) => {
+        if (a !== undefined && a.size === 1 && a.has(ROOT_KEY)) return a;
+        this.whole(a);
+        return undefined;
+      });
+      return this.call(fn, plain, false);
     }
     this.contexts.set(fn.name, seen + 1);
     this.active.add(key);
