@@ -84,7 +84,10 @@ function handlerBundlesIn(dir: string): HandlerBundles {
  * minified with tree shaking, no source map or legal comments (less to load
  * at every cold start); `@aws-sdk/*` stays external (the Lambda runtime
  * provides it); package entry points as Node resolves them for `require`
- * (`mainFields`), so esbuild picks no browser or ESM build.
+ * (`mainFields`), so esbuild picks no browser or ESM build. The OPA SDK's
+ * `yaml` dependency is loaded at the first `yaml.*` builtin call instead of
+ * at start-up (`lazy-sdk-yaml.ts`; the alias applies to every `yaml` import
+ * of the bundle, which only the SDK has).
  */
 export function handlerBundleOptions(entry: string, outfile: string, functionsDir: string): import('esbuild').BuildOptions {
   // The project is CommonJS, so at run time (tsx, jest, node) the OPA SDK
@@ -92,6 +95,8 @@ export function handlerBundleOptions(entry: string, outfile: string, functionsDi
   // for an import statement, which lacks loadPolicySync. Pin the bundle to
   // the entry the code runs with everywhere else.
   const opaSdkCjs = require.resolve('@open-policy-agent/opa-wasm', { paths: [path.dirname(require.resolve('rego-wasm/package.json', { paths: [functionsDir] }))] });
+  const lazyYaml = ['lazy-sdk-yaml.ts', 'lazy-sdk-yaml.js'].map((f) => path.join(__dirname, f)).find((f) => fs.existsSync(f));
+  const sdkYaml = require.resolve('yaml', { paths: [path.dirname(opaSdkCjs)] });
   return {
     entryPoints: [entry],
     outfile,
@@ -107,7 +112,8 @@ export function handlerBundleOptions(entry: string, outfile: string, functionsDi
     sourcemap: false,
     legalComments: 'none',
     external: ['@aws-sdk/*'],
-    alias: { '@open-policy-agent/opa-wasm': opaSdkCjs },
+    alias: { '@open-policy-agent/opa-wasm': opaSdkCjs, ...(lazyYaml === undefined ? {} : { yaml: lazyYaml }) },
+    define: { __SDK_YAML_PATH__: JSON.stringify(sdkYaml) },
     logLevel: 'error',
   };
 }
