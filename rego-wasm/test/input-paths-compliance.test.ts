@@ -1,6 +1,6 @@
 /**
  * Input by need over OPA's conformance cases: for every case that has an
- * input and plans with our front end, evaluating with the input pruned to the
+ * input, planned by our front end and as OPA planned it, evaluating with the input pruned to the
  * reported paths gives the result (or the error) the full input gives; and
  * adding fields the analysis says are not read (fast-check) changes nothing.
  */
@@ -43,20 +43,22 @@ interface Prepared {
   paths: string[][];
 }
 
-function prepare(c: ComplianceCase): Prepared | undefined {
+/** The case planned by our front end, or (`opa`) OPA's own plan stored with the case. */
+function prepare(c: ComplianceCase, planner: 'ours' | 'opa'): Prepared | undefined {
   if (c.inputText === undefined || c.input_term !== undefined || c.ignore) return undefined;
   if ((c.modules ?? []).some((m) => NONDETERMINISTIC.test(m)) || NONDETERMINISTIC.test(c.query)) return undefined;
+  if (planner === 'opa' && c.plan === undefined) return undefined;
   let plan: Policy;
   let wasm: Uint8Array;
   try {
-    plan = planRegoQuery(c.modules ?? [], c.query);
+    plan = planner === 'opa' ? (c.plan as Policy) : planRegoQuery(c.modules ?? [], c.query);
     wasm = buildPolicyWasm(plan, { extraHostBuiltins: Object.keys(sdkExtendedHostBuiltins) });
   } catch {
     return undefined; // compile-error cases and unsupported builtins: nothing to evaluate
   }
   const policy = loadPolicyWasmSync(wasm, { initialMemoryPages: importedMemoryMinPages(wasm), builtins: sdkExtendedHostBuiltins });
   if (c.data !== undefined) policy.setData(c.data as object);
-  return { note: c.note, policy, input: JSON.parse(c.inputText) as unknown, paths: inputPaths(plan).eval ?? [[]] };
+  return { note: `${c.note} (${planner} plan)`, policy, input: JSON.parse(c.inputText) as unknown, paths: inputPaths(plan).eval ?? [[]] };
 }
 
 /** Adds a field named `name` (holding `value`) to every object of `input` that the paths do not cover whole. */
@@ -78,14 +80,16 @@ describeWithCases('input paths over the conformance cases', (dir) => {
   beforeAll(() => {
     for (const file of caseFiles(dir)) {
       for (const c of readCases(file)) {
-        const p = prepare(c);
-        if (p) prepared.push(p);
+        for (const planner of ['ours', 'opa'] as const) {
+          const p = prepare(c, planner);
+          if (p) prepared.push(p);
+        }
       }
     }
   }, 300_000);
 
   test('pruning the input to the reported paths keeps every result', () => {
-    expect(prepared.length).toBeGreaterThan(80);
+    expect(prepared.length).toBeGreaterThan(160);
     const differ: string[] = [];
     for (const p of prepared) {
       const pruned = pruneInput(p.input, p.paths);
@@ -95,7 +99,23 @@ describeWithCases('input paths over the conformance cases', (dir) => {
     }
     expect(differ).toEqual([]);
     // The analysis is not trivially "everything": most cases read named parts only (the noise test below relies on it).
-    expect(prepared.filter((p) => !p.paths.some((x) => x.length === 0)).length).toBeGreaterThan(80);
+    expect(prepared.filter((p) => !p.paths.some((x) => x.length === 0)).length).toBeGreaterThan(160);
+  }, 300_000);
+
+  test('the analysis runs on every plan OPA itself produced for the cases', () => {
+    let plans = 0;
+    const bad: string[] = [];
+    for (const file of caseFiles(dir)) {
+      for (const c of readCases(file)) {
+        if (!c.plan) continue;
+        plans++;
+        const paths = inputPaths(c.plan);
+        const ok = Object.values(paths).every((ps) => Array.isArray(ps) && ps.every((p) => Array.isArray(p) && p.every((seg) => typeof seg === 'string')));
+        if (!ok || Object.keys(paths).length !== (c.plan.plans?.plans ?? []).length) bad.push(c.note);
+      }
+    }
+    expect(plans).toBeGreaterThan(1000);
+    expect(bad).toEqual([]);
   }, 300_000);
 
   test('fields outside the reported paths change no result (fast-check)', () => {

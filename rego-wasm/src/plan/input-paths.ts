@@ -17,7 +17,8 @@
  * whole input). `pruneInput` keeps exactly those subtrees of an input (and
  * the objects on the way to them); evaluating a plan on the pruned input
  * gives the result it gives on the full input (property-tested over OPA's
- * conformance cases and the Acme policy).
+ * conformance cases and the Acme policy). Plans decoded from OPA's JSON may
+ * carry null for empty lists (Go nil slices): they read as empty.
  */
 import type { Block, Func, Local, Operand, Policy, Stmt } from '../ir/plan';
 
@@ -138,7 +139,7 @@ class Analysis {
   }
 
   private block(b: Block, locals: Map<Local, Origins>, ret: Origins, once: Map<Local, number>, changed: { value: boolean }): void {
-    for (const s of b.stmts) this.stmt(s, locals, ret, once, changed);
+    for (const s of b.stmts ?? []) this.stmt(s, locals, ret, once, changed);
   }
 
   private stmt(s: Stmt, locals: Map<Local, Origins>, ret: Origins, once: Map<Local, number>, changed: { value: boolean }): void {
@@ -227,7 +228,7 @@ class Analysis {
         this.whole(loc(s.stmt.value));
         return;
       case 'CallStmt': {
-        const args = s.stmt.args.map(op);
+        const args = (s.stmt.args ?? []).map(op);
         const fn = this.funcs.get(s.stmt.func);
         if (fn === undefined) {
           // A builtin: it may look at all of each argument.
@@ -238,9 +239,9 @@ class Analysis {
         return;
       }
       case 'CallDynamicStmt': {
-        const path = s.stmt.path;
+        const path = s.stmt.path ?? [];
         for (const p of path) this.whole(op(p));
-        const args = s.stmt.args.map(loc);
+        const args = (s.stmt.args ?? []).map(loc);
         const segs = path.map((p) => (p.type === 'string_index' ? this.strings[p.value] : undefined));
         for (const fn of this.funcs.values()) {
           if (fn.path === undefined || fn.path.length !== segs.length) continue;
@@ -316,11 +317,11 @@ class Analysis {
     this.contexts.set(fn.name, seen + 1);
     this.active.add(key);
     const locals = new Map<Local, Origins>();
-    fn.params.forEach((param, i) => {
+    (fn.params ?? []).forEach((param, i) => {
       const a = args[i];
       if (a && a.size > 0) locals.set(param, new Map(a));
     });
-    const ret = this.fixpoint(fn.blocks, locals, new Map());
+    const ret = this.fixpoint(fn.blocks ?? [], locals, new Map());
     this.active.delete(key);
     this.memo.set(key, ret);
     return ret;
@@ -338,7 +339,7 @@ function hasNeed(n: Need): boolean {
 /** How many `AssignVarOnceStmt`s assign each local (in these blocks, nested ones included). */
 function countOnce(blocks: readonly Block[], out: Map<Local, number>): void {
   for (const b of blocks) {
-    for (const s of b.stmts) {
+    for (const s of b.stmts ?? []) {
       if (s.type === 'AssignVarOnceStmt') out.set(s.stmt.target, (out.get(s.stmt.target) ?? 0) + 1);
       else if (s.type === 'BlockStmt') countOnce(s.stmt.blocks ?? [], out);
       else if (s.type === 'NotStmt' || s.type === 'ScanStmt' || s.type === 'WithStmt') countOnce([s.stmt.block], out);
@@ -356,7 +357,7 @@ export function inputPaths(policy: Policy): Record<string, string[][]> {
   const out: Record<string, string[][]> = {};
   for (const plan of policy.plans?.plans ?? []) {
     const a = new Analysis(policy, strings);
-    a.analysePlan(plan.blocks);
+    a.analysePlan(plan.blocks ?? []);
     out[plan.name] = a.result();
   }
   return out;
