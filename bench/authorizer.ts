@@ -15,12 +15,14 @@
  *   at CPU cache and branch-predictor state rather than at either's code);
  * - the floor of this design: the same authorizer, verification replaced
  *   by its result, with a policy that only returns a constant decision, so
- *   what remains is request mapping, the SDK's JSON round trip of the same
- *   input (including its parse inside the module) and the IAM answer. If the
+ *   what remains is request mapping, the SDK's call (with input by need, a
+ *   constant policy is given an empty input) and the IAM answer. If the
  *   floor alone exceeds the 25% budget, no engine speed-up can meet it;
- * - cold init: a fresh `node` process loading the handler bundled by esbuild
- *   as the CDK stack bundles it, then answering its first request (module
- *   load, policy instantiate, JWKS hydrate from the stand-in);
+ * - input by need (issue #12): the policy decision alone with the input the
+ *   engine hands the policy (pruned to the paths the Acme policy reads) next
+ *   to the same decision on the full input (target ≤ 0.75×); and the
+ *   authorizer without verification as a share of verification alone
+ *   (target ≤ 50% at p50). The cold start is its own area (bench/cold-start.ts);
  * - key rotation (issue #17), with the token verifier's clock moved past the
  *   refresh interval so no request waits for a slot: an unknown-`kid` request
  *   (one JWKS fetch from the stand-in, then 401), the per-request cost of
@@ -29,14 +31,11 @@
  *   first use of a token signed with a freshly rotated key (fetch + key
  *   import + verification).
  */
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { buildSync } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { JwtVerifier } from 'aws-jwt-verify';
-import { build, buildPolicyWasm, loadPolicyWasm, planRego } from 'rego-wasm';
+import { build, loadPolicyWasm } from 'rego-wasm';
 import { oktaKeys } from '../local/okta/admin-client';
 import { requestToken } from '../local/okta/token-client';
 import { startStackProcess } from '../local/stack-process';
@@ -45,7 +44,7 @@ import { loadAuthorizerConfig } from '../functions/shared/config';
 import { createDecisionLog } from '../functions/shared/decision-log';
 import { createLogger } from '../functions/shared/logger';
 import { decide, loadPolicyEngine } from '../functions/shared/policy-engine';
-import { buildRequestInput, requestFacts } from '../functions/shared/request-input';
+import { buildRequestInput, inputByNeed, requestFacts } from '../functions/shared/request-input';
 import { createTokenVerifier, type TokenVerifierOptions } from '../functions/shared/token-verifier';
 import { InvalidTokenError } from '../functions/shared/errors';
 import { RotationSafeJwksCache } from '../functions/shared/jwks-cache';
@@ -172,40 +171,6 @@ export async function benchAuthorizer(): Promise<Record<string, number | string>
       readFileSync(join(ROOT, 'test', 'events', 'authorizer-get-own-record.json'), 'utf8').replaceAll('__ACCESS_TOKEN__', token),
     ) as unknown;
 
-    // ---- cold init, in a fresh process, from the esbuild bundle the stack deploys
-    const dir = mkdtempSync(join(tmpdir(), 'bench-authorizer-'));
-    buildSync({
-      entryPoints: [join(ROOT, 'functions', 'authorizer', 'handler.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      minify: true,
-      outfile: join(dir, 'index.js'),
-      alias: { '@open-policy-agent/opa-wasm': require.resolve('@open-policy-agent/opa-wasm', { paths: [dirname(require.resolve('rego-wasm/package.json'))] }) },
-      logLevel: 'silent',
-    });
-    writeFileSync(join(dir, 'event.json'), JSON.stringify(event));
-    writeFileSync(
-      join(dir, 'cold.js'),
-      `const t0 = process.hrtime.bigint();
-const h = require('./index.js');
-const t1 = process.hrtime.bigint();
-h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8'))).then((r) => {
-  const t2 = process.hrtime.bigint();
-  const effect = r.policyDocument.Statement[0].Effect;
-  process.stdout.write(JSON.stringify({ load: Number(t1 - t0) / 1e6, first: Number(t2 - t1) / 1e6, effect }));
-});`,
-    );
-    const colds: { load: number; first: number; effect: string }[] = [];
-    for (let i = 0; i < 5; i++) {
-      const out = execFileSync(process.execPath, [join(dir, 'cold.js')], { env: { ...process.env, ...env } }).toString();
-      colds.push(JSON.parse(out) as { load: number; first: number; effect: string });
-    }
-    if (colds.some((c) => c.effect !== 'Allow')) throw new Error('cold authorizer did not allow alice reading her own record');
-    const byTotal = [...colds].sort((a, b) => a.load + a.first - (b.load + b.first));
-    const coldMedian = byTotal[Math.floor(byTotal.length / 2)];
-
     // ---- warm, in this process: the real handler module (it reads the
     // environment at load). The environment is restored afterwards: later
     // areas start stacks that inherit it, where an already-set value wins.
@@ -236,13 +201,14 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
       decisions: createDecisionLog(() => undefined, false),
     });
     // The floor: a policy that returns a constant decision, through the same SDK.
-    const floorPolicy = await loadPolicyWasm(
-      buildPolicyWasm(planRego(['package floor\n\ndecision := {"allow": true, "reason": "allowed"}\n'], ['floor/decision'])),
-    );
+    // Through input by need as the engine does: a constant policy reads no input.
+    const floorWasm = build({ sources: [{ file: 'floor.rego', text: 'package floor\n\ndecision := {"allow": true, "reason": "allowed"}\n' }], entrypoints: ['floor/decision'] }).bytes;
+    const floorPolicy = await loadPolicyWasm(floorWasm);
+    const floorNeed = inputByNeed(floorWasm);
     const floor = createAuthorizer({
       config: { ...config, requestEntrypoint: 'floor/decision' },
       verifier: { hydrate: async () => undefined, verify: async () => verified },
-      engine: Promise.resolve({ revision: 'floor', evaluate: (entrypoint: string, doc: unknown) => floorPolicy.evaluate(doc, entrypoint) as ReturnType<typeof engine.evaluate> }),
+      engine: Promise.resolve({ revision: 'floor', evaluate: (entrypoint: string, doc: unknown) => floorPolicy.evaluate(floorNeed(entrypoint, doc), entrypoint) as ReturnType<typeof engine.evaluate> }),
       logger: createLogger('silent', 'authorizer'),
       decisions: createDecisionLog(() => undefined, false),
     });
@@ -250,15 +216,21 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
     if (floorAnswer.policyDocument?.Statement?.[0]?.Effect !== 'Allow') throw new Error('the floor policy did not allow');
     const input = buildRequestInput(requestFacts(event as Parameters<typeof requestFacts>[0]), verified, config.apiKeyHeader, config.apiProduct);
     if (!decide(engine, config.requestEntrypoint, input).allow) throw new Error('the policy alone did not allow');
+    // The same policy given the full input (what the engine did before input by need).
+    const fullPolicy = await loadPolicyWasm(readFileSync(wasmPath));
+    fullPolicy.setData(JSON.parse(readFileSync(env.POLICY_DATA_PATH, 'utf8')) as object);
+    const fullInputEngine = { revision: 'full', evaluate: (entrypoint: string, doc: unknown) => fullPolicy.evaluate(doc, entrypoint) as ReturnType<typeof engine.evaluate> };
+    if (!decide(fullInputEngine, config.requestEntrypoint, input).allow) throw new Error('the policy on the full input did not allow');
 
     // interleave rounds so machine noise hits all alike
-    const series = { auth: [] as number[], verify: [] as number[], rest: [] as number[], policy: [] as number[], both: [] as number[], floor: [] as number[] };
+    const series = { auth: [] as number[], verify: [] as number[], rest: [] as number[], policy: [] as number[], policyFull: [] as number[], both: [] as number[], floor: [] as number[] };
     const rounds = 10;
     for (let r = 0; r < rounds; r++) {
       series.verify.push(...(await timeEach(N / rounds, () => verifier.verify(token))));
       series.auth.push(...(await timeEach(N / rounds, () => handler(event))));
       series.rest.push(...(await timeEach(N / rounds, () => withoutVerification(event as Parameters<typeof withoutVerification>[0]))));
       series.policy.push(...(await timeEach(N / rounds, async () => decide(engine, config.requestEntrypoint, input))));
+      series.policyFull.push(...(await timeEach(N / rounds, async () => decide(fullInputEngine, config.requestEntrypoint, input))));
       series.floor.push(...(await timeEach(N / rounds, () => floor(event as Parameters<typeof floor>[0]))));
       // the two alone, back to back in one call: more than their sum
       series.both.push(...(await timeEach(N / rounds, async () => decide(engine, config.requestEntrypoint, (await verifier.verify(token), input)))));
@@ -275,13 +247,13 @@ h.handler(JSON.parse(require('fs').readFileSync(__dirname + '/event.json', 'utf8
       jwt_verify_only_p99_us: percentile(series.verify, 99),
       added_over_verification_p50_pct: ((a50 - v50) / v50) * 100,
       authorizer_without_verification_p50_us: percentile(series.rest, 50),
+      without_verification_pct_of_verification_p50: (percentile(series.rest, 50) / v50) * 100,
       policy_decision_only_p50_us: percentile(series.policy, 50),
+      policy_decision_full_input_p50_us: percentile(series.policyFull, 50),
+      input_by_need_decision_ratio_p50: percentile(series.policy, 50) / percentile(series.policyFull, 50),
       verify_then_policy_decision_p50_us: percentile(series.both, 50),
       floor_constant_policy_without_verification_p50_us: percentile(series.floor, 50),
       floor_pct_of_verification_p50: (percentile(series.floor, 50) / v50) * 100,
-      cold_module_load_ms: coldMedian.load,
-      cold_first_request_ms: coldMedian.first,
-      cold_total_ms: coldMedian.load + coldMedian.first,
       ...rotation,
     };
   } finally {

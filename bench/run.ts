@@ -47,9 +47,15 @@ const areas: Area[] = [
   },
   {
     name: 'authorizer',
-    notes: 'warm in-process latency over 10k requests vs aws-jwt-verify alone (target: policy adds ≤ 25%); the same authorizer with verification replaced by its result, the policy decision alone, verification then decision, and the floor (constant policy, no verification); cold init',
+    notes: 'warm in-process latency over 10k requests vs aws-jwt-verify alone (target: policy adds ≤ 25%); the same authorizer with verification replaced by its result (target ≤ 50% of verification at p50), the policy decision alone with input by need and on the full input (target ratio ≤ 0.75), verification then decision, and the floor (constant policy, no verification)',
     module: './authorizer',
     fn: 'benchAuthorizer',
+  },
+  {
+    name: 'cold-start',
+    notes: 'authorizer cold start in fresh processes, the bundle the construct deploys, first request incl. JWKS from the local stand-in (target cold_total_ms ≤ 150), and its parts one by one',
+    module: './cold-start',
+    fn: 'benchColdStart',
   },
   {
     name: 'gateway',

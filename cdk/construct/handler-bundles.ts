@@ -79,39 +79,59 @@ function handlerBundlesIn(dir: string): HandlerBundles {
 }
 
 /**
+ * The esbuild options of a handler bundle (also used by `bench/cold-start.ts`
+ * to bundle its probe exactly like the handlers). Node.js 22, CommonJS,
+ * minified with tree shaking, no source map or legal comments (less to load
+ * at every cold start); `@aws-sdk/*` stays external (the Lambda runtime
+ * provides it); package entry points as Node resolves them for `require`
+ * (`mainFields`), so esbuild picks no browser or ESM build. The OPA SDK's
+ * `yaml` dependency is loaded at the first `yaml.*` builtin call instead of
+ * at start-up (`lazy-sdk-yaml.ts`; the alias applies to every `yaml` import
+ * of the bundle, which only the SDK has).
+ */
+export function handlerBundleOptions(entry: string, outfile: string, functionsDir: string): import('esbuild').BuildOptions {
+  // The project is CommonJS, so at run time (tsx, jest, node) the OPA SDK
+  // resolves to its "require" entry; esbuild would pick the "import" entry
+  // for an import statement, which lacks loadPolicySync. Pin the bundle to
+  // the entry the code runs with everywhere else.
+  const opaSdkCjs = require.resolve('@open-policy-agent/opa-wasm', { paths: [path.dirname(require.resolve('rego-wasm/package.json', { paths: [functionsDir] }))] });
+  const lazyYaml = ['lazy-sdk-yaml.ts', 'lazy-sdk-yaml.js'].map((f) => path.join(__dirname, f)).find((f) => fs.existsSync(f));
+  const sdkYaml = require.resolve('yaml', { paths: [path.dirname(opaSdkCjs)] });
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    mainFields: ['main', 'module'],
+    conditions: ['require', 'node'],
+    minify: true,
+    treeShaking: true,
+    keepNames: true,
+    sourcemap: false,
+    legalComments: 'none',
+    external: ['@aws-sdk/*'],
+    alias: { '@open-policy-agent/opa-wasm': opaSdkCjs, ...(lazyYaml === undefined ? {} : { yaml: lazyYaml }) },
+    define: { __SDK_YAML_PATH__: JSON.stringify(sdkYaml) },
+    logLevel: 'error',
+  };
+}
+
+/**
  * Bundle both handlers from `functionsDir` into `<outDir>/{authorizer,claims-proxy}/index.js`
- * with esbuild (a build-time tool: only the repository and `npm pack` call this).
- * Node.js 22, CommonJS, minified; `@aws-sdk/*` stays external (the Lambda
- * runtime provides it).
+ * with esbuild (a build-time tool: only the repository and `npm pack` call this),
+ * with `handlerBundleOptions`.
  */
 export function bundleHandlers(functionsDir: string, outDir: string): HandlerBundles {
   // Loaded here only: an installed package uses its prebuilt bundles and has no esbuild.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
   const bundles = handlerBundlesIn(outDir);
-  // The project is CommonJS, so at run time (tsx, jest, node) the OPA SDK
-  // resolves to its "require" entry; esbuild would pick the "import" entry
-  // for an import statement, which lacks loadPolicySync. Pin the bundle to
-  // the entry the code runs with everywhere else.
-  const opaSdkCjs = require.resolve('@open-policy-agent/opa-wasm', { paths: [path.dirname(require.resolve('rego-wasm/package.json', { paths: [functionsDir] }))] });
   for (const name of Object.keys(HANDLERS) as (keyof HandlerBundles)[]) {
     const outfile = path.join(bundles[name], 'index.js');
     fs.rmSync(bundles[name], { recursive: true, force: true });
-    esbuild.buildSync({
-      entryPoints: [path.join(functionsDir, HANDLERS[name].source)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      minify: true,
-      keepNames: true,
-      sourcemap: false,
-      legalComments: 'none',
-      external: ['@aws-sdk/*'],
-      alias: { '@open-policy-agent/opa-wasm': opaSdkCjs },
-      logLevel: 'error',
-    });
+    esbuild.buildSync(handlerBundleOptions(path.join(functionsDir, HANDLERS[name].source), outfile, functionsDir));
   }
   return bundles;
 }

@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import { loadPolicyWasm, sdkBuiltins, type HostBuiltin } from 'rego-wasm/load';
 import type { PolicyConfig } from './config';
 import { PolicyEvaluationError } from './errors';
+import { inputByNeed } from './request-input';
 import { describeError, type Logger } from './logger';
 
 /** Builtins an operator supplies for policies built with `rego-wasm build --capabilities` (see registerHostBuiltins). */
@@ -93,9 +94,10 @@ export async function loadPolicyEngine(opts: LoadEngineOptions): Promise<PolicyE
     const policy = await loadPolicyWasm(wasm, { builtins: operatorBuiltins });
     policy.setData(data as object);
     const revision = opts.revision ?? createHash('sha256').update(wasm).digest('hex').slice(0, 12);
+    const need = inputByNeed(wasm);
     return {
       revision,
-      evaluate: (entrypoint, input) => policy.evaluate(input, entrypoint) as ResultSet,
+      evaluate: (entrypoint, input) => policy.evaluate(need(entrypoint, input), entrypoint) as ResultSet,
     };
   } catch (error) {
     throw new PolicyEvaluationError('policy_unavailable', `cannot instantiate policy wasm ${opts.wasmPath}`, { cause: error });

@@ -2,6 +2,8 @@
  * API Gateway event → the policy input of DESIGN.md §3. Works for the REST
  * API REQUEST authorizer event, the REST proxy event (claims proxy) and the
  * HTTP API payload 2.0 authorizer event: the policy sees the same document.
+ * `inputByNeed` then narrows a document to the parts a policy entrypoint can
+ * read (the policy engine applies it to every evaluation).
  */
 import type {
   APIGatewayProxyEvent,
@@ -9,6 +11,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   APIGatewayRequestAuthorizerEventV2,
 } from 'aws-lambda';
+import { inputSelector, readInputPathsSection } from 'rego-wasm/load';
 import { pathSegments } from './request-path';
 import { RequestRejectedError } from './errors';
 import type { VerifiedToken } from './token-verifier';
@@ -174,5 +177,26 @@ export function buildRequestInput(facts: RequestFacts, token: VerifiedToken, api
     sourceIp: facts.sourceIp,
     token: tokenInput(token),
     api: product === undefined ? { stage: facts.stage, resource: facts.resource } : { stage: facts.stage, resource: facts.resource, product },
+  };
+}
+
+/** Hands a policy entrypoint the parts of its input document it can read. */
+export type InputByNeed = (entrypoint: string, input: unknown) => unknown;
+
+/**
+ * Input by need: the paths each entrypoint can read, as the rego-wasm build
+ * stored them in `policy.wasm`, select what the policy is given (the SDK
+ * then serialises only that). A module without them (built by `opa`), an
+ * entrypoint not listed, or a policy that reads the input whole (a dynamic
+ * key, `walk(input)`, `input` passed to a function…) gets the whole document.
+ */
+export function inputByNeed(wasm: Uint8Array): InputByNeed {
+  const paths = readInputPathsSection(wasm);
+  if (paths === undefined) return (_entrypoint, input) => input;
+  const selectors = new Map<string, (input: unknown) => unknown>();
+  for (const [entrypoint, read] of Object.entries(paths)) selectors.set(entrypoint, inputSelector(read));
+  return (entrypoint, input) => {
+    const select = selectors.get(entrypoint);
+    return select === undefined ? input : select(input);
   };
 }

@@ -16,7 +16,9 @@ import type { Policy } from './ir/plan';
 import { loadPolicyWasm, type LoadedPolicy, type LoadOptions } from './load';
 import { buildPolicyWasm } from './package';
 import { WASM_FILE, writeBundle, type BundleManifest } from './package/bundle';
+import { appendInputPathsSection } from './package/input-paths-section';
 import type { SigningOptions } from './package/signing';
+import { inputPaths } from './plan/input-paths';
 import { type JsonValue, SourceError, findRegoFiles, loadDataDir, mergeAt, normaliseEntrypoint, readJsonFile, readManifestEntrypoints } from './sources';
 
 /** `-t`: the build targets of `opa build` this toolchain produces. */
@@ -69,6 +71,12 @@ export interface BuildResult {
   entrypoints: string[];
   /** The modules compiled, by the name they carry in locations. */
   files: string[];
+  /**
+   * Input by need: per entrypoint, the input paths it can read (`[[]]`: the
+   * whole input). Also in policy.wasm (custom section `rego-wasm.input_paths`)
+   * and in the bundle's `.manifest` as `metadata.input_paths`.
+   */
+  inputPaths: Record<string, string[][]>;
   outfile?: string;
 }
 
@@ -199,12 +207,16 @@ export function build(opts: BuildOptions): BuildResult {
   const plan = planRego(modules, entrypoints, compileOptions);
   if (caps) checkCapabilities(plan, caps);
   const target = opts.target ?? 'wasm';
+  const readPaths = inputPaths(plan);
   const bytes =
     target === 'plan'
       ? new TextEncoder().encode(`${JSON.stringify(plan, null, 2)}\n`)
-      : // Every builtin the capabilities list is one the host may supply (e.g. json.match_schema
-        // from the opt-in extended table), so the build does not refuse it as unsupported.
-        buildPolicyWasm(plan, { extraHostBuiltins: caps ? [...caps.builtins.keys()] : [] });
+      : appendInputPathsSection(
+          // Every builtin the capabilities list is one the host may supply (e.g. json.match_schema
+          // from the opt-in extended table), so the build does not refuse it as unsupported.
+          buildPolicyWasm(plan, { extraHostBuiltins: caps ? [...caps.builtins.keys()] : [] }),
+          readPaths,
+        );
   const base = manifests[0];
   const manifest: BundleManifest = {
     revision: opts.revision ?? base?.revision ?? '',
@@ -213,7 +225,8 @@ export function build(opts: BuildOptions): BuildResult {
   };
   if (base?.rego_version !== undefined) manifest.rego_version = base.rego_version;
   if (base?.file_rego_versions !== undefined) manifest.file_rego_versions = base.file_rego_versions;
-  if (base?.metadata !== undefined) manifest.metadata = base.metadata;
+  // OPA keeps `metadata` as free-form data; the computed input paths replace any given ones.
+  manifest.metadata = { ...(base?.metadata ?? {}), input_paths: readPaths };
   const bundle = writeBundle({ data, manifest, ...(target === 'wasm' ? { wasm: bytes } : { plan: bytes }) }, { signing: opts.signing });
   if (opts.outfile !== undefined) {
     const bare = target === 'wasm' ? opts.outfile.endsWith('.wasm') : opts.outfile.endsWith('.json');
@@ -224,7 +237,7 @@ export function build(opts: BuildOptions): BuildResult {
     mkdirSync(dirname(opts.outfile), { recursive: true });
     writeFileSync(opts.outfile, bare ? bytes : bundle);
   }
-  return { target, bytes, bundle, plan, entrypoints, files: sources.map((s) => s.file), outfile: opts.outfile };
+  return { target, bytes, bundle, plan, entrypoints, files: sources.map((s) => s.file), inputPaths: readPaths, outfile: opts.outfile };
 }
 
 /** Rego sources → policy.wasm → a policy loaded with the OPA SDK and this package's host builtins, in one call. */

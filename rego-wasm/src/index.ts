@@ -32,6 +32,8 @@ export type { RegoSource, RegoInput } from './frontend';
 export { planRego, planRegoQuery } from './frontend';
 export { planEntrypoints, planQuery } from './plan';
 export type { Policy as IrPolicy } from './ir/plan';
+export { inputPaths, inputSelector, pruneInput, type InputPaths } from './plan/input-paths';
+export { readInputPathsSection, INPUT_PATHS_SECTION } from './package/input-paths-section';
 
 // package
 export { buildPolicyWasm, requiredHostBuiltins, PackageError, UnsupportedBuiltinError, PlanRejectedError, type PackageOptions } from './package';

@@ -17,11 +17,15 @@
  *   new evaluation.
  */
 import { loadPolicy, loadPolicySync, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
-import { beginEvaluation, sdkHostBuiltins, type HostBuiltin, type JsonValue, type SdkBuiltin } from './builtins/host';
+import { beginEvaluation } from './builtins/host/evaluation';
+import type { HostBuiltin, JsonValue, SdkBuiltin } from './builtins/host/types';
 import { importedMemoryMinPages } from './package/wasm-binary';
 import { SDK_BUILTINS } from './builtins/sdk';
 
 export type { LoadedPolicy, HostBuiltin, SdkBuiltin, JsonValue };
+// Input by need: the paths each entrypoint reads (from policy.wasm) and the pruning that keeps only them.
+export { readInputPathsSection } from './package/input-paths-section';
+export { inputSelector, pruneInput, type InputPaths } from './plan/input-paths';
 
 function guarded(fn: HostBuiltin | SdkBuiltin): SdkBuiltin {
   return (...args: JsonValue[]) => {
@@ -33,9 +37,19 @@ function guarded(fn: HostBuiltin | SdkBuiltin): SdkBuiltin {
   };
 }
 
+/**
+ * This package's host builtins, loaded on first need: their modules (RE2 via
+ * re2js, Go time layouts, X.509, …) cost start-up time that a policy calling
+ * none of them (most request policies) never pays.
+ */
+function hostTable(): Readonly<Record<string, SdkBuiltin>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./builtins/host') as typeof import('./builtins/host')).sdkHostBuiltins;
+}
+
 /** The builtin table passed to the SDK as `customBuiltins`. */
 export function sdkBuiltins(extra: Readonly<Record<string, HostBuiltin | SdkBuiltin>> = {}): Record<string, SdkBuiltin> {
-  const table: Record<string, SdkBuiltin> = { ...sdkHostBuiltins };
+  const table: Record<string, SdkBuiltin> = { ...hostTable() };
   for (const [name, fn] of Object.entries(extra)) table[name] = guarded(fn);
   return table;
 }
@@ -100,18 +114,33 @@ function importedBuiltins(policy: LoadedPolicy): string[] {
   return Object.keys(JSON.parse(new TextDecoder().decode(bytes.subarray(addr, end))) as Record<string, number>);
 }
 
-function checked(policy: LoadedPolicy, table: Readonly<Record<string, SdkBuiltin>>): LoadedPolicy {
-  const missing = importedBuiltins(policy).filter((name) => !Object.hasOwn(table, name) && !SDK_BUILTINS.includes(name)).sort();
+/**
+ * Fills `table` (the object the SDK was given: it looks builtins up by name
+ * at call time) with the builtins the module imports, the caller's `extra`
+ * winning over ours, and refuses the policy if one is provided by nobody.
+ * The host table is loaded only when the module imports a builtin the SDK
+ * does not implement.
+ */
+function checked(policy: LoadedPolicy, table: Record<string, SdkBuiltin>, extra: Readonly<Record<string, HostBuiltin | SdkBuiltin>>): LoadedPolicy {
+  const needed = importedBuiltins(policy).filter((name) => !SDK_BUILTINS.includes(name));
+  if (needed.length > 0) {
+    const host = hostTable();
+    for (const name of needed) {
+      if (Object.hasOwn(extra, name)) table[name] = guarded(extra[name] as HostBuiltin | SdkBuiltin);
+      else if (Object.hasOwn(host, name)) table[name] = host[name] as SdkBuiltin;
+    }
+  }
+  const missing = needed.filter((name) => !Object.hasOwn(table, name)).sort();
   if (missing.length > 0) throw new MissingHostBuiltinError(missing);
   return withEvaluationBoundaries(policy);
 }
 
 export async function loadPolicyWasm(wasm: BufferSource | WebAssembly.Module, opts: LoadOptions = {}): Promise<LoadedPolicy> {
-  const table = sdkBuiltins(opts.builtins);
-  return checked(await loadPolicy(wasm, initialPages(wasm, opts.initialMemoryPages), table), table);
+  const table: Record<string, SdkBuiltin> = {};
+  return checked(await loadPolicy(wasm, initialPages(wasm, opts.initialMemoryPages), table), table, opts.builtins ?? {});
 }
 
 export function loadPolicyWasmSync(wasm: BufferSource | WebAssembly.Module, opts: LoadOptions = {}): LoadedPolicy {
-  const table = sdkBuiltins(opts.builtins);
-  return checked(loadPolicySync(wasm, initialPages(wasm, opts.initialMemoryPages), table), table);
+  const table: Record<string, SdkBuiltin> = {};
+  return checked(loadPolicySync(wasm, initialPages(wasm, opts.initialMemoryPages), table), table, opts.builtins ?? {});
 }

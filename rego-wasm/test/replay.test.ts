@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from '../src/build';
 import { runCli } from '../src/cli/main';
-import { type ReplayCandidate, candidateFromBundleFiles, classifyChange, differingPointers, formatReplayReport, normalisePath, replayDecisions, type ReplayReport } from '../src/cli/replay';
+import { type ReplayCandidate, candidateFromBundleFiles, mayRead, classifyChange, differingPointers, formatReplayReport, normalisePath, replayDecisions, type ReplayReport } from '../src/cli/replay';
 import { readBundleFiles } from '../src/package/bundle';
 import type { JsonValue } from '../src/sources';
-import { embeddedPlan, inputReads, mayRead } from '../src/cli/input-reads';
+import { readInputPathsSection } from '../src/package/input-paths-section';
+import { inputPaths } from '../src/plan/input-paths';
 
 const FIX = join(__dirname, 'fixtures', 'signing');
 
@@ -201,7 +202,7 @@ nothing := 1
   beforeAll(() => {
     plan = build({ sources: [{ file: 'x.rego', text: POLICY }], entrypoints: ['x/allow', 'x/admin', 'x/nonempty', 'x/picked', 'x/nothing'], target: 'plan' }).plan;
   }, 60000);
-  const reads = (ep: string, pointer: string[]): boolean => mayRead(inputReads(plan, ep), pointer);
+  const reads = (ep: string, pointer: string[]): boolean => mayRead(inputPaths(plan)[ep] ?? [[]], pointer);
 
   test('constant lookups read only their own path (and what lies below it)', () => {
     expect(reads('x/allow', ['user', 'name'])).toBe(true);
@@ -221,11 +222,10 @@ nothing := 1
     expect(reads('x/nothing', [])).toBe(false);
   });
 
-  test('the plan is read back from a rego-wasm policy.wasm; a module without one has none', () => {
+  test('the input paths are read back from a rego-wasm policy.wasm; a module without them has none', () => {
     const wasm = readBundleFiles(candidateBytes).get('/policy.wasm') as Uint8Array;
-    const embedded = embeddedPlan(wasm);
-    expect(embedded?.plans?.plans?.map((p) => p.name)).toEqual(ENTRYPOINTS);
-    expect(embeddedPlan(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]))).toBeUndefined();
+    expect(Object.keys(readInputPathsSection(wasm) ?? {}).sort()).toEqual([...ENTRYPOINTS].sort());
+    expect(readInputPathsSection(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]))).toBeUndefined();
   });
 
   test('without a plan, masked lines are probed: a dependence found by a probe makes the line not replayable', () => {

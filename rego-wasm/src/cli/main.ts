@@ -208,6 +208,14 @@ export function formatError(e: unknown): string[] {
   return [`error: ${String(e)}`];
 }
 
+/** `method, token.payload.sub, headers["x-id"]`; `(whole)` for the whole input, `(none)` for nothing. */
+function formatInputPaths(paths: readonly (readonly string[])[]): string {
+  if (paths.length === 0) return '(none)';
+  if (paths.some((p) => p.length === 0)) return '(whole)';
+  const seg = (s: string, i: number): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `${i === 0 ? '' : '.'}${s}` : `[${JSON.stringify(s)}]`);
+  return paths.map((p) => p.map(seg).join('')).join(', ');
+}
+
 /** Runs the CLI; returns the exit code (never calls process.exit). */
 export function runCli(argv: readonly string[], io: CliIO = defaultIO): number {
   try {
@@ -239,6 +247,7 @@ export function runCli(argv: readonly string[], io: CliIO = defaultIO): number {
           signing: c.signing ? signingOptions(c.signing) : undefined,
         });
         io.out(`wrote ${c.out} (${r.files.length} files; entrypoints: ${r.entrypoints.join(', ')})`);
+        for (const e of r.entrypoints) io.out(`  ${e} reads input ${formatInputPaths(r.inputPaths[e] ?? [[]])}`);
         return 0;
       }
       case 'eval':

@@ -17,10 +17,11 @@
  *   masked_result  the logged result was masked or erased: there is nothing to compare with
  *   masked_input   fields of the input were erased or masked (`/input/...` in `erased` or
  *                  `masked`) and the candidate may read them. For a policy.wasm built by
- *                  rego-wasm this is decided from the IR plan it embeds (input-reads.ts: a
- *                  conservative analysis of every input path the policy can look up or use);
+ *                  rego-wasm this is decided from the input paths it carries (custom section
+ *                  `rego-wasm.input_paths`, from the compiler's conservative analysis of every
+ *                  input path the policy can look up or use, plan/input-paths.ts);
  *                  lines whose masked fields it cannot read are replayed and counted in
- *                  `masked_unread`. A policy.wasm without an embedded plan (built by opa) is
+ *                  `masked_unread`. A policy.wasm without that section (built by opa) is
  *                  probed instead: evaluated with the fields absent (as logged) and with each of
  *                  several probe values at every masked pointer (strings, numbers, booleans,
  *                  null, {}, [], the logged masked value); any difference means it depends on
@@ -38,8 +39,8 @@ import { parseBundleFiles, readBundleFiles } from '../package/bundle';
 import { loadPolicyWasmSync, type LoadedPolicy } from '../load';
 import type { JsonValue } from '../sources';
 import { evaluate } from './instance';
-import { embeddedPlan, inputReads, mayRead, type InputReads } from './input-reads';
-import type { Policy } from '../ir/plan';
+import { readInputPathsSection } from '../package/input-paths-section';
+import type { InputPaths } from '../plan/input-paths';
 import { type CliVerification, type FlagView, verificationFlags, verifyBundleInput } from './sign';
 
 export interface ReplayCommand {
@@ -80,7 +81,7 @@ export interface ReplayCandidate {
   /** The candidate's revision, for the report. */
   revision?: string;
   /** What the decision at `path` can read of `input` (absent, or undefined: unknown, masked lines are probed). */
-  inputReads?: (path: string) => InputReads | undefined;
+  inputPaths?: (path: string) => InputPaths | undefined;
 }
 
 export type ChangeKind = 'allow_to_deny' | 'deny_to_allow' | 'result_changed';
@@ -320,7 +321,7 @@ export function replayDecisions(lines: Iterable<string>, candidate: ReplayCandid
     try {
       after = candidate.evaluate(path, input);
       const pointers = (): string => masked.input.map((p) => `/input${p.map((s) => `/${escapePointer(s)}`).join('')}`).join(', ');
-      const reads = masked.input.length > 0 ? candidate.inputReads?.(path) : undefined;
+      const reads = masked.input.length > 0 ? candidate.inputPaths?.(path) : undefined;
       if (reads) {
         const read = masked.input.filter((p) => mayRead(reads, p));
         if (read.length > 0) {
@@ -409,14 +410,15 @@ export function formatReplayReport(r: ReplayReport, format: 'text' | 'json'): st
   return out.join('\n');
 }
 
-const readsCache = new WeakMap<object, Map<string, InputReads | undefined>>();
+const isPrefix = (a: readonly string[], b: readonly string[]): boolean => a.length <= b.length && a.every((seg, i) => seg === b[i]);
 
-/** The input reads of one entrypoint of a plan, analysed once per plan and path. */
-function readsOf(plan: Policy, path: string): InputReads | undefined {
-  let m = readsCache.get(plan);
-  if (!m) readsCache.set(plan, (m = new Map()));
-  if (!m.has(path)) m.set(path, (plan.plans?.plans ?? []).some((p) => p.name === path) ? inputReads(plan, path) : undefined);
-  return m.get(path);
+/**
+ * Whether a field at `pointer` (segments below `input`) may influence results: some path the
+ * policy reads lies at or above it (the whole subtree is read) or below it (its presence or
+ * part of it is read). Paths are those that keep every result when the input is pruned to them.
+ */
+export function mayRead(paths: InputPaths, pointer: readonly string[]): boolean {
+  return paths.some((r) => isPrefix(r, pointer) || isPrefix(pointer, r));
 }
 
 /** A candidate from bundle files: its policy.wasm, entrypoints from the module, data from data.json. */
@@ -427,12 +429,12 @@ export function candidateFromBundleFiles(files: ReadonlyMap<string, Uint8Array>)
   if (!wasm) throw new UsageError(`the candidate bundle has no ${wasmPath} (build it with -t wasm)`);
   if (new Set((bundle.manifest.wasm ?? []).map((w) => w.module)).size > 1) throw new UsageError('candidate bundles with several Wasm modules are not supported');
   const loaded: LoadedPolicy = loadPolicyWasmSync(wasm, { initialMemoryPages: importedMemoryMinPages(wasm) });
-  const plan = embeddedPlan(wasm);
+  const paths = readInputPathsSection(wasm);
   const entrypoints = new Set(Object.keys((loaded.entrypoints ?? {}) as Record<string, number>));
   loaded.setData(bundle.data);
   return {
     revision: bundle.manifest.revision,
-    ...(plan ? { inputReads: (path: string) => readsOf(plan, path) } : {}),
+    ...(paths ? { inputPaths: (path: string) => paths[path] } : {}),
     has: (path) => entrypoints.has(path),
     evaluate: (path, input) => {
       const rs = evaluate(loaded, path, input) as { result?: JsonValue }[];

@@ -1,0 +1,432 @@
+/**
+ * Input by need: which parts of `input` each plan of an IR policy can read.
+ *
+ * An abstract interpretation over the plan (OPA's IR, `../ir/plan.ts`): every
+ * local carries the set of input paths it may alias (local 0 is the input,
+ * path `[]`). A `DotStmt` with a constant string key extends a path; anything
+ * that looks at a value as a whole (comparison, builtin or function argument
+ * the analysis cannot follow, iteration, `count`, result, `with`, a dynamic
+ * key, a value stored into a collection) marks the aliased path as read
+ * *whole*. Values are followed through locals, function calls (each function
+ * analysed per pattern of argument aliases) and dynamic calls (every function
+ * whose path can match). Existence and kind checks (`IsDefined`, `IsObject`,
+ * …) need only the node itself: they are satisfied by any read below it, and
+ * otherwise become a whole read. When unsure, the analysis reads the subtree.
+ *
+ * The result per plan is a list of paths (string segments; `[]` alone is the
+ * whole input). `pruneInput` keeps exactly those subtrees of an input (and
+ * the objects on the way to them); evaluating a plan on the pruned input
+ * gives the result it gives on the full input (property-tested over OPA's
+ * conformance cases and the Acme policy). Plans decoded from OPA's JSON may
+ * carry null for empty lists (Go nil slices): they read as empty.
+ */
+import type { Block, Func, Local, Operand, Policy, Stmt } from '../ir/plan';
+
+/** Paths into `input`, each a list of object keys; `[[]]` is the whole input. */
+export type InputPaths = readonly (readonly string[])[];
+
+/** Beyond this depth a path is read whole (bounds the analysis on deep refs). */
+const MAX_DEPTH = 32;
+/** Beyond this many distinct argument patterns per function, its arguments are read whole. */
+const MAX_CONTEXTS = 16;
+
+/** The needed part of the input, as a trie. */
+interface Need {
+  whole: boolean;
+  /** The node must exist with its kind (satisfied by any read below it). */
+  present: boolean;
+  children: Map<string, Need>;
+}
+
+const newNeed = (): Need => ({ whole: false, present: false, children: new Map() });
+
+/** Paths a local may alias, keyed by their JSON (dedup). */
+type Origins = Map<string, readonly string[]>;
+
+const keyOf = (path: readonly string[]): string => JSON.stringify(path);
+const ROOT_KEY = keyOf([]);
+
+class Analysis {
+  private readonly need = newNeed();
+  private readonly funcs: Map<string, Func>;
+  /** Function name + argument pattern → origins of its return value. */
+  private readonly memo = new Map<string, Origins>();
+  private readonly active = new Set<string>();
+  private readonly contexts = new Map<string, number>();
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly strings: readonly string[],
+  ) {
+    this.funcs = new Map((policy.funcs?.funcs ?? []).map((f) => [f.name, f]));
+  }
+
+  private node(path: readonly string[]): Need {
+    let n = this.need;
+    for (const seg of path) {
+      if (n.whole) return n;
+      let c = n.children.get(seg);
+      if (c === undefined) {
+        c = newNeed();
+        n.children.set(seg, c);
+      }
+      n = c;
+    }
+    return n;
+  }
+
+  private whole(origins: Origins | undefined): void {
+    if (origins) for (const p of origins.values()) this.node(p).whole = true;
+  }
+
+  private present(origins: Origins | undefined): void {
+    if (origins) for (const p of origins.values()) this.node(p).present = true;
+  }
+
+  /** The plan's needs as minimal paths. */
+  result(): string[][] {
+    const out: string[][] = [];
+    const walk = (n: Need, path: string[]): void => {
+      if (n.whole) {
+        out.push(path);
+        return;
+      }
+      const kept = [...n.children].filter(([, c]) => hasNeed(c));
+      if (kept.length === 0) {
+        // Only the node's existence or kind is looked at: keep it whole.
+        if (n.present) out.push(path);
+        return;
+      }
+      for (const [k, c] of kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) walk(c, [...path, k]);
+    };
+    walk(this.need, []);
+    return out;
+  }
+
+  analysePlan(blocks: Block[]): void {
+    const locals = new Map<Local, Origins>([[0, new Map([[keyOf([]), []]])]]);
+    this.fixpoint(blocks, locals, new Map());
+  }
+
+  /** Re-run the blocks until no local gains an origin (values flow forward through scans). */
+  private fixpoint(blocks: Block[], locals: Map<Local, Origins>, onceTargets: Map<Local, number>): Origins {
+    countOnce(blocks, onceTargets);
+    const ret: Origins = new Map();
+    for (let round = 0; ; round++) {
+      const changed = { value: false };
+      for (const b of blocks) this.block(b, locals, ret, onceTargets, changed);
+      if (!changed.value || round > 64) return ret;
+    }
+  }
+
+  private operand(op: Operand, locals: Map<Local, Origins>): Origins | undefined {
+    return op.type === 'local' ? locals.get(op.value) : undefined;
+  }
+
+  private flow(into: Local, from: Origins | undefined, locals: Map<Local, Origins>, changed: { value: boolean }): void {
+    if (from === undefined || from.size === 0) return;
+    let set = locals.get(into);
+    if (set === undefined) {
+      set = new Map();
+      locals.set(into, set);
+    }
+    for (const [k, p] of from) {
+      if (!set.has(k)) {
+        set.set(k, p);
+        changed.value = true;
+      }
+    }
+  }
+
+  private block(b: Block, locals: Map<Local, Origins>, ret: Origins, once: Map<Local, number>, changed: { value: boolean }): void {
+    for (const s of b.stmts ?? []) this.stmt(s, locals, ret, once, changed);
+  }
+
+  private stmt(s: Stmt, locals: Map<Local, Origins>, ret: Origins, once: Map<Local, number>, changed: { value: boolean }): void {
+    const op = (o: Operand): Origins | undefined => this.operand(o, locals);
+    const loc = (l: Local): Origins | undefined => locals.get(l);
+    switch (s.type) {
+      case 'DotStmt': {
+        const src = op(s.stmt.source);
+        if (src === undefined || src.size === 0) return;
+        const key = s.stmt.key;
+        if (key.type !== 'string_index') {
+          // A dynamic or non-string key (array index, `input.headers[x]`): the subtree.
+          this.whole(src);
+          this.whole(op(key));
+          return;
+        }
+        const seg = this.strings[key.value] ?? '';
+        const out: Origins = new Map();
+        for (const p of src.values()) {
+          if (p.length >= MAX_DEPTH) this.node(p).whole = true;
+          else {
+            const q = [...p, seg];
+            out.set(keyOf(q), q);
+            // The lookup itself succeeds only where the key exists, even if its value is never used.
+            this.node(q).present = true;
+          }
+        }
+        this.flow(s.stmt.target, out, locals, changed);
+        return;
+      }
+      case 'AssignVarStmt':
+        this.flow(s.stmt.target, op(s.stmt.source), locals, changed);
+        return;
+      case 'AssignVarOnceStmt': {
+        // Assigned at more than one place: the later ones compare with the first.
+        if ((once.get(s.stmt.target) ?? 0) > 1) this.whole(op(s.stmt.source));
+        this.flow(s.stmt.target, op(s.stmt.source), locals, changed);
+        if ((once.get(s.stmt.target) ?? 0) > 1) this.whole(loc(s.stmt.target));
+        return;
+      }
+      case 'ReturnLocalStmt': {
+        const src = loc(s.stmt.source);
+        if (src) for (const [k, p] of src) if (!ret.has(k)) ret.set(k, p);
+        return;
+      }
+      case 'IsDefinedStmt':
+      case 'IsUndefinedStmt':
+        this.present(loc(s.stmt.source));
+        return;
+      case 'IsObjectStmt':
+      case 'IsArrayStmt':
+      case 'IsSetStmt':
+        this.present(op(s.stmt.source));
+        return;
+      case 'EqualStmt':
+      case 'NotEqualStmt':
+        this.whole(op(s.stmt.a));
+        this.whole(op(s.stmt.b));
+        return;
+      case 'LenStmt':
+        this.whole(op(s.stmt.source));
+        return;
+      case 'ScanStmt':
+        this.whole(loc(s.stmt.source));
+        this.block(s.stmt.block, locals, ret, once, changed);
+        return;
+      case 'ArrayAppendStmt':
+        this.whole(op(s.stmt.value));
+        this.whole(loc(s.stmt.array));
+        return;
+      case 'SetAddStmt':
+        this.whole(op(s.stmt.value));
+        this.whole(loc(s.stmt.set));
+        return;
+      case 'ObjectInsertStmt':
+      case 'ObjectInsertOnceStmt':
+        this.whole(op(s.stmt.key));
+        this.whole(op(s.stmt.value));
+        this.whole(loc(s.stmt.object));
+        return;
+      case 'ObjectMergeStmt':
+        this.whole(loc(s.stmt.a));
+        this.whole(loc(s.stmt.b));
+        return;
+      case 'ResultSetAddStmt':
+        this.whole(loc(s.stmt.value));
+        return;
+      case 'CallStmt': {
+        const args = (s.stmt.args ?? []).map(op);
+        const fn = this.funcs.get(s.stmt.func);
+        if (fn === undefined) {
+          // A builtin: it may look at all of each argument.
+          for (const a of args) this.whole(a);
+          return;
+        }
+        this.flow(s.stmt.result, this.call(fn, args), locals, changed);
+        return;
+      }
+      case 'CallDynamicStmt': {
+        const path = s.stmt.path ?? [];
+        for (const p of path) this.whole(op(p));
+        const args = (s.stmt.args ?? []).map(loc);
+        const segs = path.map((p) => (p.type === 'string_index' ? this.strings[p.value] : undefined));
+        for (const fn of this.funcs.values()) {
+          if (fn.path === undefined || fn.path.length !== segs.length) continue;
+          if (!segs.every((seg, i) => seg === undefined || seg === fn.path?.[i])) continue;
+          this.flow(s.stmt.result, this.call(fn, args), locals, changed);
+        }
+        return;
+      }
+      case 'WithStmt': {
+        // `with input.a.b as v` (or `with data… as input.x`): the replaced subtree and the value.
+        const target = loc(s.stmt.local);
+        const segs = (s.stmt.path ?? []).map((i) => this.strings[i] ?? '');
+        const value = op(s.stmt.value);
+        // The planner restores the input after a `with` by replacing it with its saved self: no read.
+        const restore = segs.length === 0 && target !== undefined && value !== undefined && sameOrigins(target, value);
+        if (!restore) {
+          if (target) for (const p of target.values()) this.node([...p, ...segs].slice(0, MAX_DEPTH)).whole = true;
+          this.whole(value);
+        }
+        this.block(s.stmt.block, locals, ret, once, changed);
+        return;
+      }
+      case 'BlockStmt':
+        for (const b of s.stmt.blocks ?? []) this.block(b, locals, ret, once, changed);
+        return;
+      case 'NotStmt':
+        this.block(s.stmt.block, locals, ret, once, changed);
+        return;
+      case 'AssignIntStmt':
+      case 'BreakStmt':
+      case 'MakeArrayStmt':
+      case 'MakeNullStmt':
+      case 'MakeNumberIntStmt':
+      case 'MakeNumberRefStmt':
+      case 'MakeObjectStmt':
+      case 'MakeSetStmt':
+      case 'NopStmt':
+      case 'ResetLocalStmt':
+        return;
+      default: {
+        // A statement this analysis does not know: everything it names is read whole.
+        for (const v of Object.values((s as unknown as { stmt: Record<string, unknown> }).stmt)) {
+          if (typeof v === 'number') this.whole(locals.get(v));
+          else if (v !== null && typeof v === 'object' && (v as Operand).type === 'local') this.whole(op(v as Operand));
+        }
+        this.whole(locals.get(0));
+      }
+    }
+  }
+
+  /** Origins of `fn`'s result when called with arguments aliasing `args`. */
+  private call(fn: Func, args: readonly (Origins | undefined)[], bounded = true): Origins {
+    const pattern = args.map((a) => (a ? [...a.keys()].sort() : []));
+    const key = `${fn.name}\u0000${JSON.stringify(pattern)}`;
+    const known = this.memo.get(key);
+    if (known) return known;
+    const seen = this.contexts.get(fn.name) ?? 0;
+    if (this.active.has(key)) {
+      // Recursion (never planned from Rego): its result is unknown, so the whole input.
+      this.node([]).whole = true;
+      return new Map();
+    }
+    if (bounded && seen >= MAX_CONTEXTS) {
+      // Too many patterns: arguments are read whole and the body analysed once without
+      // their aliases, except the input itself (every function's first parameter).
+      const plain = args.map((a) => {
+        if (a !== undefined && a.size === 1 && a.has(ROOT_KEY)) return a;
+        this.whole(a);
+        return undefined;
+      });
+      return this.call(fn, plain, false);
+    }
+    this.contexts.set(fn.name, seen + 1);
+    this.active.add(key);
+    const locals = new Map<Local, Origins>();
+    (fn.params ?? []).forEach((param, i) => {
+      const a = args[i];
+      if (a && a.size > 0) locals.set(param, new Map(a));
+    });
+    const ret = this.fixpoint(fn.blocks ?? [], locals, new Map());
+    this.active.delete(key);
+    this.memo.set(key, ret);
+    return ret;
+  }
+}
+
+function sameOrigins(a: Origins, b: Origins): boolean {
+  return a.size === b.size && [...a.keys()].every((k) => b.has(k));
+}
+
+function hasNeed(n: Need): boolean {
+  return n.whole || n.present || [...n.children.values()].some(hasNeed);
+}
+
+/** How many `AssignVarOnceStmt`s assign each local (in these blocks, nested ones included). */
+function countOnce(blocks: readonly Block[], out: Map<Local, number>): void {
+  for (const b of blocks) {
+    for (const s of b.stmts ?? []) {
+      if (s.type === 'AssignVarOnceStmt') out.set(s.stmt.target, (out.get(s.stmt.target) ?? 0) + 1);
+      else if (s.type === 'BlockStmt') countOnce(s.stmt.blocks ?? [], out);
+      else if (s.type === 'NotStmt' || s.type === 'ScanStmt' || s.type === 'WithStmt') countOnce([s.stmt.block], out);
+    }
+  }
+}
+
+/**
+ * The input paths each plan of `policy` can read, by plan name (for
+ * `planEntrypoints`, the entrypoint `a/b/p`). `[[]]` means the whole input;
+ * `[]` means the plan never reads the input.
+ */
+export function inputPaths(policy: Policy): Record<string, string[][]> {
+  const strings = (policy.static?.strings ?? []).map((s) => s.value);
+  const out: Record<string, string[][]> = {};
+  for (const plan of policy.plans?.plans ?? []) {
+    const a = new Analysis(policy, strings);
+    a.analysePlan(plan.blocks ?? []);
+    out[plan.name] = a.result();
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Set) && !(v instanceof Map);
+}
+
+interface PathTrie {
+  whole: boolean;
+  children: Map<string, PathTrie>;
+}
+
+function trieOf(paths: InputPaths): PathTrie {
+  const root: PathTrie = { whole: false, children: new Map() };
+  for (const path of paths) {
+    let n = root;
+    for (const seg of path) {
+      if (n.whole) break;
+      let c = n.children.get(seg);
+      if (c === undefined) {
+        c = { whole: false, children: new Map() };
+        n.children.set(seg, c);
+      }
+      n = c;
+    }
+    n.whole = true;
+    n.children.clear();
+  }
+  return root;
+}
+
+type Select = (value: unknown) => unknown;
+
+const keepAll: Select = (value) => value;
+
+/** The trie as nested closures: one own-key lookup per kept key, nothing else walked. */
+function compile(trie: PathTrie): Select {
+  if (trie.whole) return keepAll;
+  const entries: [string, Select][] = [...trie.children].map(([k, child]) => [k, compile(child)]);
+  return (value) => {
+    if (!isPlainObject(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, select] of entries) {
+      if (!Object.hasOwn(value, k)) continue;
+      const kept = select(value[k]);
+      // A key named `__proto__` stays an ordinary own property.
+      if (k === '__proto__') Object.defineProperty(out, k, { value: kept, enumerable: true, writable: true, configurable: true });
+      else out[k] = kept;
+    }
+    return out;
+  };
+}
+
+/**
+ * Select the parts of `input` that `paths` name: each path's subtree whole,
+ * and the objects on the way to it with only the keys on some path. Arrays,
+ * strings and other non-objects met on the way are kept whole. Returns the
+ * input itself when `paths` contains `[]`.
+ */
+export function pruneInput(input: unknown, paths: InputPaths): unknown {
+  return compile(trieOf(paths))(input);
+}
+
+/**
+ * A compiled selector for repeated use: `inputSelector(paths)(input)` is
+ * `pruneInput(input, paths)` without rebuilding the trie per call.
+ */
+export function inputSelector(paths: InputPaths): (input: unknown) => unknown {
+  return compile(trieOf(paths));
+}
