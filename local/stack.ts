@@ -17,6 +17,7 @@ import { startLocalGateway, type LocalGateway } from './gateway/server';
 import { startOktaStandIn, type OktaStandIn } from './okta/server';
 import { SPA_CLIENT_ID, SPA_SCOPES } from './okta/spa-client';
 import { ensurePolicyBundle, POLICY_DIR, REPO_ROOT } from './policy-bundle';
+import { createLocalIntrospectionCredentials } from './introspection-credentials';
 
 export interface LocalStackConfig {
   readonly oktaPort: number;
@@ -103,8 +104,13 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
   // The portal listens first: the Okta SPA client and the gateway's CORS need its origin.
   const portal = await startPortalServer({ port: config.portalPort }).catch((e: unknown) => explainListenError(e, 'member portal', 'PORTAL_PORT', config.portalPort));
   const cors = resolveCors({ allowOrigins: [portal.origin] }, config.apiKeys.length > 0 ? API_KEY_HEADER : undefined);
-  const okta = await startOktaStandIn({ port: config.oktaPort, keysDir: config.keysDir, spaRedirectUris: [`${portal.origin}/`] })
+  const introspection = createLocalIntrospectionCredentials();
+  const okta = await startOktaStandIn({
+    port: config.oktaPort, keysDir: config.keysDir, spaRedirectUris: [`${portal.origin}/`],
+    clientPublicKeys: { [introspection.clientId]: introspection.publicKey },
+  })
     .catch(async (e: unknown) => {
+      introspection.remove();
       await portal.close();
       return explainListenError(e, 'Okta stand-in', 'OKTA_PORT', config.oktaPort);
     });
@@ -117,6 +123,7 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       POLICY_WASM_PATH: wasm,
       POLICY_DATA_PATH: path.join(config.policyDir, 'data.json'),
       ...corsFunctionEnvironment(cors),
+      ...introspection.env,
     });
     const gateway = await startLocalGateway({
       port: config.gatewayPort,
@@ -142,12 +149,14 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
         await b.close();
         await okta.close();
         await portal.close();
+        introspection.remove();
       },
     };
   } catch (error) {
     await backend?.close();
     await okta.close();
     await portal.close();
+    introspection.remove();
     throw error;
   }
 }

@@ -21,6 +21,7 @@ export type FailureKind =
   | 'malformed_authorization'
   | 'invalid_token'
   | 'jwks_unavailable'
+  | 'introspection_unavailable'
   | 'request_rejected'
   | 'policy_denied'
   | 'policy_failed'
@@ -81,7 +82,9 @@ export type TokenRejection =
   /** aws-jwt-verify refused it for a reason without its own class. */
   | 'invalid_token'
   /** Something other than the verifier's own errors was thrown while verifying. */
-  | 'verification_failed';
+  | 'verification_failed'
+  /** Token introspection (RFC 7662) answered `active: false`: revoked, or otherwise no longer valid at the issuer. */
+  | 'token_inactive';
 
 /** Bad signature, wrong iss/aud, expired, alg none/HS*, ID token, unknown kid... */
 export class InvalidTokenError extends FunctionError<TokenRejection> {
@@ -99,6 +102,33 @@ export class InvalidTokenError extends FunctionError<TokenRejection> {
 export class JwksUnavailableError extends FunctionError<'jwks_unavailable'> {
   readonly kind = 'jwks_unavailable';
   readonly reason = 'jwks_unavailable';
+}
+
+/** Why token introspection could not give an answer. */
+export type IntrospectionFailure =
+  /** Connection refused, DNS, TLS... */
+  | 'introspection_unreachable'
+  /** No answer within INTROSPECTION_TIMEOUT_MS. */
+  | 'introspection_timeout'
+  /** The endpoint answered 5xx (or another non-200 that is not a client-auth refusal). */
+  | 'introspection_error'
+  /** The endpoint refused our client authentication (400/401 invalid_client): a credentials problem. */
+  | 'introspection_client_rejected'
+  /** Not JSON, too large, or no boolean `active`. */
+  | 'introspection_bad_response'
+  /** The client credentials could not be loaded (Secrets Manager, file) or are unusable. */
+  | 'introspection_credentials';
+
+/** Introspection was required but gave no answer: fail closed (503), unless the product allows a downgrade to local validation. */
+export class IntrospectionUnavailableError extends FunctionError<IntrospectionFailure> {
+  readonly kind = 'introspection_unavailable';
+  constructor(
+    readonly reason: IntrospectionFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** Why a request was refused before any policy ran. */
@@ -257,6 +287,7 @@ export const OUTCOMES: Readonly<Record<FailureKind, FailureOutcome>> = {
   malformed_authorization: { authorizer: 'unauthorized', response: { ...UNAUTHORIZED_401, error: 'invalid_request' }, result: 'unauthorized', level: 'info' },
   invalid_token: { authorizer: 'unauthorized', response: UNAUTHORIZED_401, result: 'unauthorized', level: 'info' },
   jwks_unavailable: { authorizer: 'unavailable', response: UNAVAILABLE_503, result: 'error', level: 'error' },
+  introspection_unavailable: { authorizer: 'unavailable', response: UNAVAILABLE_503, result: 'error', level: 'error' },
   request_rejected: { authorizer: 'deny', response: { status: 400, error: 'invalid_request', message: 'Bad request' }, result: 'rejected', level: 'info' },
   policy_denied: { authorizer: 'deny', response: FORBIDDEN_403, result: 'deny', level: 'info' },
   // The request policy failing is a Deny (fail closed); the response policy failing is a 502 (no backend body).
