@@ -18,6 +18,7 @@ import { startOktaStandIn, type OktaStandIn } from './okta/server';
 import { SPA_CLIENT_ID, SPA_SCOPES } from './okta/spa-client';
 import { ensurePolicyBundle, POLICY_DIR, REPO_ROOT } from './policy-bundle';
 import { createLocalIntrospectionCredentials } from './introspection-credentials';
+import { createGatewayMtls, type GatewayMtlsFiles } from './mtls/gateway-pki';
 
 export interface LocalStackConfig {
   readonly oktaPort: number;
@@ -43,6 +44,8 @@ export interface LocalStackConfig {
   readonly debugEvents: boolean;
   /** Rebuild the bundle and re-run the handlers' cold start when policy files change. */
   readonly watchPolicies: boolean;
+  /** Gateway on HTTPS with mutual TLS (certificates made at start-up; `npm start -- --mtls` or LOCAL_MTLS=1). */
+  readonly mtls: boolean;
 }
 
 export interface LocalStack {
@@ -51,6 +54,8 @@ export interface LocalStack {
   readonly gateway: LocalGateway;
   readonly portal: PortalServer;
   readonly functionEnv: Record<string, string>;
+  /** The CA and client certificate files when the gateway runs mutual TLS. */
+  readonly mtls: GatewayMtlsFiles | undefined;
   close(): Promise<void>;
 }
 
@@ -87,6 +92,7 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalS
     quiet: env.LOCAL_QUIET === '1',
     watchPolicies: env.LOCAL_WATCH !== '0',
     debugEvents: env.LOCAL_DEBUG_EVENTS === '1',
+    mtls: env.LOCAL_MTLS === '1',
   };
 }
 
@@ -105,12 +111,17 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
   const portal = await startPortalServer({ port: config.portalPort }).catch((e: unknown) => explainListenError(e, 'member portal', 'PORTAL_PORT', config.portalPort));
   const cors = resolveCors({ allowOrigins: [portal.origin] }, config.apiKeys.length > 0 ? API_KEY_HEADER : undefined);
   const introspection = createLocalIntrospectionCredentials();
+  const mtls = config.mtls ? await createGatewayMtls() : undefined;
+  const cleanUp = (): void => {
+    introspection.remove();
+    mtls?.remove();
+  };
   const okta = await startOktaStandIn({
     port: config.oktaPort, keysDir: config.keysDir, spaRedirectUris: [`${portal.origin}/`],
     clientPublicKeys: { [introspection.clientId]: introspection.publicKey },
   })
     .catch(async (e: unknown) => {
-      introspection.remove();
+      cleanUp();
       await portal.close();
       return explainListenError(e, 'Okta stand-in', 'OKTA_PORT', config.oktaPort);
     });
@@ -135,6 +146,7 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       debugEvents: config.debugEvents,
       log,
       cors,
+      tls: mtls?.tls,
     }).catch((e: unknown) => explainListenError(e, 'local gateway', 'GATEWAY_PORT', config.gatewayPort));
     portal.setConfig({ apiUrl: gateway.url, issuer: okta.issuer, clientId: SPA_CLIENT_ID, scopes: SPA_SCOPES });
     const b = backend;
@@ -142,21 +154,21 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       ? watchPolicies(config, wasm, say, () => gateway.cache.flush())
       : undefined;
     return {
-      okta, backend: b, gateway, portal, functionEnv,
+      okta, backend: b, gateway, portal, functionEnv, mtls: mtls?.files,
       close: async () => {
         watcher?.close();
         await gateway.close();
         await b.close();
         await okta.close();
         await portal.close();
-        introspection.remove();
+        cleanUp();
       },
     };
   } catch (error) {
     await backend?.close();
     await okta.close();
     await portal.close();
-    introspection.remove();
+    cleanUp();
     throw error;
   }
 }

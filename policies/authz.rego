@@ -172,10 +172,36 @@ default introspection := {"required": false}
 
 introspection := {"required": true, "on_unavailable": object.get(product_introspection, "on_unavailable", "fail_closed")} if sensitive
 
+# ---------------------------------------------------------------------------
+# Partner client certificates (mutual TLS; README "Client certificates and
+# mTLS"). data.acme.api.client_certificates binds an Okta client id (`cid`)
+# to the certificate its partner presents: {"<cid>": {"subject_cn": "...",
+# "sha256": ["<hex fingerprint>", ...]}}, matched against input.clientCert
+# (subjectCN / fingerprintSha256, which the authorizer derives from the PEM).
+# A token of a bound client needs that certificate, and a bound partner's
+# certificate presented with another client's token is refused.
+
+cert_bindings := object.get(api, "client_certificates", {})
+
+cert_matches(binding) if input.clientCert.subjectCN == binding.subject_cn
+
+cert_matches(binding) if input.clientCert.fingerprintSha256 in object.get(binding, "sha256", [])
+
 # How the caller authenticated: each failure refuses before any grant.
 precondition_failures contains "introspection_required" if {
 	sensitive
 	not introspected
+}
+
+precondition_failures contains "client_certificate_required" if {
+	binding := cert_bindings[claims.cid]
+	not cert_matches(binding)
+}
+
+precondition_failures contains "client_certificate_mismatch" if {
+	some cid, binding in cert_bindings
+	cid != claims.cid
+	cert_matches(binding)
 }
 
 # ---------------------------------------------------------------------------

@@ -241,3 +241,48 @@ test_insufficient_scope_is_reported_before_introspection if {
 		with data.acme.api.products.claims.introspection as writes_sensitive
 	d.reason == "insufficient_scope"
 }
+
+# --- partner client certificates (data.acme.api.client_certificates, input.clientCert) ---
+
+partner_bindings := {"0oa-audit": {"subject_cn": "audit.partner.example", "sha256": ["ab12"]}}
+
+cert(cn, fingerprint) := {"subjectCN": cn, "fingerprintSha256": fingerprint, "subjectDN": concat("", ["CN=", cn]), "issuerDN": "CN=Acme Partner CA"}
+
+with_cert(method, path, token, c) := object.union(req(method, path, token), {"clientCert": c})
+
+test_bound_partner_with_its_certificate_reads if {
+	d := authz.decision with input as with_cert("GET", record_path("1001"), auditor, cert("audit.partner.example", "ff00"))
+		with data.acme.api.client_certificates as partner_bindings
+	d.allow == true
+	d.reason == "audit_read"
+}
+
+test_bound_partner_matched_by_fingerprint if {
+	d := authz.decision with input as with_cert("GET", record_path("1001"), auditor, cert("renamed.partner.example", "ab12"))
+		with data.acme.api.client_certificates as partner_bindings
+	d.allow == true
+}
+
+test_bound_partner_without_a_certificate_is_refused if {
+	d := authz.decision with input as req("GET", record_path("1001"), auditor)
+		with data.acme.api.client_certificates as partner_bindings
+	d == {"allow": false, "reason": "client_certificate_required"}
+}
+
+test_bound_partner_with_another_certificate_is_refused if {
+	d := authz.decision with input as with_cert("GET", record_path("1001"), auditor, cert("someone.else.example", "0000"))
+		with data.acme.api.client_certificates as partner_bindings
+	d.reason == "client_certificate_required"
+}
+
+test_partner_certificate_with_another_clients_token_is_refused if {
+	d := authz.decision with input as with_cert("GET", record_path("1001"), alice, cert("audit.partner.example", "ff00"))
+		with data.acme.api.client_certificates as partner_bindings
+	d == {"allow": false, "reason": "client_certificate_mismatch"}
+}
+
+test_unbound_clients_need_no_certificate if {
+	d := authz.decision with input as req("GET", record_path("1001"), alice)
+		with data.acme.api.client_certificates as partner_bindings
+	d.allow == true
+}

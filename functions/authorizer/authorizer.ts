@@ -24,6 +24,7 @@ import { decide, engineOrUnavailable, type PolicyEngine } from '../shared/policy
 import { buildRequestInput, isV2Event, requestFacts } from '../shared/request-input';
 import type { TokenVerifier } from '../shared/token-verifier';
 import { validateAtIssuer, type IntrospectionStep } from './introspection-step';
+import { clientCertOf } from '../shared/client-cert';
 
 export type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
 export type AuthorizerHandler = (event: AuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -90,7 +91,7 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       checkExactArn(arn, { method: facts.method, path: facts.rawPath, stage: facts.stage });
       const engine = loaded ?? (await engineLoad);
       decision.policyRevision = engine.revision;
-      let input = buildRequestInput(facts, token, config.apiKeyHeader, config.apiProduct);
+      let input = buildRequestInput(facts, token, config.apiKeyHeader, config.apiProduct, { clientCert: clientCertOf(event) });
       if (deps.introspection) {
         const validation = await validateAtIssuer(deps.introspection, engine, input, jwt, token, logger, { decisionId, requestId });
         input = { ...input, token: { ...input.token, validation } };

@@ -148,7 +148,9 @@ export type RequestRejection =
   /** The methodArn would be longer than an IAM `Resource` may be. */
   | 'arn_too_long'
   /** The event's methodArn/routeArn does not name the method and path the policy would see. */
-  | 'arn_mismatch';
+  | 'arn_mismatch'
+  /** The forwarded client certificate is not one parsable PEM certificate with short printable fields. */
+  | 'bad_client_certificate';
 
 /** The request is refused before any policy runs (path tricks, oversized input, an ARN that is not this request). */
 export class RequestRejectedError extends FunctionError<RequestRejection> {

@@ -13,6 +13,7 @@ import { pathSegments } from './request-path';
 import { RequestRejectedError } from './errors';
 import type { VerifiedToken } from './token-verifier';
 import type { TokenValidation } from './introspection';
+import type { ClientCertInput } from './client-cert';
 
 /**
  * A map keyed by client-chosen names (headers, query parameters): no
@@ -38,6 +39,8 @@ export interface RequestInput {
   readonly sourceIp: string;
   readonly token: RequestTokenInput;
   readonly api: { readonly stage: string; readonly resource: string; readonly product?: string };
+  /** The mutual-TLS client certificate (client-cert.ts); absent without one. */
+  readonly clientCert?: ClientCertInput;
 }
 
 /** The request phase also says how the token was checked: signature and claims only, or also at the issuer (introspection). */
@@ -49,6 +52,8 @@ export interface RequestTokenInput extends TokenInput {
 export interface CallerSecurity {
   /** `local` unless introspection confirmed the token. */
   readonly validation?: TokenValidation;
+  /** The client certificate API Gateway forwarded (mutual TLS). */
+  readonly clientCert?: ClientCertInput;
 }
 
 /** What the request looked like, independent of the event version. */
@@ -186,5 +191,6 @@ export function buildRequestInput(facts: RequestFacts, token: VerifiedToken, api
     sourceIp: facts.sourceIp,
     token: tokenInput(token, security.validation ?? 'local'),
     api: product === undefined ? { stage: facts.stage, resource: facts.resource } : { stage: facts.stage, resource: facts.resource, product },
+    ...(security.clientCert === undefined ? {} : { clientCert: security.clientCert }),
   };
 }
