@@ -19,6 +19,7 @@ import { SPA_CLIENT_ID, SPA_SCOPES } from './okta/spa-client';
 import { ensurePolicyBundle, POLICY_DIR, REPO_ROOT } from './policy-bundle';
 import { createLocalIntrospectionCredentials } from './introspection-credentials';
 import { createGatewayMtls, type GatewayMtlsFiles } from './mtls/gateway-pki';
+import { createBackendMtls } from './mtls/backend-pki';
 
 export interface LocalStackConfig {
   readonly oktaPort: number;
@@ -46,6 +47,8 @@ export interface LocalStackConfig {
   readonly watchPolicies: boolean;
   /** Gateway on HTTPS with mutual TLS (certificates made at start-up; `npm start -- --mtls` or LOCAL_MTLS=1). */
   readonly mtls: boolean;
+  /** Claims proxy → backend over mutual TLS (LOCAL_BACKEND_MTLS=1). */
+  readonly backendMtls: boolean;
 }
 
 export interface LocalStack {
@@ -93,6 +96,7 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalS
     watchPolicies: env.LOCAL_WATCH !== '0',
     debugEvents: env.LOCAL_DEBUG_EVENTS === '1',
     mtls: env.LOCAL_MTLS === '1',
+    backendMtls: env.LOCAL_BACKEND_MTLS === '1',
   };
 }
 
@@ -112,9 +116,11 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
   const cors = resolveCors({ allowOrigins: [portal.origin] }, config.apiKeys.length > 0 ? API_KEY_HEADER : undefined);
   const introspection = createLocalIntrospectionCredentials();
   const mtls = config.mtls ? await createGatewayMtls() : undefined;
+  const backendMtls = config.backendMtls ? await createBackendMtls() : undefined;
   const cleanUp = (): void => {
     introspection.remove();
     mtls?.remove();
+    backendMtls?.remove();
   };
   const okta = await startOktaStandIn({
     port: config.oktaPort, keysDir: config.keysDir, spaRedirectUris: [`${portal.origin}/`],
@@ -127,7 +133,7 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
     });
   let backend: ClaimsBackend | undefined;
   try {
-    backend = await startClaimsBackend({ port: config.backendPort, slowMs: config.backendSlowMs, log }).catch((e: unknown) => explainListenError(e, 'claims backend', 'BACKEND_PORT', config.backendPort));
+    backend = await startClaimsBackend({ port: config.backendPort, slowMs: config.backendSlowMs, log, tls: backendMtls?.serverTls }).catch((e: unknown) => explainListenError(e, 'claims backend', 'BACKEND_PORT', config.backendPort));
     if (config.quiet) process.env.LOG_LEVEL ??= 'silent';
     const functionEnv = applyFunctionEnvironment({
       ...functionEnvironment({ issuer: okta.issuer, audience: okta.audience, jwksUri: okta.jwksUri, backendUrl: backend.url }),
@@ -135,6 +141,7 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       POLICY_DATA_PATH: path.join(config.policyDir, 'data.json'),
       ...corsFunctionEnvironment(cors),
       ...introspection.env,
+      ...backendMtls?.env,
     });
     const gateway = await startLocalGateway({
       port: config.gatewayPort,

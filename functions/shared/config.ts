@@ -64,6 +64,8 @@ export interface ClaimsProxyConfig extends CommonConfig {
   readonly backendTimeoutMs: number;
   readonly maxResponseBytes: number;
   readonly responseEntrypoint: string;
+  /** Mutual TLS to the backend: client certificate + key and the pinned CA, from this source; undefined = plain https. */
+  readonly backendMtls: SecretSource | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -255,5 +257,13 @@ export function loadClaimsProxyConfig(env: Env, handlerDir: string): ClaimsProxy
     backendTimeoutMs: integer(env, 'BACKEND_TIMEOUT_MS', 3000, 50, 28_000),
     maxResponseBytes: integer(env, 'MAX_RESPONSE_BYTES', 1_048_576, 1024, 6_000_000),
     responseEntrypoint: entrypoint(env, 'POLICY_RESPONSE_ENTRYPOINT', DEFAULT_RESPONSE_ENTRYPOINT),
+    backendMtls: backendMtlsSource(env, backendUrl),
   };
+}
+
+/** BACKEND_MTLS_SECRET_ARN (or, locally, BACKEND_MTLS_CREDENTIALS_FILE): only with an https backend. */
+function backendMtlsSource(env: Env, backendUrl: URL): SecretSource | undefined {
+  if (value(env, 'BACKEND_MTLS_SECRET_ARN') === undefined && value(env, 'BACKEND_MTLS_CREDENTIALS_FILE') === undefined) return undefined;
+  if (backendUrl.protocol !== 'https:') throw new ConfigError('BACKEND_URL must be https when backend mutual TLS is configured');
+  return credentialSource(env, 'BACKEND_MTLS');
 }

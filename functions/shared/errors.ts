@@ -29,6 +29,7 @@ export type FailureKind =
   | 'authorizer_context'
   | 'backend_timeout'
   | 'backend_unreachable'
+  | 'backend_tls'
   | 'backend_error'
   | 'backend_bad_response';
 
@@ -224,6 +225,27 @@ export class BackendUnreachableError extends FunctionError<'backend_unreachable'
   readonly reason = 'backend_unreachable';
 }
 
+/** Why mutual TLS to the backend failed. */
+export type BackendTlsFailure =
+  /** The backend's certificate does not chain to the pinned CA, or does not name the host. */
+  | 'backend_certificate_rejected'
+  /** The backend refused the handshake (no client certificate, or one it does not trust). */
+  | 'backend_handshake_failed'
+  /** The client certificate and key could not be loaded (Secrets Manager, file) or are unusable. */
+  | 'backend_credentials';
+
+/** Mutual TLS to the backend failed: no request was sent, no backend data exists. */
+export class BackendTlsError extends FunctionError<BackendTlsFailure> {
+  readonly kind = 'backend_tls';
+  constructor(
+    readonly reason: BackendTlsFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** The backend answered 5xx. */
 export class BackendServerError extends FunctionError<'backend_error'> {
   readonly kind = 'backend_error';
@@ -298,6 +320,7 @@ export const OUTCOMES: Readonly<Record<FailureKind, FailureOutcome>> = {
   authorizer_context: { authorizer: 'deny', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
   backend_timeout: { authorizer: 'unavailable', response: { status: 504, error: 'backend_timeout', message: 'The backend did not answer in time' }, result: 'error', level: 'error' },
   backend_unreachable: { authorizer: 'unavailable', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
+  backend_tls: { authorizer: 'unavailable', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
   backend_error: { authorizer: 'unavailable', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
   backend_bad_response: { authorizer: 'unavailable', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
 };

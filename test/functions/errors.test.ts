@@ -8,6 +8,7 @@ import {
   BackendBadResponseError,
   BackendServerError,
   BackendTimeoutError,
+  BackendTlsError,
   BackendUnreachableError,
   ConfigError,
   CRASH_OUTCOME,
@@ -41,6 +42,7 @@ const samples: Array<[FunctionError, 'unauthorized' | 'deny' | 'unavailable', nu
   [new AuthorizerContextError('principal_mismatch', 'x'), 'deny', 502],
   [new BackendTimeoutError('x'), 'unavailable', 504],
   [new BackendUnreachableError('x'), 'unavailable', 502],
+  [new BackendTlsError('backend_certificate_rejected', 'x'), 'unavailable', 502],
   [new BackendServerError(500), 'unavailable', 502],
   [new BackendBadResponseError('bad_json', 'x'), 'unavailable', 502],
 ];
