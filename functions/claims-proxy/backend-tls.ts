@@ -2,7 +2,8 @@
  * Mutual TLS to the backend (README "Client certificates and mTLS"): the
  * claims proxy presents a client certificate and trusts ONLY the pinned CA
  * (node's `ca` option replaces the system store), both from one secret:
- * `{"certificatePem": "...", "privateKeyPem": "...", "caPem": "..."}`
+ * `{"certificatePem": "...", "privateKeyPem": "...", "caPem": "..."}` (caPem may
+ * list several CAs, e.g. the old and the new one during a rotation)
  * (Secrets Manager in the deployed stack, BACKEND_MTLS_SECRET_ARN; a file on
  * the local stack). Read once per container, with one keep-alive agent built
  * from it; a failed read is retried on the next request. Failures are
@@ -17,7 +18,8 @@ import { jsonSecret, SecretReadError } from '../shared/secrets';
 export interface BackendTlsCredentials {
   readonly cert: string;
   readonly key: string;
-  readonly ca: string;
+  /** The pinned CA(s), one PEM each. */
+  readonly ca: readonly string[];
 }
 
 /** Parse and check the secret: the key must belong to the certificate, the CA must parse. */
@@ -27,16 +29,19 @@ export function parseBackendTlsCredentials(raw: string): BackendTlsCredentials {
   if (typeof certificatePem !== 'string' || typeof privateKeyPem !== 'string' || typeof caPem !== 'string') {
     throw new SecretReadError('the backend mTLS secret needs "certificatePem", "privateKeyPem" and "caPem"');
   }
+  // caPem may hold several CAs (PEMs concatenated): during a rotation, the old and the new one.
+  const cas = caPem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  if (cas.length === 0) throw new SecretReadError('the backend mTLS secret\'s "caPem" holds no certificate');
   let matches: boolean;
   try {
     const cert = new crypto.X509Certificate(certificatePem);
     matches = cert.checkPrivateKey(crypto.createPrivateKey(privateKeyPem));
-    new crypto.X509Certificate(caPem);
+    for (const ca of cas) new crypto.X509Certificate(ca);
   } catch {
     throw new SecretReadError('the backend mTLS secret holds a certificate, key or CA that does not parse');
   }
   if (!matches) throw new SecretReadError('the backend mTLS private key does not belong to the certificate');
-  return { cert: certificatePem, key: privateKeyPem, ca: caPem };
+  return { cert: certificatePem, key: privateKeyPem, ca: cas };
 }
 
 /** OpenSSL verification codes: the backend's certificate is not one the pinned CA vouches for (or not for this host). */
@@ -59,7 +64,7 @@ export function backendAgent(credentials: () => Promise<BackendTlsCredentials>):
   let agent: Promise<https.Agent> | undefined;
   return () => {
     agent ??= credentials().then(
-      (c) => new https.Agent({ keepAlive: true, cert: c.cert, key: c.key, ca: c.ca, rejectUnauthorized: true }),
+      (c) => new https.Agent({ keepAlive: true, cert: c.cert, key: c.key, ca: [...c.ca], rejectUnauthorized: true }),
       (error: unknown) => {
         throw new BackendTlsError('backend_credentials', `backend mTLS credentials unavailable: ${error instanceof Error ? error.message : 'error'}`, { cause: error });
       },

@@ -64,7 +64,7 @@ afterAll(async () => {
 });
 
 const creds = (over: Partial<BackendTlsCredentials> = {}): (() => Promise<BackendTlsCredentials>) =>
-  () => Promise.resolve({ cert: proxyCert.certPem, key: proxyCert.keyPem, ca: backendCa.certPem, ...over });
+  () => Promise.resolve({ cert: proxyCert.certPem, key: proxyCert.keyPem, ca: [backendCa.certPem], ...over });
 
 const client = (url: string, tls = creds()): BackendClient =>
   createBackendClient({ baseUrl: new URL(url), timeoutMs: 2000, maxResponseBytes: 65_536, tls });
@@ -85,6 +85,11 @@ describe('the backend client over mutual TLS', () => {
     const res = await get(client(backend.url));
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body.toString('utf8'))).toMatchObject({ peer: expect.stringContaining('CN=acme-claims-proxy') });
+  });
+
+  it('a pinned CA list with the old and the new CA (a rotation) still verifies the backend', async () => {
+    const both = parseBackendTlsCredentials(JSON.stringify({ certificatePem: proxyCert.certPem, privateKeyPem: proxyCert.keyPem, caPem: `${otherCa.certPem}${backendCa.certPem}` }));
+    expect((await get(client(backend.url, () => Promise.resolve(both)))).status).toBe(200);
   });
 
   it('a backend certificate from another CA is refused before any request is sent (pinned CA, no system CAs)', async () => {
@@ -153,7 +158,7 @@ describe('credentials and configuration', () => {
   const json = (o: Record<string, unknown>): string => JSON.stringify(o);
 
   it('the secret needs a certificate, its own key and a CA; errors never echo the PEMs', async () => {
-    expect(parseBackendTlsCredentials(json({ certificatePem: proxyCert.certPem, privateKeyPem: proxyCert.keyPem, caPem: backendCa.certPem }))).toEqual({ cert: proxyCert.certPem, key: proxyCert.keyPem, ca: backendCa.certPem });
+    expect(parseBackendTlsCredentials(json({ certificatePem: proxyCert.certPem, privateKeyPem: proxyCert.keyPem, caPem: backendCa.certPem }))).toEqual({ cert: proxyCert.certPem, key: proxyCert.keyPem, ca: [backendCa.certPem.trim()] });
     const other = await backendCa.client('someone-else');
     for (const raw of [
       json({ certificatePem: proxyCert.certPem, privateKeyPem: other.keyPem, caPem: backendCa.certPem }),
