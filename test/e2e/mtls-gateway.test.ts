@@ -45,7 +45,7 @@ beforeAll(async () => {
   const data = JSON.parse(fs.readFileSync(path.join(dir, 'data.json'), 'utf8')) as { acme: { api: { client_certificates: unknown } } };
   data.acme.api.client_certificates = { 'acme-audit-service': { subject_cn: PARTNER_CERT_CN } };
   fs.writeFileSync(path.join(dir, 'data.json'), JSON.stringify(data));
-  stack = await startStackProcess({ LOCAL_MTLS: '1', LOCAL_POLICY_DIR: dir, LOCAL_WATCH: '0', AUTHORIZER_CACHE_TTL: '0' });
+  stack = await startStackProcess({ LOCAL_MTLS: '1', LOCAL_POLICY_DIR: dir, LOCAL_WATCH: '0', AUTHORIZER_CACHE_TTL: '0', LOCAL_DEBUG_EVENTS: '1' });
   const ready = /LOCAL_STACK_READY (\{.*\})/.exec(stack.output())?.[1];
   files = (JSON.parse(ready ?? '{}') as { mtls: GatewayMtlsFiles }).mtls;
   ca = read(files.caFile);
@@ -58,7 +58,7 @@ afterAll(async () => {
 
 const RECORD = '/v1/claims/enrollee/1001';
 
-test('the gateway serves HTTPS and its certificate chains to the start-up CA; the files are removed at stop', () => {
+test('the gateway serves HTTPS; the start-up client keys are private files (0600)', () => {
   expect(stack.gateway).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   expect(fs.existsSync(files.partner.keyFile)).toBe(true);
   expect(fs.statSync(files.partner.keyFile).mode & 0o077).toBe(0);
@@ -83,9 +83,18 @@ test('a client certificate from another CA: refused in the handshake, the author
   expect(authorizerInvocations(stack)).toBe(before);
 });
 
-test('a member with a device certificate from the CA reads her record (200)', async () => {
+test('a member with a device certificate from the CA reads her record (200); the authorizer event carries the certificate as API Gateway does', async () => {
   const out = await get(`${stack.gateway}${RECORD}`, ca, await userToken(stack, 'alice'), { cert: read(files.member.certFile), key: read(files.member.keyFile) });
   expect(out).toMatchObject({ status: 200 });
+  const events = stack.output().split('\n').filter((l) => l.includes('"debug":"authorizer-event"')).map((l) => JSON.parse(l) as { event: { requestContext: { identity: { clientCert: Record<string, unknown> } } } });
+  const cert = events.at(-1)?.event.requestContext.identity.clientCert;
+  expect(cert).toEqual({
+    clientCertPem: read(files.member.certFile).replace(/\r?\n?$/, '\n'),
+    subjectDN: 'CN=member-device.local,O=Acme local dev',
+    issuerDN: 'CN=Acme local gateway CA,O=Acme local dev',
+    serialNumber: expect.stringMatching(/^[0-9a-f]{2}(:[0-9a-f]{2})+$/),
+    validity: { notBefore: expect.stringMatching(/^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4} GMT$/), notAfter: expect.stringMatching(/ GMT$/) },
+  });
 });
 
 test('the partner certificate bound to acme-audit-service: its token reads with it (200) and is refused with another certificate (403)', async () => {
