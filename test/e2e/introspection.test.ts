@@ -54,9 +54,10 @@ describe('introspection mode "all" (authorizer cache off, introspection cache 2 
     const alice = await userToken(stack, 'alice');
     expect((await call(stack, 'GET', RECORD, alice)).status).toBe(200);
     await revoke(stack, alice);
-    const refusedAfter = await within((CACHE_TTL_SECONDS + 2) * 1000, async () => (await call(stack, 'GET', RECORD, alice)).status === 401);
+    // The bound is the cache TTL after the last positive answer, plus one request's latency (slack for a loaded CI machine).
+    const refusedAfter = await within((CACHE_TTL_SECONDS + 5) * 1000, async () => (await call(stack, 'GET', RECORD, alice)).status === 401);
     expect(refusedAfter).toBeDefined();
-    expect(refusedAfter).toBeLessThanOrEqual((CACHE_TTL_SECONDS + 1) * 1000);
+    expect(refusedAfter).toBeLessThanOrEqual((CACHE_TTL_SECONDS + 2) * 1000);
     const res = await call(stack, 'GET', RECORD, alice);
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
