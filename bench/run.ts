@@ -70,6 +70,12 @@ const areas: Area[] = [
     fn: 'benchLargePolicy',
   },
   {
+    name: 'introspection',
+    notes: 'token introspection per request (µs): a miss (private_key_jwt: ES256 client assertion + loopback round trip + the stand-in\'s checks on the same thread; client_secret_basic) vs a positive-cache hit; against Okta add the network round trip',
+    module: './introspection',
+    fn: 'benchIntrospection',
+  },
+  {
     name: 'bundle',
     notes: 'Lambda bundle sizes (authorizer incl. wasm: target ≤ 1 MB)',
     module: './bundle',

@@ -9,3 +9,4 @@ export { OpaApiStack } from './stack';
 export type { OpaApiStackProps } from './stack';
 export { CdkAppError, InvalidPropError, PolicyBuildError } from './errors';
 export type { CorsOptions, ResolvedCors } from './construct/cors';
+export type { BackendMtlsOptions, IntrospectionClientAuth, IntrospectionOptions, MtlsDomainOptions, ResolvedSecurity } from './construct/mtls-domain';

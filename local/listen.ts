@@ -3,10 +3,9 @@
  * bound port (the chosen one when `port` is 0); rejects with the listen error
  * (e.g. EADDRINUSE, which local/stack.ts turns into a clear message).
  */
-import type * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 
-export async function listenOnLoopback(server: http.Server, port: number): Promise<number> {
+export async function listenOnLoopback(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {

@@ -17,6 +17,9 @@ import { startLocalGateway, type LocalGateway } from './gateway/server';
 import { startOktaStandIn, type OktaStandIn } from './okta/server';
 import { SPA_CLIENT_ID, SPA_SCOPES } from './okta/spa-client';
 import { ensurePolicyBundle, POLICY_DIR, REPO_ROOT } from './policy-bundle';
+import { createLocalIntrospectionCredentials } from './introspection-credentials';
+import { createGatewayMtls, type GatewayMtlsFiles } from './mtls/gateway-pki';
+import { createBackendMtls } from './mtls/backend-pki';
 
 export interface LocalStackConfig {
   readonly oktaPort: number;
@@ -42,6 +45,10 @@ export interface LocalStackConfig {
   readonly debugEvents: boolean;
   /** Rebuild the bundle and re-run the handlers' cold start when policy files change. */
   readonly watchPolicies: boolean;
+  /** Gateway on HTTPS with mutual TLS (certificates made at start-up; `npm start -- --mtls` or LOCAL_MTLS=1). */
+  readonly mtls: boolean;
+  /** Claims proxy → backend over mutual TLS (LOCAL_BACKEND_MTLS=1). */
+  readonly backendMtls: boolean;
 }
 
 export interface LocalStack {
@@ -50,6 +57,8 @@ export interface LocalStack {
   readonly gateway: LocalGateway;
   readonly portal: PortalServer;
   readonly functionEnv: Record<string, string>;
+  /** The CA and client certificate files when the gateway runs mutual TLS. */
+  readonly mtls: GatewayMtlsFiles | undefined;
   close(): Promise<void>;
 }
 
@@ -86,6 +95,8 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalS
     quiet: env.LOCAL_QUIET === '1',
     watchPolicies: env.LOCAL_WATCH !== '0',
     debugEvents: env.LOCAL_DEBUG_EVENTS === '1',
+    mtls: env.LOCAL_MTLS === '1',
+    backendMtls: env.LOCAL_BACKEND_MTLS === '1',
   };
 }
 
@@ -103,20 +114,34 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
   // The portal listens first: the Okta SPA client and the gateway's CORS need its origin.
   const portal = await startPortalServer({ port: config.portalPort }).catch((e: unknown) => explainListenError(e, 'member portal', 'PORTAL_PORT', config.portalPort));
   const cors = resolveCors({ allowOrigins: [portal.origin] }, config.apiKeys.length > 0 ? API_KEY_HEADER : undefined);
-  const okta = await startOktaStandIn({ port: config.oktaPort, keysDir: config.keysDir, spaRedirectUris: [`${portal.origin}/`] })
+  const introspection = createLocalIntrospectionCredentials();
+  const mtls = config.mtls ? await createGatewayMtls() : undefined;
+  const backendMtls = config.backendMtls ? await createBackendMtls() : undefined;
+  const cleanUp = (): void => {
+    introspection.remove();
+    mtls?.remove();
+    backendMtls?.remove();
+  };
+  const okta = await startOktaStandIn({
+    port: config.oktaPort, keysDir: config.keysDir, spaRedirectUris: [`${portal.origin}/`],
+    clientPublicKeys: { [introspection.clientId]: introspection.publicKey },
+  })
     .catch(async (e: unknown) => {
+      cleanUp();
       await portal.close();
       return explainListenError(e, 'Okta stand-in', 'OKTA_PORT', config.oktaPort);
     });
   let backend: ClaimsBackend | undefined;
   try {
-    backend = await startClaimsBackend({ port: config.backendPort, slowMs: config.backendSlowMs, log }).catch((e: unknown) => explainListenError(e, 'claims backend', 'BACKEND_PORT', config.backendPort));
+    backend = await startClaimsBackend({ port: config.backendPort, slowMs: config.backendSlowMs, log, tls: backendMtls?.serverTls }).catch((e: unknown) => explainListenError(e, 'claims backend', 'BACKEND_PORT', config.backendPort));
     if (config.quiet) process.env.LOG_LEVEL ??= 'silent';
     const functionEnv = applyFunctionEnvironment({
       ...functionEnvironment({ issuer: okta.issuer, audience: okta.audience, jwksUri: okta.jwksUri, backendUrl: backend.url }),
       POLICY_WASM_PATH: wasm,
       POLICY_DATA_PATH: path.join(config.policyDir, 'data.json'),
       ...corsFunctionEnvironment(cors),
+      ...introspection.env,
+      ...backendMtls?.env,
     });
     const gateway = await startLocalGateway({
       port: config.gatewayPort,
@@ -128,6 +153,7 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       debugEvents: config.debugEvents,
       log,
       cors,
+      tls: mtls?.tls,
     }).catch((e: unknown) => explainListenError(e, 'local gateway', 'GATEWAY_PORT', config.gatewayPort));
     portal.setConfig({ apiUrl: gateway.url, issuer: okta.issuer, clientId: SPA_CLIENT_ID, scopes: SPA_SCOPES });
     const b = backend;
@@ -135,19 +161,21 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       ? watchPolicies(config, wasm, say, () => gateway.cache.flush())
       : undefined;
     return {
-      okta, backend: b, gateway, portal, functionEnv,
+      okta, backend: b, gateway, portal, functionEnv, mtls: mtls?.files,
       close: async () => {
         watcher?.close();
         await gateway.close();
         await b.close();
         await okta.close();
         await portal.close();
+        cleanUp();
       },
     };
   } catch (error) {
     await backend?.close();
     await okta.close();
     await portal.close();
+    cleanUp();
     throw error;
   }
 }

@@ -4,11 +4,14 @@
  * OKTA_PORT / BACKEND_PORT / GATEWAY_PORT / PORTAL_PORT (0 = ephemeral); the line starting
  * with `LOCAL_STACK_READY ` carries the chosen URLs as JSON for scripts.
  */
-import { LocalStackError } from './errors';
+import { LocalStackError, UsageError } from './errors';
 import { startLocalStack, stackConfigFromEnv } from './stack';
 
 async function main(): Promise<void> {
-  const config = stackConfigFromEnv();
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--mtls');
+  if (unknown.length > 0) throw new UsageError(`unknown argument ${unknown[0]} (npm start [-- --mtls])`);
+  const config = { ...stackConfigFromEnv(), ...(args.includes('--mtls') ? { mtls: true } : {}) };
   const say = (m: string): void => {
     process.stderr.write(`[local] ${m}\n`);
   };
@@ -20,6 +23,7 @@ async function main(): Promise<void> {
     gateway: stack.gateway.url,
     portal: stack.portal.origin,
     authorizerCacheTtlSeconds: config.authorizerCacheTtlSeconds,
+    ...(stack.mtls ? { mtls: stack.mtls } : {}),
   };
   const tokenPrefix = config.oktaPort === 9000 ? '' : `OKTA_PORT=${stack.okta.port} `;
   process.stderr.write(
@@ -31,7 +35,8 @@ async function main(): Promise<void> {
       `  member portal   ${stack.portal.origin}/   (sign in as alice … dan, password dev-<name>, e.g. dev-alice)`,
       '',
       '  Try:',
-      `    TOKEN=$(${tokenPrefix}npm run -s token -- alice) && curl -H "Authorization: Bearer $TOKEN" ${stack.gateway.url}/v1/claims/enrollee/1001`,
+      `    TOKEN=$(${tokenPrefix}npm run -s token -- alice) && curl ${stack.mtls ? `--cacert ${stack.mtls.caFile} --cert ${stack.mtls.member.certFile} --key ${stack.mtls.member.keyFile} ` : ''}-H "Authorization: Bearer $TOKEN" ${stack.gateway.url}/v1/claims/enrollee/1001`,
+      ...(stack.mtls ? [`  mutual TLS: the gateway requires a client certificate from ${stack.mtls.caFile} (partner: ${stack.mtls.partner.certFile}); the portal cannot call it`] : []),
       '',
       '  Ctrl-C stops everything.',
       '',

@@ -22,7 +22,7 @@ segment_matches(pattern_segment, value) if {
 	pattern_segment == value
 }
 
-matched_routes contains {"action": r.action, "product": r.product, "params": params} if {
+matched_routes contains {"action": r.action, "product": r.product, "params": params, "sensitive": object.get(r, "sensitive", false)} if {
 	some r in api.routes
 	r.method == input.method
 	count(r.pattern) == count(input.path)
@@ -152,6 +152,59 @@ refusals contains "not_own_family" if {
 refusals contains "not_a_member" if not caller_id
 
 # ---------------------------------------------------------------------------
+# Token introspection (README "Token introspection"). A request is sensitive
+# when its product lists its access kind ("read"/"write") in
+# `introspection.access`, or its route says `"sensitive": true`. With
+# INTROSPECTION_MODE=policy the authorizer asks `introspection` before the
+# decision; `on_unavailable: "local"` lets it go on with local validation
+# (logged as a downgrade) when Okta cannot answer, and the decision below
+# still refuses a sensitive request that was not introspected.
+
+product_introspection := object.get(api.products[route.product], "introspection", {})
+
+sensitive if access in object.get(product_introspection, "access", [])
+
+sensitive if route.sensitive == true
+
+introspected if input.token.validation == "introspected"
+
+default introspection := {"required": false}
+
+introspection := {"required": true, "on_unavailable": object.get(product_introspection, "on_unavailable", "fail_closed")} if sensitive
+
+# ---------------------------------------------------------------------------
+# Partner client certificates (mutual TLS; README "Client certificates and
+# mTLS"). data.acme.api.client_certificates binds an Okta client id (`cid`)
+# to the certificate its partner presents: {"<cid>": {"subject_cn": "...",
+# "sha256": ["<hex fingerprint>", ...]}}, matched against input.clientCert
+# (subjectCN / fingerprintSha256, which the authorizer derives from the PEM).
+# A token of a bound client needs that certificate, and a bound partner's
+# certificate presented with another client's token is refused.
+
+cert_bindings := object.get(api, "client_certificates", {})
+
+cert_matches(binding) if input.clientCert.subjectCN == binding.subject_cn
+
+cert_matches(binding) if input.clientCert.fingerprintSha256 in object.get(binding, "sha256", [])
+
+# How the caller authenticated: each failure refuses before any grant.
+precondition_failures contains "introspection_required" if {
+	sensitive
+	not introspected
+}
+
+precondition_failures contains "client_certificate_required" if {
+	binding := cert_bindings[claims.cid]
+	not cert_matches(binding)
+}
+
+precondition_failures contains "client_certificate_mismatch" if {
+	some cid, binding in cert_bindings
+	cid != claims.cid
+	cert_matches(binding)
+}
+
+# ---------------------------------------------------------------------------
 # The decision. The cases are mutually exclusive, so exactly one applies.
 
 default decision := {"allow": false, "reason": "not_permitted"}
@@ -163,13 +216,20 @@ decision := {"allow": false, "reason": "insufficient_scope", "context": {"requir
 	not has_scope
 }
 
+decision := {"allow": false, "reason": min(precondition_failures)} if {
+	has_scope
+	count(precondition_failures) > 0
+}
+
 decision := {"allow": true, "reason": min(grants), "context": {"action": route.action}} if {
 	has_scope
+	count(precondition_failures) == 0
 	count(grants) > 0
 }
 
 decision := {"allow": false, "reason": min(refusals)} if {
 	has_scope
+	count(precondition_failures) == 0
 	count(grants) == 0
 	count(refusals) > 0
 }

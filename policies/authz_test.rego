@@ -171,3 +171,118 @@ test_audit_scope_on_token_whose_sub_is_not_its_client_grants_nothing if {
 	d := authz.decision with input as req("GET", record_path("2001"), token)
 	d.allow == false
 }
+
+# --- token introspection (data.acme.api.products.<p>.introspection, routes' "sensitive") ---
+
+writes_sensitive := {"access": ["write"], "on_unavailable": "fail_closed"}
+
+introspected_token(token) := object.union(token, {"validation": "introspected"})
+
+locally_validated(token) := object.union(token, {"validation": "local"})
+
+test_no_sensitive_data_means_no_introspection_and_local_writes_pass if {
+	authz.introspection == {"required": false} with input as req("POST", record_path("1001"), locally_validated(alice))
+	d := authz.decision with input as req("POST", record_path("1001"), locally_validated(alice))
+	d.allow == true
+}
+
+test_sensitive_writes_require_introspection if {
+	i := authz.introspection with input as req("POST", record_path("1002"), locally_validated(alice))
+		with data.acme.api.products.claims.introspection as writes_sensitive
+	i == {"required": true, "on_unavailable": "fail_closed"}
+	d := authz.decision with input as req("POST", record_path("1002"), locally_validated(alice))
+		with data.acme.api.products.claims.introspection as writes_sensitive
+	d == {"allow": false, "reason": "introspection_required"}
+}
+
+test_sensitive_write_without_a_validation_field_is_refused if {
+	d := authz.decision with input as req("POST", record_path("1001"), alice)
+		with data.acme.api.products.claims.introspection as writes_sensitive
+	d.reason == "introspection_required"
+}
+
+test_introspected_sensitive_write_is_judged_by_the_grants if {
+	d := authz.decision with input as req("POST", record_path("1002"), introspected_token(alice))
+		with data.acme.api.products.claims.introspection as writes_sensitive
+	d.allow == true
+	d.reason == "dependant_write"
+	e := authz.decision with input as req("POST", record_path("2001"), introspected_token(alice))
+		with data.acme.api.products.claims.introspection as writes_sensitive
+	e == {"allow": false, "reason": "not_own_family"}
+}
+
+test_reads_stay_local_when_only_writes_are_sensitive if {
+	authz.introspection == {"required": false} with input as req("GET", record_path("1001"), locally_validated(alice))
+		with data.acme.api.products.claims.introspection as writes_sensitive
+	d := authz.decision with input as req("GET", record_path("1001"), locally_validated(alice))
+		with data.acme.api.products.claims.introspection as writes_sensitive
+	d.allow == true
+}
+
+test_a_sensitive_route_requires_introspection_for_any_method if {
+	routes := [{"product": "claims", "method": "GET", "pattern": ["v1", "claims", "enrollee", "{id}"], "action": "read_record", "sensitive": true}]
+	i := authz.introspection with input as req("GET", record_path("1001"), locally_validated(alice))
+		with data.acme.api.routes as routes
+	i.required == true
+	d := authz.decision with input as req("GET", record_path("1001"), locally_validated(alice))
+		with data.acme.api.routes as routes
+	d.reason == "introspection_required"
+}
+
+test_on_unavailable_local_is_passed_to_the_authorizer if {
+	i := authz.introspection with input as req("POST", record_path("1001"), locally_validated(alice))
+		with data.acme.api.products.claims.introspection as {"access": ["write"], "on_unavailable": "local"}
+	i == {"required": true, "on_unavailable": "local"}
+}
+
+test_insufficient_scope_is_reported_before_introspection if {
+	token := member("1001", "primary", ["claims:read"], [])
+	d := authz.decision with input as req("POST", record_path("1001"), locally_validated(token))
+		with data.acme.api.products.claims.introspection as writes_sensitive
+	d.reason == "insufficient_scope"
+}
+
+# --- partner client certificates (data.acme.api.client_certificates, input.clientCert) ---
+
+partner_bindings := {"0oa-audit": {"subject_cn": "audit.partner.example", "sha256": ["ab12"]}}
+
+cert(cn, fingerprint) := {"subjectCN": cn, "fingerprintSha256": fingerprint, "subjectDN": concat("", ["CN=", cn]), "issuerDN": "CN=Acme Partner CA"}
+
+with_cert(method, path, token, c) := object.union(req(method, path, token), {"clientCert": c})
+
+test_bound_partner_with_its_certificate_reads if {
+	d := authz.decision with input as with_cert("GET", record_path("1001"), auditor, cert("audit.partner.example", "ff00"))
+		with data.acme.api.client_certificates as partner_bindings
+	d.allow == true
+	d.reason == "audit_read"
+}
+
+test_bound_partner_matched_by_fingerprint if {
+	d := authz.decision with input as with_cert("GET", record_path("1001"), auditor, cert("renamed.partner.example", "ab12"))
+		with data.acme.api.client_certificates as partner_bindings
+	d.allow == true
+}
+
+test_bound_partner_without_a_certificate_is_refused if {
+	d := authz.decision with input as req("GET", record_path("1001"), auditor)
+		with data.acme.api.client_certificates as partner_bindings
+	d == {"allow": false, "reason": "client_certificate_required"}
+}
+
+test_bound_partner_with_another_certificate_is_refused if {
+	d := authz.decision with input as with_cert("GET", record_path("1001"), auditor, cert("someone.else.example", "0000"))
+		with data.acme.api.client_certificates as partner_bindings
+	d.reason == "client_certificate_required"
+}
+
+test_partner_certificate_with_another_clients_token_is_refused if {
+	d := authz.decision with input as with_cert("GET", record_path("1001"), alice, cert("audit.partner.example", "ff00"))
+		with data.acme.api.client_certificates as partner_bindings
+	d == {"allow": false, "reason": "client_certificate_mismatch"}
+}
+
+test_unbound_clients_need_no_certificate if {
+	d := authz.decision with input as req("GET", record_path("1001"), alice)
+		with data.acme.api.client_certificates as partner_bindings
+	d.allow == true
+}

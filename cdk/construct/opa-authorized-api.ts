@@ -27,6 +27,8 @@ import { PolicyFunction } from './policy-function';
 import { BUNDLED_DATA_NAME } from './policy-source';
 import type { OpaAuthorizedApiProps } from './props';
 import { resolveProps, ResolvedApiConfig } from './validate-props';
+import { addMtlsDomain, backendMtlsEnvironment, grantSecretValue, introspectionEnvironment } from './mtls-domain';
+import type { DomainName } from 'aws-cdk-lib/aws-apigateway';
 
 
 /**
@@ -47,6 +49,8 @@ export class OpaAuthorizedApi extends Construct {
   readonly policyRevision: string;
   /** The configuration in force, defaults applied. */
   readonly config: ResolvedApiConfig;
+  /** The custom domain with mutual TLS (prop mtlsDomain). */
+  readonly mtlsDomain?: DomainName;
 
   constructor(scope: Construct, id: string, props: OpaAuthorizedApiProps) {
     super(scope, id);
@@ -89,6 +93,7 @@ export class OpaAuthorizedApi extends Construct {
         OKTA_AUDIENCE: config.oktaAudiences.join(','),
         OKTA_JWKS_URI: config.oktaJwksUri,
         POLICY_REQUEST_ENTRYPOINT: config.requestEntrypoint,
+        ...introspectionEnvironment(config.security),
       },
     });
 
@@ -111,8 +116,11 @@ export class OpaAuthorizedApi extends Construct {
         // The claims proxy refuses a non-loopback http:// backend unless told explicitly.
         ...(config.allowInsecureBackend ? { BACKEND_ALLOW_HTTP: 'true' } : {}),
         ...corsFunctionEnvironment(config.cors),
+        ...backendMtlsEnvironment(config.security),
       },
     });
+    if (config.security.introspection) grantSecretValue(this.authorizerFunction.function, config.security.introspection.credentials);
+    if (config.security.backendMtls) grantSecretValue(this.claimsProxyFunction.function, config.security.backendMtls.credentials);
 
     const identitySources = authorizerIdentitySources(config.apiKeyRequired);
     this.authorizer = new RequestAuthorizer(this, 'RequestAuthorizer', {
@@ -133,6 +141,8 @@ export class OpaAuthorizedApi extends Construct {
       apiKeySourceType: ApiKeySourceType.HEADER,
       cloudWatchRole: config.cloudWatchRole,
       policy: sourceIpPolicy(config.allowedSourceIpRanges),
+      // With mutual TLS on the custom domain, the default endpoint would be a way around the client certificate.
+      disableExecuteApiEndpoint: config.security.mtlsDomain !== undefined ? true : undefined,
       // On the API (not only the proxy resource) so the root ANY method is protected too.
       defaultMethodOptions: {
         authorizationType: AuthorizationType.CUSTOM,
@@ -182,6 +192,7 @@ export class OpaAuthorizedApi extends Construct {
       for (const resource of [this.api.root, proxy]) addPreflight(resource, config.cors);
     }
     addGatewayResponses(this.api, 'api', config.cors);
+    if (config.security.mtlsDomain) this.mtlsDomain = addMtlsDomain(this, this.api, config.security.mtlsDomain);
 
     if (config.apiKeyRequired) {
       const apiKey = new ApiKey(this, 'ApiKey', {

@@ -8,6 +8,8 @@ import type { HandlerBundles } from './handler-bundles';
 export type { CorsOptions } from './cors';
 
 export type { HandlerBundles } from './handler-bundles';
+import type { BackendMtlsOptions, IntrospectionOptions, MtlsDomainOptions } from './mtls-domain';
+export type { BackendMtlsOptions, IntrospectionClientAuth, IntrospectionOptions, MtlsDomainOptions } from './mtls-domain';
 
 /** Where a compiled policy bundle lives on the machine that runs `cdk synth`. */
 export interface PolicyBundleLocation {
@@ -220,4 +222,21 @@ export interface OpaAuthorizedApiProps {
    * @default - no CORS: browsers on other origins cannot call the API
    */
   readonly cors?: CorsOptions;
+  /**
+   * Serve the API on a custom domain with mutual TLS (truststore in S3); the
+   * execute-api endpoint is then disabled so the client certificate cannot be
+   * bypassed. README "Client certificates and mTLS".
+   * @default no custom domain
+   */
+  readonly mtlsDomain?: MtlsDomainOptions;
+  /**
+   * Token introspection at Okta (RFC 7662). README "Token introspection".
+   * @default off (local validation only)
+   */
+  readonly introspection?: IntrospectionOptions;
+  /**
+   * Mutual TLS from the claims proxy to the backend (client certificate + pinned CA from a secret).
+   * @default plain https (system CAs)
+   */
+  readonly backendMtls?: BackendMtlsOptions;
 }

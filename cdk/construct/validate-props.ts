@@ -9,6 +9,7 @@ import { checkHandlerBundles, defaultHandlerBundles, type HandlerBundles } from 
 import { buildPolicyDirectory, checkPolicyBundle } from './policy-source';
 import { API_KEY_HEADER } from './identity-sources';
 import type { ApiKeyQuota, LogLevel, OpaAuthorizedApiProps, PolicyBundleLocation } from './props';
+import { resolveSecurity, type ResolvedSecurity } from './mtls-domain';
 
 /** Props with every default applied; produced only by `resolveProps`. */
 export interface ResolvedApiConfig {
@@ -43,6 +44,8 @@ export interface ResolvedApiConfig {
   readonly handlerBundles: HandlerBundles;
   /** Browser access; undefined = no CORS (no preflight method, no CORS headers). */
   readonly cors: ResolvedCors | undefined;
+  /** mtlsDomain, introspection, backendMtls (mtls-domain.ts). */
+  readonly security: ResolvedSecurity;
 }
 
 export const DEFAULTS = {
@@ -205,6 +208,7 @@ export function resolveProps(props: OpaAuthorizedApiProps): ResolvedApiConfig {
     logFormat,
     handlerBundles,
     cors,
+    security: resolveSecurity(props, { oktaIssuer, backendUrl, authorizerTimeout }),
   };
 }
 

@@ -23,6 +23,8 @@ import { describeError, type Logger } from '../shared/logger';
 import { decide, engineOrUnavailable, type PolicyEngine } from '../shared/policy-engine';
 import { buildRequestInput, isV2Event, requestFacts } from '../shared/request-input';
 import type { TokenVerifier } from '../shared/token-verifier';
+import { validateAtIssuer, type IntrospectionStep } from './introspection-step';
+import { clientCertOf } from '../shared/client-cert';
 
 export type AuthorizerEvent = APIGatewayRequestAuthorizerEvent | APIGatewayRequestAuthorizerEventV2;
 export type AuthorizerHandler = (event: AuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -34,6 +36,8 @@ export interface AuthorizerDeps {
   readonly engine: Promise<PolicyEngine>;
   readonly logger: Logger;
   readonly decisions: DecisionLog;
+  /** Token introspection (INTROSPECTION_MODE policy | all); absent = local validation only. */
+  readonly introspection?: IntrospectionStep;
 }
 
 /** The exact message API Gateway turns into a 401. */
@@ -78,7 +82,8 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
     try {
       // 1. Token (401 / 503) before anything about the request is judged.
       const headers = isV2Event(event) ? headerValues('authorization', event.headers) : headerValues('authorization', event.headers, event.multiValueHeaders);
-      const token = await verifier.verify(extractBearerToken(headers, config.maxTokenBytes));
+      const jwt = extractBearerToken(headers, config.maxTokenBytes);
+      const token = await verifier.verify(jwt);
       decision.sub = token.sub;
       // 2. Input (path tricks → Deny before the policy); the ARN an Allow would
       //    name must be exact and be this request; then 3. the policy.
@@ -86,7 +91,11 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       checkExactArn(arn, { method: facts.method, path: facts.rawPath, stage: facts.stage });
       const engine = loaded ?? (await engineLoad);
       decision.policyRevision = engine.revision;
-      const input = buildRequestInput(facts, token, config.apiKeyHeader, config.apiProduct);
+      let input = buildRequestInput(facts, token, config.apiKeyHeader, config.apiProduct, { clientCert: clientCertOf(event) });
+      if (deps.introspection) {
+        const validation = await validateAtIssuer(deps.introspection, engine, input, jwt, token, logger, { decisionId, requestId });
+        input = { ...input, token: { ...input.token, validation } };
+      }
       const verdict = decide(engine, config.requestEntrypoint, input);
       if (!verdict.allow) throw new PolicyDeniedError(verdict.reason);
       decision.record('allow', verdict.reason);

@@ -10,6 +10,8 @@ import { createDecisionLog } from '../shared/decision-log';
 import { createLogger, describeError } from '../shared/logger';
 import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
 import { createTokenVerifier } from '../shared/token-verifier';
+import { createIntrospector, parseClientCredentials } from '../shared/introspection';
+import { cachedSecret } from '../shared/secrets';
 import { createAuthorizer, UNAVAILABLE, type AuthorizerEvent, type AuthorizerHandler } from './authorizer';
 
 function init(): AuthorizerHandler {
@@ -32,12 +34,18 @@ function init(): AuthorizerHandler {
   const decisionSink = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
+  const intro = config.introspection;
   return createAuthorizer({
     config,
     verifier,
     engine,
     logger,
     decisions: createDecisionLog(decisionSink, config.logLevel !== 'silent'),
+    introspection: intro && {
+      mode: intro.mode,
+      entrypoint: intro.entrypoint,
+      introspector: createIntrospector({ ...intro, credentials: cachedSecret(intro.credentials, parseClientCredentials(intro.clientAuth)) }),
+    },
   });
 }
 

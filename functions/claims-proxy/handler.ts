@@ -11,6 +11,8 @@ import { outcomeFor } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
 import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
 import { createBackendClient } from './backend-client';
+import { parseBackendTlsCredentials } from './backend-tls';
+import { cachedSecret } from '../shared/secrets';
 import { createClaimsProxy, errorResult, type ClaimsProxyHandler, type ProxyEvent } from './claims-proxy';
 
 function init(): ClaimsProxyHandler {
@@ -30,6 +32,7 @@ function init(): ClaimsProxyHandler {
       baseUrl: config.backendUrl,
       timeoutMs: config.backendTimeoutMs,
       maxResponseBytes: config.maxResponseBytes,
+      tls: config.backendMtls && cachedSecret(config.backendMtls, parseBackendTlsCredentials),
     }),
     engine,
     logger,

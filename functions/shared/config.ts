@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { ConfigError } from './errors';
 import { DEFAULT_JWKS_REFRESH_MIN_INTERVAL_MS } from './jwks-cache';
 import type { TokenVerifierOptions } from './token-verifier';
+import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from './introspection';
+import { isSecretArn, type SecretSource } from './secrets';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -32,6 +34,29 @@ export interface AuthorizerConfig extends CommonConfig, Omit<TokenVerifierOption
   readonly apiProduct: string | undefined;
   /** Longest accepted Authorization header value (bytes). */
   readonly maxTokenBytes: number;
+  /** Token introspection (RFC 7662); undefined = off (the default): local validation only. */
+  readonly introspection: IntrospectionConfig | undefined;
+}
+
+/**
+ * INTROSPECTION_MODE `policy`: introspect when the policy's introspection
+ * entrypoint says the route is sensitive (data.json); `all`: every request.
+ */
+export type IntrospectionMode = 'policy' | 'all';
+
+export interface IntrospectionConfig {
+  readonly mode: IntrospectionMode;
+  readonly endpoint: URL;
+  readonly clientId: string;
+  readonly clientAuth: ClientAuthMethod;
+  /** Secrets Manager ARN (deployed) or a file (local stack only; refused inside Lambda). */
+  readonly credentials: SecretSource;
+  readonly timeoutMs: number;
+  /** Longest a positive answer is reused (also bounded by the token's exp); 0 = no cache. */
+  readonly cacheMaxTtlSeconds: number;
+  readonly cacheMaxEntries: number;
+  /** Entrypoint answering `{"required": bool, "on_unavailable": "fail_closed" | "local"}` (mode `policy`). */
+  readonly entrypoint: string;
 }
 
 export interface ClaimsProxyConfig extends CommonConfig {
@@ -39,6 +64,8 @@ export interface ClaimsProxyConfig extends CommonConfig {
   readonly backendTimeoutMs: number;
   readonly maxResponseBytes: number;
   readonly responseEntrypoint: string;
+  /** Mutual TLS to the backend: client certificate + key and the pinned CA, from this source; undefined = plain https. */
+  readonly backendMtls: SecretSource | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -168,6 +195,51 @@ export function loadAuthorizerConfig(env: Env, handlerDir: string): AuthorizerCo
     requestEntrypoint: entrypoint(env, 'POLICY_REQUEST_ENTRYPOINT', DEFAULT_REQUEST_ENTRYPOINT),
     apiProduct: value(env, 'API_PRODUCT'),
     maxTokenBytes: integer(env, 'MAX_TOKEN_BYTES', 8192, 256, 65_536),
+    introspection: introspectionConfig(env, issuers),
+  };
+}
+
+const DEFAULT_INTROSPECTION_ENTRYPOINT = 'acme/authz/introspection';
+
+/** Where the introspection client's credentials come from: never a value in the environment. */
+function credentialSource(env: Env, prefix: string): SecretSource {
+  const arn = value(env, `${prefix}_SECRET_ARN`);
+  const file = value(env, `${prefix}_CREDENTIALS_FILE`);
+  if (arn !== undefined && file !== undefined) throw new ConfigError(`set ${prefix}_SECRET_ARN or ${prefix}_CREDENTIALS_FILE, not both`);
+  if (arn !== undefined) {
+    if (!isSecretArn(arn)) throw new ConfigError(`${prefix}_SECRET_ARN is not a Secrets Manager secret ARN`);
+    return { kind: 'secrets_manager', secretArn: arn };
+  }
+  if (file === undefined) throw new ConfigError(`${prefix}_SECRET_ARN is required (a Secrets Manager secret; credentials are never taken from environment values)`);
+  if (value(env, 'AWS_LAMBDA_FUNCTION_NAME') !== undefined) {
+    throw new ConfigError(`${prefix}_CREDENTIALS_FILE is for the local stack only; in Lambda use ${prefix}_SECRET_ARN`);
+  }
+  return { kind: 'file', path: path.resolve(file) };
+}
+
+/** INTROSPECTION_* (functions/README.md); undefined when INTROSPECTION_MODE is off or unset. */
+function introspectionConfig(env: Env, issuers: readonly string[]): IntrospectionConfig | undefined {
+  const mode = (value(env, 'INTROSPECTION_MODE') ?? 'off').toLowerCase();
+  if (mode === 'off') return undefined;
+  if (mode !== 'policy' && mode !== 'all') throw new ConfigError(`INTROSPECTION_MODE must be off, policy or all, got "${mode}"`);
+  if (issuers.length !== 1 && value(env, 'INTROSPECTION_ENDPOINT') === undefined) {
+    throw new ConfigError('INTROSPECTION_ENDPOINT is required when OKTA_ISSUER lists several issuers');
+  }
+  const endpoint = httpUrl('INTROSPECTION_ENDPOINT', value(env, 'INTROSPECTION_ENDPOINT') ?? `${(issuers[0] ?? '').replace(/\/+$/, '')}/v1/introspect`);
+  const clientAuth = value(env, 'INTROSPECTION_CLIENT_AUTH') ?? 'private_key_jwt';
+  if (!(CLIENT_AUTH_METHODS as readonly string[]).includes(clientAuth)) {
+    throw new ConfigError(`INTROSPECTION_CLIENT_AUTH must be one of ${CLIENT_AUTH_METHODS.join(', ')}, got "${clientAuth}"`);
+  }
+  return {
+    mode,
+    endpoint,
+    clientId: required(env, 'INTROSPECTION_CLIENT_ID'),
+    clientAuth: clientAuth as ClientAuthMethod,
+    credentials: credentialSource(env, 'INTROSPECTION'),
+    timeoutMs: integer(env, 'INTROSPECTION_TIMEOUT_MS', 1500, 50, 10_000),
+    cacheMaxTtlSeconds: integer(env, 'INTROSPECTION_CACHE_TTL_SECONDS', 30, 0, 300),
+    cacheMaxEntries: integer(env, 'INTROSPECTION_CACHE_MAX_ENTRIES', 10_000, 1, 1_000_000),
+    entrypoint: entrypoint(env, 'POLICY_INTROSPECTION_ENTRYPOINT', DEFAULT_INTROSPECTION_ENTRYPOINT),
   };
 }
 
@@ -185,5 +257,13 @@ export function loadClaimsProxyConfig(env: Env, handlerDir: string): ClaimsProxy
     backendTimeoutMs: integer(env, 'BACKEND_TIMEOUT_MS', 3000, 50, 28_000),
     maxResponseBytes: integer(env, 'MAX_RESPONSE_BYTES', 1_048_576, 1024, 6_000_000),
     responseEntrypoint: entrypoint(env, 'POLICY_RESPONSE_ENTRYPOINT', DEFAULT_RESPONSE_ENTRYPOINT),
+    backendMtls: backendMtlsSource(env, backendUrl),
   };
+}
+
+/** BACKEND_MTLS_SECRET_ARN (or, locally, BACKEND_MTLS_CREDENTIALS_FILE): only with an https backend. */
+function backendMtlsSource(env: Env, backendUrl: URL): SecretSource | undefined {
+  if (value(env, 'BACKEND_MTLS_SECRET_ARN') === undefined && value(env, 'BACKEND_MTLS_CREDENTIALS_FILE') === undefined) return undefined;
+  if (backendUrl.protocol !== 'https:') throw new ConfigError('BACKEND_URL must be https when backend mutual TLS is configured');
+  return credentialSource(env, 'BACKEND_MTLS');
 }

@@ -21,6 +21,7 @@ export type FailureKind =
   | 'malformed_authorization'
   | 'invalid_token'
   | 'jwks_unavailable'
+  | 'introspection_unavailable'
   | 'request_rejected'
   | 'policy_denied'
   | 'policy_failed'
@@ -28,6 +29,7 @@ export type FailureKind =
   | 'authorizer_context'
   | 'backend_timeout'
   | 'backend_unreachable'
+  | 'backend_tls'
   | 'backend_error'
   | 'backend_bad_response';
 
@@ -81,7 +83,9 @@ export type TokenRejection =
   /** aws-jwt-verify refused it for a reason without its own class. */
   | 'invalid_token'
   /** Something other than the verifier's own errors was thrown while verifying. */
-  | 'verification_failed';
+  | 'verification_failed'
+  /** Token introspection (RFC 7662) answered `active: false`: revoked, or otherwise no longer valid at the issuer. */
+  | 'token_inactive';
 
 /** Bad signature, wrong iss/aud, expired, alg none/HS*, ID token, unknown kid... */
 export class InvalidTokenError extends FunctionError<TokenRejection> {
@@ -101,6 +105,33 @@ export class JwksUnavailableError extends FunctionError<'jwks_unavailable'> {
   readonly reason = 'jwks_unavailable';
 }
 
+/** Why token introspection could not give an answer. */
+export type IntrospectionFailure =
+  /** Connection refused, DNS, TLS... */
+  | 'introspection_unreachable'
+  /** No answer within INTROSPECTION_TIMEOUT_MS. */
+  | 'introspection_timeout'
+  /** The endpoint answered 5xx (or another non-200 that is not a client-auth refusal). */
+  | 'introspection_error'
+  /** The endpoint refused our client authentication (400/401 invalid_client): a credentials problem. */
+  | 'introspection_client_rejected'
+  /** Not JSON, too large, or no boolean `active`. */
+  | 'introspection_bad_response'
+  /** The client credentials could not be loaded (Secrets Manager, file) or are unusable. */
+  | 'introspection_credentials';
+
+/** Introspection was required but gave no answer: fail closed (503), unless the product allows a downgrade to local validation. */
+export class IntrospectionUnavailableError extends FunctionError<IntrospectionFailure> {
+  readonly kind = 'introspection_unavailable';
+  constructor(
+    readonly reason: IntrospectionFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** Why a request was refused before any policy ran. */
 export type RequestRejection =
   | 'bad_method'
@@ -118,7 +149,9 @@ export type RequestRejection =
   /** The methodArn would be longer than an IAM `Resource` may be. */
   | 'arn_too_long'
   /** The event's methodArn/routeArn does not name the method and path the policy would see. */
-  | 'arn_mismatch';
+  | 'arn_mismatch'
+  /** The forwarded client certificate is not one parsable PEM certificate with short printable fields. */
+  | 'bad_client_certificate';
 
 /** The request is refused before any policy runs (path tricks, oversized input, an ARN that is not this request). */
 export class RequestRejectedError extends FunctionError<RequestRejection> {
@@ -192,6 +225,27 @@ export class BackendUnreachableError extends FunctionError<'backend_unreachable'
   readonly reason = 'backend_unreachable';
 }
 
+/** Why mutual TLS to the backend failed. */
+export type BackendTlsFailure =
+  /** The backend's certificate does not chain to the pinned CA, or does not name the host. */
+  | 'backend_certificate_rejected'
+  /** The backend refused the handshake (no client certificate, or one it does not trust). */
+  | 'backend_handshake_failed'
+  /** The client certificate and key could not be loaded (Secrets Manager, file) or are unusable. */
+  | 'backend_credentials';
+
+/** Mutual TLS to the backend failed: no request was sent, no backend data exists. */
+export class BackendTlsError extends FunctionError<BackendTlsFailure> {
+  readonly kind = 'backend_tls';
+  constructor(
+    readonly reason: BackendTlsFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** The backend answered 5xx. */
 export class BackendServerError extends FunctionError<'backend_error'> {
   readonly kind = 'backend_error';
@@ -257,6 +311,7 @@ export const OUTCOMES: Readonly<Record<FailureKind, FailureOutcome>> = {
   malformed_authorization: { authorizer: 'unauthorized', response: { ...UNAUTHORIZED_401, error: 'invalid_request' }, result: 'unauthorized', level: 'info' },
   invalid_token: { authorizer: 'unauthorized', response: UNAUTHORIZED_401, result: 'unauthorized', level: 'info' },
   jwks_unavailable: { authorizer: 'unavailable', response: UNAVAILABLE_503, result: 'error', level: 'error' },
+  introspection_unavailable: { authorizer: 'unavailable', response: UNAVAILABLE_503, result: 'error', level: 'error' },
   request_rejected: { authorizer: 'deny', response: { status: 400, error: 'invalid_request', message: 'Bad request' }, result: 'rejected', level: 'info' },
   policy_denied: { authorizer: 'deny', response: FORBIDDEN_403, result: 'deny', level: 'info' },
   // The request policy failing is a Deny (fail closed); the response policy failing is a 502 (no backend body).
@@ -265,6 +320,7 @@ export const OUTCOMES: Readonly<Record<FailureKind, FailureOutcome>> = {
   authorizer_context: { authorizer: 'deny', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
   backend_timeout: { authorizer: 'unavailable', response: { status: 504, error: 'backend_timeout', message: 'The backend did not answer in time' }, result: 'error', level: 'error' },
   backend_unreachable: { authorizer: 'unavailable', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
+  backend_tls: { authorizer: 'unavailable', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
   backend_error: { authorizer: 'unavailable', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
   backend_bad_response: { authorizer: 'unavailable', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
 };

@@ -15,6 +15,8 @@ import { inputSelector, readInputPathsSection } from 'rego-wasm/load';
 import { pathSegments } from './request-path';
 import { RequestRejectedError } from './errors';
 import type { VerifiedToken } from './token-verifier';
+import type { TokenValidation } from './introspection';
+import type { ClientCertInput } from './client-cert';
 
 /**
  * A map keyed by client-chosen names (headers, query parameters): no
@@ -38,8 +40,23 @@ export interface RequestInput {
   readonly query: Readonly<Record<string, readonly string[]>>;
   readonly headers: Readonly<Record<string, string>>;
   readonly sourceIp: string;
-  readonly token: TokenInput;
+  readonly token: RequestTokenInput;
   readonly api: { readonly stage: string; readonly resource: string; readonly product?: string };
+  /** The mutual-TLS client certificate (client-cert.ts); absent without one. */
+  readonly clientCert?: ClientCertInput;
+}
+
+/** The request phase also says how the token was checked: signature and claims only, or also at the issuer (introspection). */
+export interface RequestTokenInput extends TokenInput {
+  readonly validation: TokenValidation;
+}
+
+/** What the authorizer learnt about the caller beyond the request itself. */
+export interface CallerSecurity {
+  /** `local` unless introspection confirmed the token. */
+  readonly validation?: TokenValidation;
+  /** The client certificate API Gateway forwarded (mutual TLS). */
+  readonly clientCert?: ClientCertInput;
 }
 
 /** What the request looked like, independent of the event version. */
@@ -162,12 +179,12 @@ function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record<string
   return { ...joined };
 }
 
-function tokenInput(token: VerifiedToken): TokenInput {
-  return { payload: token.payload, scopes: token.scopes };
+function tokenInput(token: VerifiedToken, validation: TokenValidation): RequestTokenInput {
+  return { payload: token.payload, scopes: token.scopes, validation };
 }
 
 /** The request policy's input document (DESIGN.md §3). */
-export function buildRequestInput(facts: RequestFacts, token: VerifiedToken, apiKeyHeader: string, product?: string): RequestInput {
+export function buildRequestInput(facts: RequestFacts, token: VerifiedToken, apiKeyHeader: string, product?: string, security: CallerSecurity = {}): RequestInput {
   return {
     method: facts.method,
     path: facts.path,
@@ -175,8 +192,9 @@ export function buildRequestInput(facts: RequestFacts, token: VerifiedToken, api
     query: facts.query,
     headers: policyHeaders(facts, apiKeyHeader),
     sourceIp: facts.sourceIp,
-    token: tokenInput(token),
+    token: tokenInput(token, security.validation ?? 'local'),
     api: product === undefined ? { stage: facts.stage, resource: facts.resource } : { stage: facts.stage, resource: facts.resource, product },
+    ...(security.clientCert === undefined ? {} : { clientCert: security.clientCert }),
   };
 }
 

@@ -10,6 +10,8 @@
  *   GET  /__local/requests                            last requests seen (method, path, header NAMES, x-authz-sub) for tests
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { FAULT_IDS, sampleRecords, type ClaimSummary, type EnrolleeRecord } from './data';
 import { readCapped } from '../../functions/shared/capped-body';
 import { listenOnLoopback } from '../listen';
@@ -19,6 +21,11 @@ export interface BackendOptions {
   /** Delay of the `slow` fault id (ms). */
   readonly slowMs?: number;
   readonly log?: (line: Record<string, unknown>) => void;
+  /**
+   * Serve HTTPS and require a client certificate signed by `ca` (mutual TLS,
+   * LOCAL_BACKEND_MTLS=1): a caller without one never gets past the handshake.
+   */
+  readonly tls?: { readonly key: string; readonly cert: string; readonly ca: string };
 }
 
 export interface SeenRequest {
@@ -27,6 +34,8 @@ export interface SeenRequest {
   readonly headerNames: readonly string[];
   readonly authzSub: string | undefined;
   readonly requestId: string | undefined;
+  /** Subject CN of the caller's client certificate (mutual TLS), else undefined. */
+  readonly clientCertCN?: string;
 }
 
 export interface ClaimsBackend {
@@ -99,7 +108,9 @@ export async function startClaimsBackend(options: BackendOptions): Promise<Claim
       send(res, 200, { status: 'ok' });
       return;
     }
-    seen.push({ method, path: url.pathname, headerNames: Object.keys(req.headers).sort(), authzSub, requestId });
+    const peer = options.tls ? (req.socket as TLSSocket).getPeerX509Certificate?.() : undefined;
+    const clientCertCN = peer?.subject.split('\n').find((l) => l.startsWith('CN='))?.slice(3);
+    seen.push({ method, path: url.pathname, headerNames: Object.keys(req.headers).sort(), authzSub, requestId, ...(clientCertCN === undefined ? {} : { clientCertCN }) });
     if (seen.length > SEEN_LIMIT) seen.shift();
     log({ component: 'backend', method, path: url.pathname, sub: authzSub ?? null, requestId: requestId ?? null });
 
@@ -180,15 +191,19 @@ export async function startClaimsBackend(options: BackendOptions): Promise<Claim
     send(res, 405, { message: 'method not allowed' });
   };
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     handle(req, res).catch(() => {
       if (!res.headersSent) send(res, 400, { message: 'bad request' });
       else res.destroy();
     });
-  });
+  };
+  const server = options.tls
+    ? https.createServer({ key: options.tls.key, cert: options.tls.cert, ca: options.tls.ca, requestCert: true, rejectUnauthorized: true }, onRequest)
+    : http.createServer(onRequest);
+  if (options.tls) server.on('tlsClientError', (err: NodeJS.ErrnoException) => log({ component: 'backend', refused: 'tls_handshake', code: err.code ?? 'unknown' }));
   const port = await listenOnLoopback(server, options.port);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     seen,
     close: () => new Promise<void>((resolve) => {

@@ -4,7 +4,7 @@
  * proxy integration event. The path stays exactly as received (percent
  * escapes included); API Gateway decodes query-string values.
  */
-import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayEventClientCertificate, APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { nameMap } from '../../functions/shared/request-input';
 
 export interface ApiIdentity {
@@ -30,6 +30,8 @@ export interface GatewayRequest {
   readonly resource: string;
   readonly resourceId: string;
   readonly pathParameters: Readonly<Record<string, string>> | null;
+  /** The verified client certificate of a mutual-TLS connection (gateway on TLS), else absent. */
+  readonly clientCert?: APIGatewayEventClientCertificate | null;
 }
 
 export function methodArn(api: ApiIdentity, method: string, path: string): string {
@@ -78,7 +80,7 @@ function baseRequestContext(api: ApiIdentity, req: GatewayRequest) {
     extendedRequestId: req.requestId,
     httpMethod: req.method,
     identity: {
-      accessKey: null, accountId: null, apiKey: null, apiKeyId: null, caller: null, clientCert: null,
+      accessKey: null, accountId: null, apiKey: null, apiKeyId: null, caller: null, clientCert: req.clientCert ?? null,
       cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null,
       cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: req.sourceIp, user: null,
       userAgent: userAgent(req), userArn: null,

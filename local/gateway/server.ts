@@ -11,6 +11,7 @@
  */
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type {
   APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent,
@@ -29,6 +30,7 @@ import { nameMap } from '../../functions/shared/request-input';
 import { CDK_ROUTES, matchRoute, type RouteDefinition } from './routes';
 import { readCapped } from '../../functions/shared/capped-body';
 import { listenOnLoopback } from '../listen';
+import { clientCertOfSocket } from './client-cert';
 
 export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -66,6 +68,13 @@ export interface LocalGatewayOptions {
   readonly debugEvents?: boolean;
   /** The construct's `cors` (resolved): preflight + CORS headers on gateway responses (local/gateway/cors.ts). */
   readonly cors?: ResolvedCors;
+  /**
+   * Serve HTTPS with mutual TLS, like a custom domain with a truststore: a
+   * client without a certificate signed by `ca` never gets past the
+   * handshake; the verified certificate reaches the authorizer as
+   * `requestContext.identity.clientCert`. PEM strings.
+   */
+  readonly tls?: { readonly key: string; readonly cert: string; readonly ca: string };
 }
 
 export interface LocalGateway {
@@ -107,7 +116,7 @@ function headerBytes(req: http.IncomingMessage): number {
  * address appended to X-Forwarded-For, X-Forwarded-Port/Proto and an
  * X-Amzn-Trace-Id (client-sent values of the last three are replaced).
  */
-function forwardedHeaders(req: http.IncomingMessage, sourceIp: string, port: number, requestId: string): Array<[string, string]> {
+function forwardedHeaders(req: http.IncomingMessage, sourceIp: string, port: number, requestId: string, proto: 'http' | 'https'): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   let xff: string | undefined;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -120,7 +129,7 @@ function forwardedHeaders(req: http.IncomingMessage, sourceIp: string, port: num
   }
   pairs.push(['X-Forwarded-For', xff === undefined ? sourceIp : `${xff}, ${sourceIp}`]);
   pairs.push(['X-Forwarded-Port', String(port)]);
-  pairs.push(['X-Forwarded-Proto', 'http']);
+  pairs.push(['X-Forwarded-Proto', proto]);
   pairs.push(['X-Amzn-Trace-Id', `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${requestId.replace(/-/g, '').slice(0, 24)}`]);
   return pairs;
 }
@@ -203,10 +212,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     const preflight = preflightResult(options.cors, method, req.headers.origin);
     if (preflight) return { result: preflight, authorizer: 'skipped', reason: 'cors_preflight' };
     const sourceIp = sourceIpOf(req);
-    const headerPairs = forwardedHeaders(req, sourceIp, (server.address() as AddressInfo).port, requestId);
+    const headerPairs = forwardedHeaders(req, sourceIp, (server.address() as AddressInfo).port, requestId, options.tls ? 'https' : 'http');
     const greq: GatewayRequest = {
       method, path, rawQuery, headerPairs, body, sourceIp, requestId, receivedAt: new Date(),
       resource: route.resource, resourceId: route.resourceId, pathParameters: route.pathParameters,
+      clientCert: options.tls ? clientCertOfSocket(req.socket) : null,
     };
     // No length check of our own: a path whose ARN is too long for an IAM
     // Resource is Denied by the authorizer (403), as in AWS.
@@ -282,7 +292,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
   };
 
-  const server = http.createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const requestId = crypto.randomUUID();
     const started = performance.now();
     handle(req, requestId)
@@ -300,6 +310,16 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
           reason: o.reason ?? null, latencyMs: Math.round((performance.now() - started) * 100) / 100,
         });
       });
+  };
+  const server = options.tls
+    ? https.createServer({ maxHeaderSize: 64 * 1024, key: options.tls.key, cert: options.tls.cert, ca: options.tls.ca, requestCert: true, rejectUnauthorized: true }, onRequest)
+    : http.createServer({ maxHeaderSize: 64 * 1024 }, onRequest);
+  // A refused handshake (no client certificate, another CA, expired) never reaches the authorizer; it is logged.
+  server.on('tlsClientError', (err: NodeJS.ErrnoException) => {
+    log({
+      component: 'gateway', requestId: null, method: null, path: null, status: null, authorizer: 'skipped',
+      verdict: null, principalId: null, reason: `tls_handshake_refused:${(err.code ?? 'unknown').slice(0, 64)}`, latencyMs: 0,
+    });
   });
   // Requests Node's HTTP parser refuses never reach the handler above (header
   // block over maxHeaderSize, malformed lines, Content-Length together with
@@ -321,7 +341,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   server.keepAliveTimeout = 5000;
   const port = await listenOnLoopback(server, options.port);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     api,
     cache,

@@ -1,6 +1,6 @@
 /**
  * Talk to the running stand-in's LOCAL-ONLY admin endpoint (local/okta/server.ts
- * ADMIN_PATH): key rotation steps, JWKS outage switch, JWKS fetch count.
+ * ADMIN_PATH): key rotation steps, JWKS and introspection outage switches, JWKS fetch count.
  * Shared by `npm run rotate-keys` and the tests.
  */
 import { LocalStackError } from '../errors';
@@ -35,6 +35,8 @@ async function admin(oktaBase: string, method: 'GET' | 'POST', route: string): P
 export const oktaStatus = (oktaBase: string): Promise<OktaAdminStatus> => admin(oktaBase, 'GET', '/keys');
 export const oktaKeys = (oktaBase: string, action: KeyAction): Promise<OktaAdminStatus> => admin(oktaBase, 'POST', `/keys/${action}`);
 export const oktaJwksAvailable = (oktaBase: string, available: boolean): Promise<OktaAdminStatus> => admin(oktaBase, 'POST', available ? '/jwks/up' : '/jwks/down');
+export const oktaIntrospectionAvailable = (oktaBase: string, available: boolean): Promise<OktaAdminStatus> =>
+  admin(oktaBase, 'POST', available ? '/introspection/up' : '/introspection/down');
 
 /** http://127.0.0.1:{OKTA_PORT or 9000} */
 export function defaultOktaBase(env: NodeJS.ProcessEnv = process.env): string {

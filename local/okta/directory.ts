@@ -109,3 +109,15 @@ export function findClient(clientId: string): DirectoryClient | undefined {
 export const DEFAULT_AUDIENCE = 'api://default';
 /** A second resource server, so tests can get a genuine token for the wrong audience. */
 export const OTHER_AUDIENCE = 'api://billing';
+
+/**
+ * The gateway's own client at the authorization server: the authorizer
+ * authenticates as it to call `/v1/introspect` (README "Token
+ * introspection"). It has no grant. Locally it authenticates with
+ * `private_key_jwt` (a key pair the local stack makes at start-up) or this
+ * DEV-ONLY secret (`client_secret_basic` / `client_secret_post`).
+ */
+export const INTROSPECTION_CLIENT = {
+  clientId: 'acme-api-gateway',
+  clientSecret: 'dev-only-acme-api-gateway-secret',
+} as const;

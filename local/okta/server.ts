@@ -24,8 +24,9 @@
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import {
-  API_SCOPES, CLIENTS, DEFAULT_AUDIENCE, DEV_CLIENT_ID, DEV_USER_GRANT, OIDC_SCOPES, OTHER_AUDIENCE, findUser,
+  API_SCOPES, CLIENTS, DEFAULT_AUDIENCE, DEV_CLIENT_ID, DEV_USER_GRANT, INTROSPECTION_CLIENT, OIDC_SCOPES, OTHER_AUDIENCE, findUser,
 } from './directory';
+import { createIntrospectionService, type IntrospectionClient, type IntrospectionStatus } from './introspection';
 import { KeyRing, KeyRingError, publicPart, type KeyRingStatus, type PublicJwk, type SigningJwk } from './keys';
 import { listenOnLoopback } from '../listen';
 import { handleInteraction, interactiveConfiguration, spaClientMetadata, type InteractiveProvider } from './spa-client';
@@ -49,6 +50,8 @@ export interface OktaStandInOptions {
   readonly onIssue?: (event: { clientId: string; sub: string; grant: string; scope: string }) => void;
   /** Redirect URIs of the member portal's SPA client (local/okta/spa-client.ts); none = no browser sign-in. */
   readonly spaRedirectUris?: readonly string[];
+  /** Public keys for private_key_jwt at introspect/revoke, by client id (e.g. the gateway's INTROSPECTION_CLIENT). */
+  readonly clientPublicKeys?: Readonly<Record<string, crypto.KeyObject>>;
 }
 
 export interface OktaStandIn {
@@ -57,6 +60,8 @@ export interface OktaStandIn {
   readonly audience: string;
   readonly jwksUri: string;
   readonly tokenEndpoint: string;
+  readonly introspectionEndpoint: string;
+  readonly revocationEndpoint: string;
   /** The signing key at start. */
   readonly publicJwk: PublicJwk;
   /** Rotation state, JWKS fetch count and outage switch (also served at ADMIN_PATH). */
@@ -65,7 +70,7 @@ export interface OktaStandIn {
 }
 
 /** What the admin endpoint reports. */
-export interface OktaAdminStatus extends KeyRingStatus {
+export interface OktaAdminStatus extends KeyRingStatus, IntrospectionStatus {
   readonly jwksAvailable: boolean;
   /** GET {issuer}/v1/keys requests served or refused since start. */
   readonly jwksFetches: number;
@@ -82,6 +87,8 @@ export interface OktaAdmin {
   keys(action: KeyAction): OktaAdminStatus;
   /** false: the JWKS endpoint answers 503 (an Okta outage). */
   setJwksAvailable(available: boolean): OktaAdminStatus;
+  /** false: the introspection endpoint answers 503 (an Okta outage). */
+  setIntrospectionAvailable(available: boolean): OktaAdminStatus;
 }
 
 // ---- the few oidc-provider shapes used here (the package ships no types) ----
@@ -330,8 +337,17 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
   let jwksAvailable = true;
   let jwksFetches = 0;
   const jwksFetchTimes: number[] = [];
+  const introspectionClients: IntrospectionClient[] = [
+    ...CLIENTS.map((c) => ({ clientId: c.clientId, clientSecret: c.clientSecret })),
+    { clientId: INTROSPECTION_CLIENT.clientId, clientSecret: INTROSPECTION_CLIENT.clientSecret },
+  ].map((c) => ({ ...c, publicKey: options.clientPublicKeys?.[c.clientId] }));
+  const introspection = createIntrospectionService({
+    issuer,
+    publicJwks: () => ring.publicJwks().keys,
+    clients: () => introspectionClients,
+  });
   const admin: OktaAdmin = {
-    status: () => ({ ...ring.status(), jwksAvailable, jwksFetches, jwksFetchTimes: [...jwksFetchTimes] }),
+    status: () => ({ ...ring.status(), jwksAvailable, jwksFetches, jwksFetchTimes: [...jwksFetchTimes], ...introspection.status() }),
     keys: (action) => {
       const before = ring.active.kid;
       ring[action]();
@@ -345,8 +361,14 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
       jwksAvailable = available;
       return admin.status();
     },
+    setIntrospectionAvailable: (available) => {
+      introspection.setAvailable(available);
+      return admin.status();
+    },
   };
   const jwksPath = `${AUTH_SERVER_PATH}/v1/keys`;
+  const introspectPath = `${AUTH_SERVER_PATH}/v1/introspect`;
+  const revokePath = `${AUTH_SERVER_PATH}/v1/revoke`;
 
   server.on('request', (req: http.IncomingMessage & { originalUrl?: string }, res: http.ServerResponse) => {
     const url = req.url ?? '/';
@@ -367,6 +389,13 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(ring.publicJwks()));
+      return;
+    }
+    // oidc-provider refuses to introspect/revoke JWT access tokens; Okta does both (./introspection.ts).
+    if (url === introspectPath || url === revokePath) {
+      introspection.handle(url === introspectPath ? 'introspect' : 'revoke', req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"server_error"}');
+      });
       return;
     }
     if (url !== AUTH_SERVER_PATH && !url.startsWith(`${AUTH_SERVER_PATH}/`) && !url.startsWith(`${AUTH_SERVER_PATH}?`)) {
@@ -391,6 +420,8 @@ export async function startOktaStandIn(options: OktaStandInOptions): Promise<Okt
     audience: DEFAULT_AUDIENCE,
     jwksUri: `${issuer}/v1/keys`,
     tokenEndpoint: `${issuer}/v1/token`,
+    introspectionEndpoint: `${issuer}/v1/introspect`,
+    revocationEndpoint: `${issuer}/v1/revoke`,
     publicJwk: initial,
     admin,
     close: () => new Promise<void>((resolve) => {
@@ -406,7 +437,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 /**
  * LOCAL-ONLY: `GET /__admin/keys` (status), `POST /__admin/keys/{add,activate,retire,rotate}`,
- * `POST /__admin/jwks/{down,up}`. Served only to loopback callers that name
+ * `POST /__admin/jwks/{down,up}`, `POST /__admin/introspection/{down,up}`. Served only to loopback callers that name
  * 127.0.0.1/localhost as Host (no DNS rebinding) and send ADMIN_HEADER.
  */
 function serveAdmin(req: http.IncomingMessage, res: http.ServerResponse, admin: OktaAdmin): void {
@@ -423,8 +454,9 @@ function serveAdmin(req: http.IncomingMessage, res: http.ServerResponse, admin: 
       const action = /^\/keys\/([a-z]+)$/.exec(route)?.[1];
       if (action !== undefined && (KEY_ACTIONS as readonly string[]).includes(action)) return sendJson(res, 200, admin.keys(action as KeyAction));
       if (route === '/jwks/down' || route === '/jwks/up') return sendJson(res, 200, admin.setJwksAvailable(route === '/jwks/up'));
+      if (route === '/introspection/down' || route === '/introspection/up') return sendJson(res, 200, admin.setIntrospectionAvailable(route === '/introspection/up'));
     }
-    sendJson(res, 404, { error: 'not_found', error_description: `GET ${ADMIN_PATH}/keys, POST ${ADMIN_PATH}/keys/{${KEY_ACTIONS.join(',')}}, POST ${ADMIN_PATH}/jwks/{down,up}` });
+    sendJson(res, 404, { error: 'not_found', error_description: `GET ${ADMIN_PATH}/keys, POST ${ADMIN_PATH}/keys/{${KEY_ACTIONS.join(',')}}, POST ${ADMIN_PATH}/jwks/{down,up}, POST ${ADMIN_PATH}/introspection/{down,up}` });
   } catch (error) {
     if (error instanceof KeyRingError) return sendJson(res, 409, { error: 'conflict', error_description: error.message });
     sendJson(res, 500, { error: 'server_error' });

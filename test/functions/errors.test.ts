@@ -8,9 +8,11 @@ import {
   BackendBadResponseError,
   BackendServerError,
   BackendTimeoutError,
+  BackendTlsError,
   BackendUnreachableError,
   ConfigError,
   CRASH_OUTCOME,
+  IntrospectionUnavailableError,
   InvalidTokenError,
   JwksUnavailableError,
   MalformedAuthorizationError,
@@ -31,6 +33,8 @@ const samples: Array<[FunctionError, 'unauthorized' | 'deny' | 'unavailable', nu
   [new MalformedAuthorizationError('x'), 'unauthorized', 401],
   [new InvalidTokenError('expired', 'x'), 'unauthorized', 401],
   [new JwksUnavailableError('x'), 'unavailable', 503],
+  [new IntrospectionUnavailableError('introspection_timeout', 'x'), 'unavailable', 503],
+  [new InvalidTokenError('token_inactive', 'x'), 'unauthorized', 401],
   [new RequestRejectedError('dot_segment', 'x'), 'deny', 400],
   [new PolicyDeniedError('not_own_record'), 'deny', 403],
   [new PolicyEvaluationError('undefined_result', 'x'), 'deny', 502],
@@ -38,6 +42,7 @@ const samples: Array<[FunctionError, 'unauthorized' | 'deny' | 'unavailable', nu
   [new AuthorizerContextError('principal_mismatch', 'x'), 'deny', 502],
   [new BackendTimeoutError('x'), 'unavailable', 504],
   [new BackendUnreachableError('x'), 'unavailable', 502],
+  [new BackendTlsError('backend_certificate_rejected', 'x'), 'unavailable', 502],
   [new BackendServerError(500), 'unavailable', 502],
   [new BackendBadResponseError('bad_json', 'x'), 'unavailable', 502],
 ];
@@ -54,7 +59,7 @@ describe('the outcome table', () => {
 
   it('infrastructure failures log at error level, refused requests at info', () => {
     for (const [e] of samples) {
-      const infra = ['config', 'jwks_unavailable', 'policy_failed', 'authorizer_context'].includes(e.kind) || e.kind.startsWith('backend_');
+      const infra = ['config', 'jwks_unavailable', 'introspection_unavailable', 'policy_failed', 'authorizer_context'].includes(e.kind) || e.kind.startsWith('backend_');
       expect(`${e.kind}:${outcomeFor(e).level}`).toBe(`${e.kind}:${infra ? 'error' : 'info'}`);
     }
   });

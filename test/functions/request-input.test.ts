@@ -31,7 +31,7 @@ describe('policy input from a REST REQUEST authorizer event', () => {
     expect(input.query).toEqual({ status: ['open'] });
     expect(input.sourceIp).toBe('203.0.113.7');
     expect(input.api).toEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}' });
-    expect(input.token).toEqual({ payload: token.payload, scopes: ['claims:read'] });
+    expect(input.token).toEqual({ payload: token.payload, scopes: ['claims:read'], validation: 'local' });
   });
 
   it('lower-cases headers and never includes authorization, the API key or cookies', () => {
