@@ -8,15 +8,18 @@
  *                 [-f json|pretty] [--ignore glob]... [--v0-compatible]
  *   test  <path>... [-v] [--run regex] [--ignore glob]... [--v0-compatible]
  *   check <path>... [-b] [--ignore glob]... [--capabilities file] [--v0-compatible]
+ *   fmt   [path...] [-w] [-l] [-d] [--fail] [--v0-compatible]   (see ./fmt.ts)
  *
- * Exit codes: 0 success, 1 failing tests, 2 usage / compile / build errors. Compile errors are
+ * Exit codes: 0 success, 1 failing tests, 2 usage / compile / build errors (fmt: ./fmt.ts). Compile errors are
  * printed one per line as `file:row:col: code: message`.
  */
+import { readFileSync } from 'node:fs';
 import { build, type BuildTarget } from '../build';
 import { RegoError, RegoErrors, UsageError } from '../errors';
 import { SourceError } from '../sources';
 import { runCheck } from './check';
 import { formatEval, runEval } from './eval';
+import { type FmtCommand, parseFmtArgs, runFmt } from './fmt';
 import { buildWithOpaCommand, OpaBinaryError } from './opa-binary';
 import { formatTestReport, runTests } from './test-runner';
 
@@ -27,7 +30,8 @@ export const USAGE = `usage: rego-wasm <command> [flags]
   eval  <query> [-d data.json|file.rego|dir]... [-b bundle-dir]... [-i input.json]
                 [-f json|pretty] [--ignore glob]... [--v0-compatible]
   test  <path>... [-v] [--run regex] [--ignore glob]... [--v0-compatible]
-  check <path>... [-b] [--ignore glob]... [--capabilities caps.json] [--v0-compatible]`;
+  check <path>... [-b] [--ignore glob]... [--capabilities caps.json] [--v0-compatible]
+  fmt   [path...] [-w|--write] [-l|--list] [-d|--diff] [--fail] [--v0-compatible]   (stdin without a path)`;
 
 /** Default output of `build`, as `opa build`. */
 export const DEFAULT_BUNDLE = 'bundle.tar.gz';
@@ -49,6 +53,7 @@ export type Command =
   | { cmd: 'eval'; query: string; data: string[]; bundles: string[]; input?: string; format: 'json' | 'pretty'; ignore: string[]; regoVersion?: 0 }
   | { cmd: 'test'; paths: string[]; verbose: boolean; run?: RegExp; ignore: string[]; regoVersion?: 0 }
   | { cmd: 'check'; paths: string[]; bundle: boolean; ignore: string[]; capabilities?: string; regoVersion?: 0 }
+  | FmtCommand
   | { cmd: 'help' };
 
 const VALUE_FLAGS: Readonly<Record<string, string>> = {
@@ -66,8 +71,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') return { cmd: 'help' };
   if (rest.includes('-h') || rest.includes('--help')) return { cmd: 'help' };
-  // Refused rather than approximated: a formatter that differs from opa fmt would rewrite files.
-  if (cmd === 'fmt') throw new UsageError('fmt is not implemented yet (use opa fmt)');
+  if (cmd === 'fmt') return parseFmtArgs(rest);
   const positional: string[] = [];
   const flags = new Map<string, string[]>();
   const add = (key: string, v: string): void => void flags.set(key, [...(flags.get(key) ?? []), v]);
@@ -155,11 +159,16 @@ export function parseArgs(argv: readonly string[]): Command {
 export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Writes text to stdout as is (fmt's output); defaults to `out` without its final newline. */
+  write?: (text: string) => void;
+  /** Reads all of stdin (fmt without a path); defaults to file descriptor 0. */
+  stdin?: () => string;
 }
 
 const defaultIO: CliIO = {
   out: (t) => process.stdout.write(`${t}\n`),
   err: (t) => process.stderr.write(`${t}\n`),
+  write: (t) => process.stdout.write(t),
 };
 
 /** Lines for an error: each Rego error as `file:row:col: code: message`. */
@@ -211,6 +220,12 @@ export function runCli(argv: readonly string[], io: CliIO = defaultIO): number {
       case 'check':
         runCheck(c);
         return 0;
+      case 'fmt':
+        return runFmt(c, {
+          stdout: io.write ?? ((t) => io.out(t.replace(/\n$/, ''))),
+          err: io.err,
+          stdin: io.stdin ?? (() => readFileSync(0, 'utf8')),
+        });
     }
   } catch (e) {
     for (const line of formatError(e)) io.err(line);
