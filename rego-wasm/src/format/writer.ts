@@ -577,9 +577,7 @@ export class Writer {
     comments = this.insertComments(comments, expr.location);
     if (!this.inline) this.startLine();
     if (expr.negated) this.write('not ');
-    if (isSomeDecl(expr)) comments = this.writeSomeDecl(expr.terms, comments);
-    else if (isEvery(expr)) comments = this.writeEvery(expr.terms, expr.location, comments);
-    else if (isCallExpr(expr)) comments = this.writeFunctionCall(expr.terms, comments);
+    if (isSomeDecl(expr) || isEvery(expr) || isCallExpr(expr)) comments = this.writeExprTerms(expr, comments);
     else comments = this.writeTerm(expr.terms as Term, comments);
     if (expr.with.length === 0) return comments;
 
@@ -611,6 +609,30 @@ export class Writer {
       }
     }
     return comments;
+  }
+
+  /**
+   * The terms of a call, `some` or `every` expression. Where a term inside falls back to its
+   * source text (a comment inside a one-line composite), format.go abandons the rest of the
+   * expression (`a == b` loses `== b`); here the expression's terms are written as in the
+   * source instead, so nothing is lost (see the README's list of differences).
+   */
+  private writeExprTerms(expr: Expr, comments: WComment[]): WComment[] {
+    const start = this.buf.length;
+    const level = this.level;
+    const saved = [...comments];
+    try {
+      if (isSomeDecl(expr)) return this.writeSomeDecl(expr.terms, comments);
+      if (isEvery(expr)) return this.writeEvery(expr.terms, expr.location, comments);
+      return this.writeFunctionCall(expr.terms as Term[], comments);
+    } catch (e) {
+      if (!isUnexpected(e)) throw e;
+      this.buf = this.buf.slice(0, start);
+      this.level = level;
+      const loc = exprTermsLocation(expr);
+      if (this.beforeEnd && this.beforeEnd.row >= loc.row && this.beforeEnd.row <= loc.row + countNewlines(loc.text)) this.beforeEnd = null;
+      return this.writeUnformatted(loc, saved);
+    }
   }
 
   private writeSomeDecl(decl: SomeDecl, comments: WComment[]): WComment[] {
@@ -1220,6 +1242,26 @@ function exprTermsEndRow(expr: Expr): number {
   }
   text = text.replace(/[ \t\r\n]+$/, '');
   return loc.row + countNewlines(text);
+}
+
+/** The source of an expression without a leading `not` and without its `with` modifiers. */
+function exprTermsLocation(expr: Expr): Location {
+  const loc = expr.location;
+  let text = loc.text ?? '';
+  const w0 = expr.with[0]?.location;
+  if (w0 && w0.offset !== undefined && loc.offset !== undefined) {
+    const off = w0.offset - loc.offset;
+    if (off > 0 && off <= text.length) text = text.slice(0, off);
+  }
+  let row = loc.row;
+  if (expr.negated) {
+    const m = /^not\s+/.exec(text);
+    if (m) {
+      row += countNewlines(m[0]);
+      text = text.slice(m[0].length);
+    }
+  }
+  return { ...loc, row, text: text.replace(/[ \t\r\n]+$/, '') };
 }
 
 function groupImports(imports: Import[]): Import[][] {
