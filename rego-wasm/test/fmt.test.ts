@@ -107,6 +107,17 @@ describe('fmt: expressions and terms', () => {
     expectFormat(lines('package p', 'x := 1 + 2 * 3'), lines('package p', '', 'x := 1 + (2 * 3)'));
   });
 
+  test('a call of an infix builtin with an output argument prints as unification: plus(x, 1, y) → y = x + 1', () => {
+    expectFormat(lines('package p', 'a if {', 'plus(input.x, 1, y)', 'y > 2', '}'), lines('package p', '', 'a if {', '\ty = input.x + 1', '\ty > 2', '}'));
+  });
+
+  test('a set union leading a `p if {` body is parenthesised (it would read as a comprehension)', () => {
+    expectFormat(
+      lines('package p', 'a if {', '(input.s | input.t) == {1}', '}', 'b if {', 'x := input.s | input.t', '}'),
+      lines('package p', '', 'a if {', '\t(input.s | input.t) == {1}', '}', '', 'b if {', '\tx := input.s | input.t', '}'),
+    );
+  });
+
   test('set unions inside collections are parenthesised', () => {
     expectFormat(
       lines('package p', 's := {1}', 't := {2}', 'u := [(s|t)]', 'v := {"k": (s|t)}'),

@@ -8,7 +8,7 @@
  * lost a comment. A formatter that silently changed a policy would rewrite users' files.
  */
 import { RegoError, RegoErrors } from '../errors';
-import { type Comment, type Import, type Module, type RegoVersion, type Rule, tokenize } from '../parse';
+import { type Comment, type Import, type Module, type RegoVersion, type Rule, type Term, operatorName, operatorTerm, tokenize } from '../parse';
 import { parseModule } from '../parse';
 import { type FmtOpts, type WComment, Writer, isFutureKeywordsImport, isRegoV1Import } from './writer';
 
@@ -104,7 +104,7 @@ export function verifyFormatted(mod: Module, src: string, out: string, file: str
  * The module as JSON without what formatting may change: locations, comments, the head's
  * `=`/`:=` spelling (v1 prints `:=`) and back-compat `name` (`p["a"] := true if …` prints as
  * `p["a"] if …`; the head's reference is compared), the `key` of a head with a value (also in
- * its reference), wildcard numbering, the order of imports (sorted) and
+ * its reference), `plus(x, 1, y)` vs `y = x + 1`, wildcard numbering, the order of imports (sorted) and
  * `future.keywords` imports next to `rego.v1` (dropped, as format.go does).
  */
 export function canonicalAst(mod: Module): string {
@@ -117,8 +117,23 @@ export function canonicalAst(mod: Module): string {
   return JSON.stringify(stripped);
 }
 
+/** Infix builtins and their arity, for `plus(x, 1, y)` ≡ `y = x + 1` (format.go prints the latter). */
+const INFIX_ARITY: Readonly<Record<string, number>> = {
+  equal: 2, neq: 2, lt: 2, lte: 2, gt: 2, gte: 2, plus: 2, minus: 2, mul: 2, div: 2, rem: 2, and: 2, or: 2,
+};
+
 function strip(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(strip);
+  if (x && typeof x === 'object' && 'terms' in x && Array.isArray(x.terms)) {
+    // an expression `op(a, b, out)` of an infix builtin is written `out = a op b`
+    const terms = x.terms as Term[];
+    const arity = INFIX_ARITY[operatorName(terms[0]) ?? ''];
+    if (arity !== undefined && terms.length === arity + 2) {
+      const out = terms[terms.length - 1];
+      const call: Term = { value: { type: 'call', value: terms.slice(0, -1) }, location: terms[0].location };
+      return strip({ ...x, terms: [operatorTerm('eq', terms[0].location), out, call] });
+    }
+  }
   if (x && typeof x === 'object') {
     const o: Record<string, unknown> = {};
     // a head with a value has its key in its reference too (`q[1] = y if true` prints as `q[1] := y`)

@@ -309,6 +309,9 @@ export class Writer {
   private beforeEnd: WComment | null = null;
   private delay = false;
   private writeCommentOnFinalLine = false;
+  /** An expression / term to wrap in parentheses when written (format.go's parenExpr / parenTerm). */
+  private parenExpr: Expr | null = null;
+  private parenTerm: Term | null = null;
   readonly errors: RegoError[] = [];
 
   constructor(
@@ -456,6 +459,10 @@ export class Writer {
       this.write(' {');
       this.endLine();
     }
+    // A leading set union `x | y` right after the brace of a `p if {` body would read as a
+    // comprehension: it is parenthesised (format.go's markUnionLead; an else body has no such
+    // ambiguity).
+    if ((this.opts.regoV1 || this.opts.ifs) && partialSetException && !isElse) this.markUnionLead(rule.body[0]);
     this.up();
     try {
       comments = this.writeBody(rule.body, comments);
@@ -573,7 +580,33 @@ export class Writer {
 
   // ------------------------------------------------------------------------------- expressions
 
+  private markUnionLead(expr: Expr): void {
+    if (expr.negated || !isCallExpr(expr)) return;
+    const terms = expr.terms;
+    if (terms.length === 3 && operatorName(terms[0]) === 'or') {
+      this.parenExpr = expr;
+      return;
+    }
+    const bi = INFIX[operatorName(terms[0]) ?? ''];
+    if (!bi) return;
+    const lead = terms.length === bi.arity + 1 ? terms[1] : terms.length === bi.arity + 2 ? terms[terms.length - 1] : undefined;
+    if (lead && isUnionCall(lead)) this.parenTerm = lead;
+  }
+
   private writeExpr(expr: Expr, comments: WComment[]): WComment[] {
+    if (this.parenExpr === expr) {
+      this.parenExpr = null;
+      this.write('(');
+      try {
+        return this.writeExprInner(expr, comments);
+      } finally {
+        this.write(')');
+      }
+    }
+    return this.writeExprInner(expr, comments);
+  }
+
+  private writeExprInner(expr: Expr, comments: WComment[]): WComment[] {
     comments = this.insertComments(comments, expr.location);
     if (!this.inline) this.startLine();
     if (expr.negated) this.write('not ');
@@ -735,6 +768,19 @@ export class Writer {
   // ------------------------------------------------------------------------------- terms
 
   private writeTerm(term: Term, comments: WComment[]): WComment[] {
+    if (this.parenTerm === term) {
+      this.parenTerm = null;
+      this.write('(');
+      try {
+        return this.writeTermInner(term, comments);
+      } finally {
+        this.write(')');
+      }
+    }
+    return this.writeTermInner(term, comments);
+  }
+
+  private writeTermInner(term: Term, comments: WComment[]): WComment[] {
     if (comments.length === 0) return this.writeTermParens(false, term, comments);
     const currentLen = this.buf.length;
     const currentLevel = this.level;
