@@ -130,6 +130,15 @@ describe('fmt: expressions and terms', () => {
     expectFormat(src, src);
   });
 
+  test('template strings print as written', () => {
+    const src = lines('package p', '', 'a := $"user {input.user} has {count(input.roles)} roles"');
+    expectFormat(src.replace(':=', '   :='), src);
+  });
+
+  test('a wildcard in a bracketed rule head prints as _', () => {
+    expectFormat(lines('package p', 'p[_] = 1 if input.x'), lines('package p', '', 'p[_] := 1 if input.x'));
+  });
+
   test('empty set prints as set(); numbers keep their text', () => {
     expectFormat(lines('package p', 'a := set()', 'b := 1.50', 'c := 1e3'), lines('package p', '', 'a := set()', 'b := 1.50', 'c := 1e3'));
   });

@@ -517,7 +517,7 @@ export class Writer {
       }
       this.write(termString(ref[0]));
       this.write('[');
-      this.write(termString(ref[1]));
+      this.write(ref[1].value.type === 'var' ? formatVar(ref[1].value.value) : termString(ref[1]));
       this.write(']');
     }
     if (head.args && head.args.length > 0) {
