@@ -140,7 +140,7 @@ describeWithCases('fmt properties: OPA v1 conformance modules', (root) => {
 // ---------------------------------------------------------------------------------------------
 
 let commentNo = 0;
-const sep = fc.constantFrom(', ', ',', ',\n', ', \n  ');
+const sep = fc.oneof(fc.constantFrom(', ', ',', ',\n', ', \n  '), fc.constant(null).map(() => `, # c${commentNo++}\n`));
 const ws = fc.constantFrom('', ' ', '  ');
 const scalar = fc.oneof(
   fc.integer({ min: -100, max: 1000 }).map(String),
@@ -199,6 +199,9 @@ const rule = fc.oneof(
   fc.tuple(ruleName, scalar).map(([n, s]) => `default ${n}_d := ${s}`),
   fc.tuple(ruleName, body, fc.constantFrom(' ', '\n')).map(([n, b, s]) => `${n}_e := 1 if {\n${b}}${s}else := 2 if input.z`),
   fc.tuple(ruleName, ref).map(([n, r]) => `${n}.sub.key := ${r}`),
+  fc.tuple(ruleName, ref, body).map(([n, r, b]) => `${n}_obj[k] := v if {\n\tsome k, v in ${r}\n${b}}`),
+  fc.tuple(ruleName, comment, body).map(([n, c, b]) => `${n}_c if {${c}\n${b}} # end`),
+  fc.tuple(ruleName, body, comment).map(([n, b, c]) => `${n}_e2 := 1 if {\n${b}}\n# before else${c}\nelse := 2`),
 );
 
 const moduleText = fc

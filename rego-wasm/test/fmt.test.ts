@@ -245,6 +245,13 @@ describe('fmt: comments', () => {
     expect(fmt(src)).toBe(src);
   });
 
+  test('a rule head kept as written (comment inside) still opens its body on a new line, so a second run is a no-op', () => {
+    expectFormat(
+      lines('package p', 'p contains {"k": [0, # zero', 'input.x]} if {', '\tsome y in input.a', '}', 'q := 1 # later'),
+      lines('package p', '', 'p contains {"k": [', '\t0, # zero', '\tinput.x,', ']} if {', '\tsome y in input.a', '}', '', 'q := 1 # later'),
+    );
+  });
+
   test('trailing whitespace in comments is trimmed', () => {
     expect(fmt('package p\n\n# note   \na := 1\n')).toBe('package p\n\n# note\na := 1\n');
   });

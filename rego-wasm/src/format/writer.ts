@@ -426,12 +426,10 @@ export class Writer {
     if (rule.default) this.write('default ');
     const isExpandedConst = isExpandedConstBody(rule.body) && !rule.else;
     this.writeCommentOnFinalLine = isExpandedConst;
-    let unexpectedComment = false;
     try {
       comments = this.writeHead(rule.head, rule.default, isExpandedConst, comments);
     } catch (e) {
       if (!isUnexpected(e)) throw e;
-      unexpectedComment = true;
       comments = e.comments ?? [];
     }
     if (rule.body.length === 0 || isExpandedConst) {
@@ -453,12 +451,11 @@ export class Writer {
         }
       }
     }
-    if (unexpectedComment && comments.length > 0) {
-      this.write(' { ');
-    } else {
-      this.write(' {');
-      this.endLine();
-    }
+    // format.go writes ` { ` and the body's first line after it when the head fell back to its
+    // source text and comments remain (`if { \tx`), which its next run lays out differently;
+    // the body starts on its own line here (see the README's list of differences)
+    this.write(' {');
+    this.endLine();
     // A leading set union `x | y` right after the brace of a `p if {` body would read as a
     // comprehension: it is parenthesised (format.go's markUnionLead; an else body has no such
     // ambiguity).
