@@ -4,7 +4,7 @@
  * codes; atomic writes that leave unchanged files alone; parse errors with file:row:col.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '../src/cli/main';
@@ -107,6 +107,18 @@ describe('fmt on files and directories', () => {
     expect(statSync(a).mode & 0o777).toBe(0o640);
     expect(statSync(b).mtime.getTime()).toBe(past.getTime());
     expect(readdirSync(dir).sort()).toEqual(['a.rego', 'c.rego.bak', 'notes.txt', 'sub']);
+  });
+
+  test('--write through a symbolic link replaces its target and keeps the link; linked directories are not walked', () => {
+    const target = join(dir, 'sub', 'target.rego');
+    writeFileSync(target, UGLY);
+    symlinkSync(target, join(dir, 'link.rego'));
+    symlinkSync(join(dir, 'sub'), join(dir, 'linked-dir'));
+    const r = cli(['fmt', '-l', dir]);
+    expect(r.out.split('\n').filter(Boolean).sort()).toEqual([join(dir, 'a.rego'), join(dir, 'link.rego'), join(dir, 'sub', 'target.rego')]);
+    expect(cli(['fmt', '-w', join(dir, 'link.rego')]).code).toBe(0);
+    expect(lstatSync(join(dir, 'link.rego')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe(PRETTY);
   });
 
   test('a syntax error: file:row:col, exit 1, and the file is left as it was', () => {

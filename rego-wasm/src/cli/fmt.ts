@@ -12,7 +12,7 @@
  * `file:row:col: code: message` on stderr; 2 `--fail` and a file would change.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { RegoError, RegoErrors, UsageError } from '../errors';
@@ -64,17 +64,24 @@ export interface FmtIO {
   stdin: () => string;
 }
 
-/** `*.rego` files under `path` in lexical order (a file argument is taken if it is `*.rego`, as opa). */
+/**
+ * `*.rego` files under `path` in lexical order (a file argument is taken if it is `*.rego`), as
+ * opa's filepath.Walk: symbolic links are not followed into directories.
+ */
 function regoFiles(path: string): string[] {
-  const st = statSync(path);
+  const st = lstatSync(path);
   if (!st.isDirectory()) return extname(path) === '.rego' ? [path] : [];
   const out: string[] = [];
   for (const name of readdirSync(path).sort()) out.push(...regoFiles(join(path, name)));
   return out;
 }
 
-/** Replaces `file` with `text` atomically: a temp file in the same directory, then rename. */
-function writeAtomic(file: string, text: string): void {
+/**
+ * Replaces `file` with `text` atomically: a temp file in the same directory, then rename. A
+ * symbolic link is written through (its target is replaced), as opa writes through it.
+ */
+function writeAtomic(path: string, text: string): void {
+  const file = realpathSync(path);
   const mode = statSync(file).mode & 0o7777;
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
