@@ -87,6 +87,12 @@ const areas: Area[] = [
     module: './signing',
     fn: 'benchSigning',
   },
+  {
+    name: 'fmt',
+    notes: 'rego-wasm fmt: policies/ per run (verified result), and every module of the v1 conformance cases (those that do not parse, or are refused, counted apart)',
+    module: './fmt',
+    fn: 'benchFmt',
+  },
 ];
 
 function fmt(v: number | string): string {

@@ -19,6 +19,7 @@ export type RegoErrorCode =
   | 'rego_invalid_plan'
   | 'rego_unsupported_error'
   | 'rego_eval_error'
+  | 'rego_format_error'
   | 'rego_internal_error';
 
 /** Minimal position carried by an error (an AST Location fits). */

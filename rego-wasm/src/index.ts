@@ -4,6 +4,7 @@
  *
  *   build / loadRego   Rego sources → policy.wasm (or plan) → loaded policy, in one call
  *   parse              Rego text → AST (`Module`, `Body`)
+ *   format             Rego text → OPA's canonical format (`opa fmt`)
  *   compile            AST → compiled policy (OPA's compiler stages)
  *   plan               compiled policy → OPA IR plan (`opa build -t plan`)
  *   package            plan → policy.wasm (OPA's Wasm ABI)
@@ -23,6 +24,9 @@ export { SourceError } from './sources';
 
 // parse
 export { parseModule, parseModules, parseQuery, type Module, type Body } from './parse';
+
+// format (`opa fmt`)
+export { formatSource, type FormatOptions } from './format';
 
 // compile
 export { compileModules, compileQuery, type CompiledPolicy, type CompiledQuery, type CompileOptions } from './compile';

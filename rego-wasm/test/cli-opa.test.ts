@@ -257,14 +257,6 @@ describe('bundle reader refuses hostile archives', () => {
 });
 
 describe('refused rather than approximated', () => {
-  test('fmt is not implemented: a usage error, exit 2, files untouched', () => {
-    const before = readFileSync(join(dir, 'src', 'authz.rego'), 'utf8');
-    const r = cli(['fmt', '--write', join(dir, 'src')]);
-    expect(r.code).toBe(2);
-    expect(r.err[0]).toBe('error: fmt is not implemented yet (use opa fmt)');
-    expect(readFileSync(join(dir, 'src', 'authz.rego'), 'utf8')).toBe(before);
-  });
-
   test('an output name that contradicts the target is an error, not a bundle named .wasm', () => {
     const r = cli(['build', '-t', 'plan', '-e', 'acme/authz/allow', '-o', join(dir, 'x.wasm'), join(dir, 'src')]);
     expect(r.code).toBe(2);

@@ -11,20 +11,22 @@
  *   sign  <dir|bundle.tar.gz>... --bundle --signing-key K [--signing-alg A] [--claims-file F] [-o dir]
  *   replay --bundle candidate.tar.gz [--verification-key K ...] [--allow-changes] [--max-examples N]
  *          [--format text|json] decisions.jsonl...
+ *   fmt   [path...] [-w] [-l] [-d] [--fail] [--v0-compatible]   (see ./fmt.ts)
  * build takes --signing-key K [--signing-alg A] [--claims-file F] [--verification-key-id ID]
  * [--scope S]; eval -b and build -b take --verification-key K [--verification-key-id ID]
  * [--scope S] [--exclude-files-verify glob]... [--skip-verify] (sign.ts).
  *
  * Exit codes: 0 success, 1 failing tests, a bundle that fails verification, or replayed
- * decisions that changed, 2 usage / compile / build errors. Compile errors are
+ * decisions that changed, 2 usage / compile / build errors (fmt: ./fmt.ts). Compile errors are
  * printed one per line as `file:row:col: code: message`.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { build, type BuildTarget } from '../build';
 import { RegoError, RegoErrors, UsageError } from '../errors';
 import { SourceError } from '../sources';
 import { runCheck } from './check';
 import { formatEval, runEval } from './eval';
+import { type FmtCommand, parseFmtArgs, runFmt } from './fmt';
 import { buildWithOpaCommand, OpaBinaryError } from './opa-binary';
 import { formatTestReport, runTests } from './test-runner';
 import { BundleVerificationError } from '../errors';
@@ -45,7 +47,8 @@ export const USAGE = `usage: rego-wasm <command> [flags]
                   [--max-examples N] [--format text|json] decisions.jsonl...
   signing (build): --signing-key K [--signing-alg A] [--claims-file F] [--verification-key-id ID] [--scope S]
   verification (eval -b, build -b, replay): --verification-key K [--verification-key-id ID] [--scope S]
-                  [--exclude-files-verify glob]... [--skip-verify]`;
+                  [--exclude-files-verify glob]... [--skip-verify]
+  fmt   [path...] [-w|--write] [-l|--list] [-d|--diff] [--fail] [--v0-compatible]   (stdin without a path)`;
 
 /** Default output of `build`, as `opa build`. */
 export const DEFAULT_BUNDLE = 'bundle.tar.gz';
@@ -71,6 +74,7 @@ export type Command =
   | { cmd: 'check'; paths: string[]; bundle: boolean; ignore: string[]; capabilities?: string; regoVersion?: 0 }
   | SignCommand
   | ReplayCommand
+  | FmtCommand
   | { cmd: 'help' };
 
 const VALUE_FLAGS: Readonly<Record<string, string>> = {
@@ -93,8 +97,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') return { cmd: 'help' };
   if (rest.includes('-h') || rest.includes('--help')) return { cmd: 'help' };
-  // Refused rather than approximated: a formatter that differs from opa fmt would rewrite files.
-  if (cmd === 'fmt') throw new UsageError('fmt is not implemented yet (use opa fmt)');
+  if (cmd === 'fmt') return parseFmtArgs(rest);
   const positional: string[] = [];
   const flags = new Map<string, string[]>();
   const add = (key: string, v: string): void => void flags.set(key, [...(flags.get(key) ?? []), v]);
@@ -191,11 +194,16 @@ export function parseArgs(argv: readonly string[]): Command {
 export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Writes text to stdout as is (fmt's output); defaults to `out` without its final newline. */
+  write?: (text: string) => void;
+  /** Reads all of stdin (fmt without a path); defaults to file descriptor 0. */
+  stdin?: () => string;
 }
 
 const defaultIO: CliIO = {
   out: (t) => process.stdout.write(`${t}\n`),
   err: (t) => process.stderr.write(`${t}\n`),
+  write: (t) => process.stdout.write(t),
 };
 
 /** Lines for an error: each Rego error as `file:row:col: code: message`. */
@@ -268,6 +276,12 @@ export function runCli(argv: readonly string[], io: CliIO = defaultIO): number {
       }
       case 'replay':
         return runReplayCommand(c, io);
+      case 'fmt':
+        return runFmt(c, {
+          stdout: io.write ?? ((t) => io.out(t.replace(/\n$/, ''))),
+          err: io.err,
+          stdin: io.stdin ?? (() => readFileSync(0, 'utf8')),
+        });
     }
   } catch (e) {
     for (const line of formatError(e)) io.err(line);
