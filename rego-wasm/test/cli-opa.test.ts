@@ -55,10 +55,15 @@ describe('build -t wasm writes an OPA bundle', () => {
     expect(listing.map((l) => l.split(/\s+/).at(-1))).toEqual(['/data.json', '/policy.wasm', '/.manifest']);
     expect(listing.every((l) => l.startsWith('-rw-------'))).toBe(true);
     const b = readBundle(readFileSync(out));
-    expect(b.manifest).toEqual({ revision: '', roots: [''], wasm: [{ entrypoint: 'acme/authz/allow', module: '/policy.wasm' }] });
+    expect(b.manifest).toEqual({
+      revision: '',
+      roots: [''],
+      wasm: [{ entrypoint: 'acme/authz/allow', module: '/policy.wasm' }],
+      metadata: { input_paths: { 'acme/authz/allow': [['user']] } },
+    });
     expect(b.data).toEqual({ roles: { admin: ['alice'] } });
     const files = untar(gunzipSync(readFileSync(out)));
-    expect(new TextDecoder().decode(files.get('/.manifest'))).toBe('{"revision":"","roots":[""],"wasm":[{"entrypoint":"acme/authz/allow","module":"/policy.wasm"}]}');
+    expect(new TextDecoder().decode(files.get('/.manifest'))).toBe('{"revision":"","roots":[""],"wasm":[{"entrypoint":"acme/authz/allow","module":"/policy.wasm"}],"metadata":{"input_paths":{"acme/authz/allow":[["user"]]}}}');
     expect(new TextDecoder().decode(files.get('/data.json'))).toBe('{"roles":{"admin":["alice"]}}\n');
   });
 
