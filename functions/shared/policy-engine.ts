@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { loadPolicyWasm, sdkBuiltins, type HostBuiltin } from 'rego-wasm/load';
 // The bundle reader alone (the package root would pull the whole compiler into the authorizer bundle).
-import { readBundle, type ReadBundleOptions } from '../../rego-wasm/src/package/bundle';
+import { BundleVerificationError } from '../../rego-wasm/src/errors';
+import { readBundle } from '../../rego-wasm/src/package/bundle';
 import type { BundleVerificationConfig, PolicyConfig } from './config';
 import { PolicyBundleError, PolicyEvaluationError, type BundleRejection } from './errors';
 import { describeError, type Logger } from './logger';
@@ -111,18 +112,6 @@ function wasmDigest(wasm: Uint8Array): string {
   return createHash('sha256').update(wasm).digest('hex').slice(0, 12);
 }
 
-/** rego-wasm's verification reasons (its typed bundle error's `reason`). */
-const VERIFICATION_REASONS: ReadonlySet<string> = new Set<BundleRejection>([
-  'unsigned',
-  'bad_signature',
-  'digest_mismatch',
-  'missing_file',
-  'extra_file',
-  'wrong_key_id',
-  'scope_mismatch',
-  'malformed',
-]);
-
 export interface BundleEngineOptions {
   /** How `/.signatures.json` is verified, with the key already resolved; undefined = unsigned bundles allowed. */
   readonly verification: (Omit<BundleVerificationConfig, 'keyParameter'> & { readonly publicKey: string }) | undefined;
@@ -144,10 +133,10 @@ export async function loadBundleEngine(bytes: Uint8Array, opts: BundleEngineOpti
     const verification = opts.verification === undefined
       ? undefined
       : { publicKey: opts.verification.publicKey, keyId: opts.verification.keyId, scope: opts.verification.scope };
-    bundle = readBundle(bytes, { maxBytes: opts.maxBytes, verification } as ReadBundleOptions);
+    bundle = readBundle(bytes, { maxBytes: opts.maxBytes, verification });
   } catch (error) {
-    const reason = (error as { reason?: unknown } | null)?.reason;
-    const rejection: BundleRejection = typeof reason === 'string' && VERIFICATION_REASONS.has(reason) ? (reason as BundleRejection) : 'malformed';
+    // Verification failures carry their reason; anything else (gzip, tar, JSON, manifest) is malformed.
+    const rejection: BundleRejection = error instanceof BundleVerificationError ? error.reason : 'malformed';
     throw new PolicyBundleError(rejection, `bundle refused (${rejection}): ${error instanceof Error ? error.message.slice(0, 200) : 'not a bundle'}`, { cause: error });
   }
   const revision = bundle.manifest.revision === '' ? undefined : bundle.manifest.revision;
