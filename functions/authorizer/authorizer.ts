@@ -20,7 +20,7 @@ import { beginDecision, type DecisionLog } from '../shared/decision-log';
 import { outcomeFor, PolicyDeniedError, reasonOf } from '../shared/errors';
 import { checkExactArn, denyResource, iamPolicy, parseMethodArn } from '../shared/iam-policy';
 import { describeError, type Logger } from '../shared/logger';
-import { decide } from '../shared/policy-engine';
+import { decide, type Decision } from '../shared/policy-engine';
 import { policyStoreOf, type PolicySource } from '../shared/policy-store';
 import { buildRequestInput, isV2Event, requestFacts } from '../shared/request-input';
 import type { TokenVerifier } from '../shared/token-verifier';
@@ -61,6 +61,8 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       method: (isV2Event(event) ? event.requestContext?.http?.method : event.httpMethod) ?? '',
       path: (isV2Event(event) ? event.rawPath : event.path) ?? '',
       requestId,
+      entrypoint: config.requestEntrypoint,
+      sourceIp: (isV2Event(event) ? event.requestContext?.http?.sourceIp : event.requestContext?.identity?.sourceIp) ?? undefined,
     });
     const decisionId = decision.decisionId;
 
@@ -85,7 +87,13 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       const engine = current instanceof Promise ? await current : current;
       decision.policyRevision = engine.revision;
       const input = buildRequestInput(facts, token, config.apiKeyHeader, config.apiProduct);
-      const verdict = decide(engine, config.requestEntrypoint, input);
+      const started = process.hrtime.bigint();
+      let verdict: Decision | undefined;
+      try {
+        verdict = decide(engine, config.requestEntrypoint, input);
+      } finally {
+        decision.evaluation = { path: config.requestEntrypoint, input, result: verdict, evalNs: Number(process.hrtime.bigint() - started), engine, bundle: 'authz' };
+      }
       if (!verdict.allow) throw new PolicyDeniedError(verdict.reason);
       decision.record('allow', verdict.reason);
       return iamPolicy({

@@ -6,7 +6,7 @@
  */
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { loadAuthorizerConfig } from '../shared/config';
-import { createDecisionLog } from '../shared/decision-log';
+import { createDecisionLog, defaultLabels } from '../shared/decision-log';
 import { createLogger, describeError } from '../shared/logger';
 import { configuredPolicyStores, type PolicyStore } from '../shared/policy-store';
 import { createTokenVerifier } from '../shared/token-verifier';
@@ -43,7 +43,12 @@ function init(): AuthorizerHandler {
     verifier,
     engine: stores.enforced,
     logger,
-    decisions: createDecisionLog(decisionSink, config.logLevel !== 'silent'),
+    decisions: createDecisionLog(decisionSink, {
+      enabled: config.logLevel !== 'silent',
+      labels: defaultLabels('authorizer'),
+      mask: { credentialKeys: [config.apiKeyHeader], protectedFields: config.decisionLogEraseFields },
+      onMaskFailure: (decisionId, error) => logger.error('decision log masking failed: input and result not logged', { decisionId, ...describeError(error) }),
+    }),
   });
 }
 

@@ -21,7 +21,7 @@ import {
   type ErrorResponse,
 } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
-import { filterResponse } from '../shared/policy-engine';
+import { filterResponse, type ResponseVerdict } from '../shared/policy-engine';
 import { policyStoreOf, type PolicySource } from '../shared/policy-store';
 import { nameMap, requestFacts, type RequestFacts, type TokenInput } from '../shared/request-input';
 import { scopesOf } from '../shared/scopes';
@@ -191,6 +191,8 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
       method: ((isHttpApiEvent(event) ? event.requestContext?.http?.method : event.httpMethod) ?? '').toUpperCase(),
       path: (isHttpApiEvent(event) ? event.rawPath : event.path) ?? '',
       requestId: event.requestContext?.requestId,
+      entrypoint: config.responseEntrypoint,
+      sourceIp: (isHttpApiEvent(event) ? event.requestContext?.http?.sourceIp : event.requestContext?.identity?.sourceIp) ?? undefined,
     });
     const { decisionId } = decision;
     const requestId = event.requestContext?.requestId ?? decisionId;
@@ -239,7 +241,14 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
           ? { status: response.status, headers: policyResponseHeaders(response), body: json }
           : { status: response.status, headers: policyResponseHeaders(response), contentType: contentType ?? '' },
       };
-      const verdict = filterResponse(engine, config.responseEntrypoint, input, bodyIsJson);
+      const started = process.hrtime.bigint();
+      let verdict: ResponseVerdict | undefined;
+      try {
+        verdict = filterResponse(engine, config.responseEntrypoint, input, bodyIsJson);
+      } finally {
+        const result = verdict?.kind === 'json' ? verdict.body : verdict?.kind === 'passthrough' ? true : undefined;
+        decision.evaluation = { path: config.responseEntrypoint, input, result, evalNs: Number(process.hrtime.bigint() - started), engine, bundle: 'authz' };
+      }
       if (verdict.kind === 'withheld') throw new ResponseWithheldError('response policy withheld the body');
       if (verdict.kind === 'passthrough') {
         decision.record('allow', 'passthrough');

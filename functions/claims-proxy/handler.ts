@@ -6,7 +6,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { loadClaimsProxyConfig } from '../shared/config';
 import { corsConfigFromEnv, corsResponseHeaders } from '../shared/cors';
-import { createDecisionLog } from '../shared/decision-log';
+import { createDecisionLog, defaultLabels } from '../shared/decision-log';
 import { outcomeFor } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
 import { configuredPolicyStores, type PolicyStore } from '../shared/policy-store';
@@ -39,7 +39,12 @@ function init(): ClaimsProxyHandler {
     }),
     engine: stores.enforced,
     logger,
-    decisions: createDecisionLog((line) => process.stdout.write(`${line}\n`), config.logLevel !== 'silent'),
+    decisions: createDecisionLog((line) => process.stdout.write(`${line}\n`), {
+      enabled: config.logLevel !== 'silent',
+      labels: defaultLabels('claims-proxy'),
+      mask: { credentialKeys: [config.apiKeyHeader], protectedFields: config.decisionLogEraseFields },
+      onMaskFailure: (decisionId, error) => logger.error('decision log masking failed: input and result not logged', { decisionId, ...describeError(error) }),
+    }),
   });
 }
 
