@@ -9,6 +9,7 @@ import { loadAuthorizerConfig } from '../shared/config';
 import { createDecisionLog, defaultLabels } from '../shared/decision-log';
 import { createLogger, describeError } from '../shared/logger';
 import { configuredPolicyStores, type PolicyStore } from '../shared/policy-store';
+import { createShadow } from '../shared/shadow';
 import { createTokenVerifier } from '../shared/token-verifier';
 import { createAuthorizer, UNAVAILABLE, type AuthorizerEvent, type AuthorizerHandler } from './authorizer';
 
@@ -42,6 +43,7 @@ function init(): AuthorizerHandler {
     config,
     verifier,
     engine: stores.enforced,
+    shadow: stores.shadow === undefined ? undefined : createShadow(stores.shadow, config.policy.bundle.shadowLatencyBudgetMs),
     logger,
     decisions: createDecisionLog(decisionSink, {
       enabled: config.logLevel !== 'silent',

@@ -10,6 +10,7 @@ import { createDecisionLog, defaultLabels } from '../shared/decision-log';
 import { outcomeFor } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
 import { configuredPolicyStores, type PolicyStore } from '../shared/policy-store';
+import { createShadow } from '../shared/shadow';
 import { createBackendClient } from './backend-client';
 import { createClaimsProxy, errorResult, type ClaimsProxyHandler, type ProxyEvent } from './claims-proxy';
 
@@ -38,6 +39,7 @@ function init(): ClaimsProxyHandler {
       maxResponseBytes: config.maxResponseBytes,
     }),
     engine: stores.enforced,
+    shadow: stores.shadow === undefined ? undefined : createShadow(stores.shadow, config.policy.bundle.shadowLatencyBudgetMs),
     logger,
     decisions: createDecisionLog((line) => process.stdout.write(`${line}\n`), {
       enabled: config.logLevel !== 'silent',

@@ -51,6 +51,8 @@ export interface DecisionRecord {
   readonly evaluation?: Evaluation;
   /** Shadow disagreement events: the candidate's result next to the enforced one. */
   readonly shadow?: ShadowRecord;
+  /** Shadow disagreement events: the decision they shadow. */
+  readonly enforcedDecisionId?: string;
 }
 
 /** A shadow candidate that disagreed with the enforced policy. */
@@ -112,6 +114,12 @@ export interface PendingDecision {
   evaluation: Evaluation | undefined;
   /** Write the decision line (latency measured from the start). */
   record(result: DecisionResult, reason: string): void;
+  /**
+   * Write a shadow-disagreement event: a line of its own (a new decision_id,
+   * `custom.type` = `shadow_disagreement`, `custom.enforced_decision_id` = this
+   * decision's) carrying the enforced result and the candidate's.
+   */
+  recordShadow(shadow: ShadowRecord): void;
 }
 
 /** Start timing a decision of `phase` for this request; both handlers record through it. */
@@ -132,6 +140,20 @@ export function beginDecision(log: DecisionLog, request: Pick<DecisionRecord, 'p
         latencyMicros: microsSince(start),
         policyRevision: pending.policyRevision,
         evaluation: pending.evaluation,
+      });
+    },
+    recordShadow(shadow) {
+      log.write({
+        ...request,
+        decisionId: newDecisionId(),
+        enforcedDecisionId: pending.decisionId,
+        sub: pending.sub,
+        result: shadow.enforcedOutcome.startsWith('allow') ? 'allow' : shadow.enforcedOutcome.startsWith('deny') ? 'deny' : 'error',
+        reason: 'shadow_disagreement',
+        latencyMicros: microsSince(start),
+        policyRevision: pending.policyRevision,
+        evaluation: pending.evaluation,
+        shadow,
       });
     },
   };
@@ -200,6 +222,8 @@ export function createDecisionLog(sink: LineSink, options: DecisionLogOptions | 
       if (record.result === 'error') event.error = { code: record.reason, message: 'the decision failed closed' };
       if (record.sourceIp !== undefined && record.sourceIp !== '') event.requested_by = record.sourceIp;
       if (record.shadow !== undefined) {
+        custom.enforced_decision_id = record.enforcedDecisionId;
+        event.bundles.shadow = { revision: record.shadow.revision };
         custom.shadow = {
           revision: record.shadow.revision,
           outcome: record.shadow.outcome,
