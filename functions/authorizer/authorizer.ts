@@ -20,7 +20,9 @@ import { beginDecision, type DecisionLog } from '../shared/decision-log';
 import { outcomeFor, PolicyDeniedError, reasonOf } from '../shared/errors';
 import { checkExactArn, denyResource, iamPolicy, parseMethodArn } from '../shared/iam-policy';
 import { describeError, type Logger } from '../shared/logger';
-import { decide, engineOrUnavailable, type PolicyEngine } from '../shared/policy-engine';
+import { decide, type Decision, type PolicyEngine } from '../shared/policy-engine';
+import { shadowCompare, type Shadow, type ShadowOutcome, type Verdict } from '../shared/shadow';
+import { policyStoreOf, type PolicySource } from '../shared/policy-store';
 import { buildRequestInput, isV2Event, requestFacts } from '../shared/request-input';
 import type { TokenVerifier } from '../shared/token-verifier';
 import { validateAtIssuer, type IntrospectionStep } from './introspection-step';
@@ -32,12 +34,33 @@ export type AuthorizerHandler = (event: AuthorizerEvent) => Promise<APIGatewayAu
 export interface AuthorizerDeps {
   readonly config: Pick<AuthorizerConfig, 'apiKeyHeader' | 'maxTokenBytes' | 'requestEntrypoint' | 'apiProduct'>;
   readonly verifier: TokenVerifier;
-  /** Resolves once per container; a rejection makes every decision a Deny. */
-  readonly engine: Promise<PolicyEngine>;
+  /**
+   * The enforced policy: a PolicyStore (remote bundle, polled), or an engine
+   * promise resolved once per container (a rejection makes every decision a Deny).
+   */
+  readonly engine: PolicySource;
   readonly logger: Logger;
   readonly decisions: DecisionLog;
   /** Token introspection (INTROSPECTION_MODE policy | all); absent = local validation only. */
   readonly introspection?: IntrospectionStep;
+  /** A candidate policy evaluated beside the enforced one (never changes the answer). */
+  readonly shadow?: Shadow;
+  /** Told what the shadow did on each request (metrics). */
+  readonly onShadow?: (outcome: ShadowOutcome) => void;
+}
+
+/** The comparable form of a request decision (or of its failure). */
+function verdictOf(verdict: Decision | undefined, failure: unknown): Verdict {
+  if (verdict === undefined) return { outcome: `error:${reasonOf(failure)}`, result: undefined };
+  return { outcome: `${verdict.allow ? 'allow' : 'deny'}:${verdict.reason}`, result: verdict, detail: verdict.context };
+}
+
+function tryDecide(engine: PolicyEngine, entrypoint: string, input: unknown): [Decision | undefined, unknown] {
+  try {
+    return [decide(engine, entrypoint, input), undefined];
+  } catch (error) {
+    return [undefined, error];
+  }
 }
 
 /** The exact message API Gateway turns into a 401. */
@@ -51,15 +74,7 @@ export const UNAVAILABLE = 'Authorizer unavailable';
 
 export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
   const { config, verifier, logger, decisions } = deps;
-  const engineLoad = engineOrUnavailable(deps.engine);
-  // Once loaded, the engine is used directly (no promise hop per request).
-  let loaded: PolicyEngine | undefined;
-  engineLoad.then(
-    (engine) => {
-      loaded = engine;
-    },
-    () => undefined,
-  );
+  const store = policyStoreOf(deps.engine, logger);
 
   return async (event) => {
     const methodArn = isV2Event(event) ? event.routeArn : event.methodArn;
@@ -69,6 +84,8 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       method: (isV2Event(event) ? event.requestContext?.http?.method : event.httpMethod) ?? '',
       path: (isV2Event(event) ? event.rawPath : event.path) ?? '',
       requestId,
+      entrypoint: config.requestEntrypoint,
+      sourceIp: (isV2Event(event) ? event.requestContext?.http?.sourceIp : event.requestContext?.identity?.sourceIp) ?? undefined,
     });
     const decisionId = decision.decisionId;
 
@@ -89,14 +106,27 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       //    name must be exact and be this request; then 3. the policy.
       const facts = requestFacts(event);
       checkExactArn(arn, { method: facts.method, path: facts.rawPath, stage: facts.stage });
-      const engine = loaded ?? (await engineLoad);
+      // Synchronous once a policy is active (no promise hop, no network); a due check runs in the background.
+      const current = store.engine();
+      const engine = current instanceof Promise ? await current : current;
       decision.policyRevision = engine.revision;
       let input = buildRequestInput(facts, token, config.apiKeyHeader, config.apiProduct, { clientCert: clientCertOf(event) });
       if (deps.introspection) {
         const validation = await validateAtIssuer(deps.introspection, engine, input, jwt, token, logger, { decisionId, requestId });
         input = { ...input, token: { ...input.token, validation } };
       }
-      const verdict = decide(engine, config.requestEntrypoint, input);
+      const started = process.hrtime.bigint();
+      let verdict: Decision | undefined;
+      let failure: unknown;
+      try {
+        verdict = decide(engine, config.requestEntrypoint, input);
+      } catch (error) {
+        failure = error;
+      }
+      decision.evaluation = { path: config.requestEntrypoint, input, result: verdict, evalNs: Number(process.hrtime.bigint() - started), engine, bundle: 'authz' };
+      // The candidate runs after the enforced answer is fixed, and only to be compared.
+      if (deps.shadow !== undefined) shadowCompare(deps.shadow, decision, verdictOf(verdict, failure), (candidate) => verdictOf(...tryDecide(candidate, config.requestEntrypoint, input)), deps.onShadow);
+      if (verdict === undefined) throw failure;
       if (!verdict.allow) throw new PolicyDeniedError(verdict.reason);
       decision.record('allow', verdict.reason);
       return iamPolicy({

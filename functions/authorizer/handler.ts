@@ -6,15 +6,21 @@
  */
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { loadAuthorizerConfig } from '../shared/config';
-import { createDecisionLog } from '../shared/decision-log';
+import { createDecisionLog, defaultLabels } from '../shared/decision-log';
 import { createLogger, describeError } from '../shared/logger';
-import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
+import { configuredPolicyStores, type PolicyStore } from '../shared/policy-store';
+import { createFunctionMetrics, NO_METRICS, withMetrics } from '../shared/metrics';
+import { createShadow } from '../shared/shadow';
 import { createTokenVerifier } from '../shared/token-verifier';
 import { createIntrospector, parseClientCredentials } from '../shared/introspection';
 import { cachedSecret } from '../shared/secrets';
 import { createAuthorizer, UNAVAILABLE, type AuthorizerEvent, type AuthorizerHandler } from './authorizer';
 
+/** The current cold start's policy stores (undefined after a configuration error). */
+let policyStores: { enforced: PolicyStore; shadow: PolicyStore | undefined } | undefined;
+
 function init(): AuthorizerHandler {
+  policyStores = undefined;
   let config;
   try {
     config = loadAuthorizerConfig(process.env, __dirname);
@@ -25,12 +31,22 @@ function init(): AuthorizerHandler {
       throw new Error(UNAVAILABLE);
     };
   }
-  const logger = createLogger(config.logLevel, 'authorizer');
+  let stores: { enforced: PolicyStore; shadow: PolicyStore | undefined } | undefined;
+  // Every log line names the policy revision serving now.
+  const logger = createLogger(config.logLevel, 'authorizer', undefined, () => ({ policyRevision: stores?.enforced.active()?.engine.revision }));
   const verifier = createTokenVerifier(config);
   verifier.hydrate().catch((error: unknown) => {
     logger.error('JWKS not loaded at cold start; will retry per request and fail closed meanwhile', describeError(error));
   });
-  const engine = loadConfiguredPolicyEngine(config.policy, logger, config.requestEntrypoint, 'every decision is a Deny');
+  // EMF metrics (Powertools); none when the operator silenced all output.
+  const metrics = config.logLevel === 'silent' ? NO_METRICS : createFunctionMetrics({ service: 'authorizer', store: () => stores?.enforced });
+  policyStores = stores = configuredPolicyStores({
+    policy: config.policy,
+    logger,
+    entrypoints: [config.requestEntrypoint],
+    ifUnavailable: 'every decision is a Deny',
+    onCheck: (bundle, result, reason) => metrics.bundleCheck(bundle, result, reason),
+  });
   const decisionSink = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
@@ -38,9 +54,16 @@ function init(): AuthorizerHandler {
   return createAuthorizer({
     config,
     verifier,
-    engine,
+    engine: stores.enforced,
+    shadow: stores.shadow === undefined ? undefined : createShadow(stores.shadow, config.policy.bundle.shadowLatencyBudgetMs),
+    onShadow: (outcome) => metrics.shadow(outcome),
     logger,
-    decisions: createDecisionLog(decisionSink, config.logLevel !== 'silent'),
+    decisions: withMetrics(createDecisionLog(decisionSink, {
+      enabled: config.logLevel !== 'silent',
+      labels: defaultLabels('authorizer'),
+      mask: { credentialKeys: [config.apiKeyHeader], protectedFields: config.decisionLogEraseFields },
+      onMaskFailure: (decisionId, error) => logger.error('decision log masking failed: input and result not logged', { decisionId, ...describeError(error) }),
+    }), metrics),
     introspection: intro && {
       mode: intro.mode,
       entrypoint: intro.entrypoint,
@@ -62,4 +85,9 @@ export function handler(event: AuthorizerEvent): Promise<APIGatewayAuthorizerRes
  */
 export function reload(): void {
   current = init();
+}
+
+/** Resolves when no policy bundle check is in flight (tests and the local stack wait on it; Lambda never does). */
+export async function policyIdle(): Promise<void> {
+  await Promise.all([policyStores?.enforced.idle(), policyStores?.shadow?.idle()]);
 }

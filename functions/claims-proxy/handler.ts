@@ -6,16 +6,22 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { loadClaimsProxyConfig } from '../shared/config';
 import { corsConfigFromEnv, corsResponseHeaders } from '../shared/cors';
-import { createDecisionLog } from '../shared/decision-log';
+import { createDecisionLog, defaultLabels } from '../shared/decision-log';
 import { outcomeFor } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
-import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
+import { configuredPolicyStores, type PolicyStore } from '../shared/policy-store';
+import { createFunctionMetrics, NO_METRICS, withMetrics } from '../shared/metrics';
+import { createShadow } from '../shared/shadow';
 import { createBackendClient } from './backend-client';
 import { parseBackendTlsCredentials } from './backend-tls';
 import { cachedSecret } from '../shared/secrets';
 import { createClaimsProxy, errorResult, type ClaimsProxyHandler, type ProxyEvent } from './claims-proxy';
 
+/** The current cold start's policy stores (undefined after a configuration error). */
+let policyStores: { enforced: PolicyStore; shadow: PolicyStore | undefined } | undefined;
+
 function init(): ClaimsProxyHandler {
+  policyStores = undefined;
   let config;
   try {
     config = loadClaimsProxyConfig(process.env, __dirname);
@@ -24,8 +30,18 @@ function init(): ClaimsProxyHandler {
     const answer = outcomeFor(error).response;
     return async (event) => errorResult(answer, event.requestContext?.requestId ?? '');
   }
-  const logger = createLogger(config.logLevel, 'claims-proxy');
-  const engine = loadConfiguredPolicyEngine(config.policy, logger, config.responseEntrypoint, 'every response is a 502');
+  let stores: { enforced: PolicyStore; shadow: PolicyStore | undefined } | undefined;
+  // Every log line names the policy revision serving now.
+  const logger = createLogger(config.logLevel, 'claims-proxy', undefined, () => ({ policyRevision: stores?.enforced.active()?.engine.revision }));
+  // EMF metrics (Powertools); none when the operator silenced all output.
+  const metrics = config.logLevel === 'silent' ? NO_METRICS : createFunctionMetrics({ service: 'claims-proxy', store: () => stores?.enforced });
+  policyStores = stores = configuredPolicyStores({
+    policy: config.policy,
+    logger,
+    entrypoints: [config.responseEntrypoint],
+    ifUnavailable: 'every response is a 502',
+    onCheck: (bundle, result, reason) => metrics.bundleCheck(bundle, result, reason),
+  });
   return createClaimsProxy({
     config,
     backend: createBackendClient({
@@ -34,9 +50,16 @@ function init(): ClaimsProxyHandler {
       maxResponseBytes: config.maxResponseBytes,
       tls: config.backendMtls && cachedSecret(config.backendMtls, parseBackendTlsCredentials),
     }),
-    engine,
+    engine: stores.enforced,
+    shadow: stores.shadow === undefined ? undefined : createShadow(stores.shadow, config.policy.bundle.shadowLatencyBudgetMs),
+    onShadow: (outcome) => metrics.shadow(outcome),
     logger,
-    decisions: createDecisionLog((line) => process.stdout.write(`${line}\n`), config.logLevel !== 'silent'),
+    decisions: withMetrics(createDecisionLog((line) => process.stdout.write(`${line}\n`), {
+      enabled: config.logLevel !== 'silent',
+      labels: defaultLabels('claims-proxy'),
+      mask: { credentialKeys: [config.apiKeyHeader], protectedFields: config.decisionLogEraseFields },
+      onMaskFailure: (decisionId, error) => logger.error('decision log masking failed: input and result not logged', { decisionId, ...describeError(error) }),
+    }), metrics),
   });
 }
 
@@ -57,4 +80,9 @@ export async function handler(event: ProxyEvent): Promise<APIGatewayProxyResult>
 export function reload(): void {
   current = init();
   cors = corsConfigFromEnv(process.env);
+}
+
+/** Resolves when no policy bundle check is in flight (tests and the local stack wait on it; Lambda never does). */
+export async function policyIdle(): Promise<void> {
+  await Promise.all([policyStores?.enforced.idle(), policyStores?.shadow?.idle()]);
 }

@@ -81,5 +81,7 @@ describe('rego-wasm npm package', () => {
     expect(r.stderr).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
     const api = run(process.execPath, ['-e', "process.stdout.write(Object.keys(require('rego-wasm')).sort().join(' '))"], consumer);
     expect(api.stdout.split(' ')).toEqual(expect.arrayContaining(['build', 'loadRego', 'parseModules', 'compileModules', 'planRego', 'buildPolicyWasm', 'loadPolicyWasm', 'hostBuiltins']));
+    const bundle = run(process.execPath, ['-e', "process.stdout.write(Object.keys(require('rego-wasm/bundle')).sort().join(' '))"], consumer);
+    expect(bundle.stdout.split(' ')).toEqual(expect.arrayContaining(['readBundle', 'writeBundle', 'BundleError', 'BundleVerificationError']));
   });
 });
