@@ -126,7 +126,7 @@ describe('refusals and failures', () => {
     const engine = engineWith({ required: true });
     expect(await thrown(authorizer(engine, logs, 'all')(event(jwt)))).toBe(UNAUTHORIZED);
     expect(decisionInput(engine)).toBeUndefined();
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'unauthorized', reason: 'token_inactive' });
+    expect(logs.summary()).toMatchObject({ type: 'decision', result: 'unauthorized', reason: 'token_inactive' });
     expect(logs.text()).not.toContain(jwt);
   });
 

@@ -39,7 +39,7 @@ const service: { status: number; bundle: Buffer; etag: string } = { status: 200,
 /** The ACME policies as a bundle; `denyAll` swaps the request policy for one that denies everything. */
 function acmeBundle(revision: string, denyAll = false): Buffer {
   const ignore = denyAll ? ['authz.rego'] : [];
-  const sources = denyAll ? [{ file: 'deny.rego', text: 'package acme.authz\n\ndecision := {"allow": false, "reason": "frozen"}\nroute := {}\ntarget := ""\ncaller_id := ""\nis_primary := false\nis_auditor := false\ndependants := []' }] : [];
+  const sources = denyAll ? [{ file: 'deny.rego', text: 'package acme.authz\n\ndecision := {"allow": false, "reason": "frozen"}\nintrospection := {"required": false}\nroute := {}\ntarget := ""\ncaller_id := ""\nis_primary := false\nis_auditor := false\ndependants := []' }] : [];
   return Buffer.from(build({ paths: [path.join(ROOT, 'policies')], ignore: [...ignore, '*_test.rego'], sources, revision }).bundle);
 }
 
