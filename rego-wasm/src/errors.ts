@@ -4,6 +4,9 @@
  * prints): `file:row:col: code: message`. Other failures have their own classes where
  * they arise: SourceError (files on disk), PackageError (packaging a plan),
  * EngineIntegrityError (the shipped engine), UsageError (command-line arguments).
+ * Bundles: BundleError (an unreadable or invalid bundle.tar.gz, or a signing problem) and
+ * its subclass BundleVerificationError (a bundle whose signature does not verify), here so
+ * that every consumer of bundles branches on one taxonomy.
  */
 import type { Location } from './parse/ast';
 
@@ -65,5 +68,47 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** A bundle that cannot be read or written (bad archive, bad JSON, unsafe path, bad signing key). */
+export class BundleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleError';
+  }
+}
+
+/**
+ * Why a bundle's signature was refused:
+ *   unsigned         no `/.signatures.json` (or no token in it) while verification is required
+ *   bad_signature    the JWS does not verify under the configured key, or uses another algorithm
+ *   digest_mismatch  a file's digest differs from the signed one
+ *   missing_file     the signature lists a file the bundle does not contain
+ *   extra_file       the bundle contains a file the signature does not list
+ *   wrong_key_id     the token names a key id other than the configured one
+ *   scope_mismatch   the token's `scope` differs from the configured scope
+ *   malformed        `.signatures.json`, the JWS or its payload is not what OPA writes
+ */
+export type BundleVerificationReason =
+  | 'unsigned'
+  | 'bad_signature'
+  | 'digest_mismatch'
+  | 'missing_file'
+  | 'extra_file'
+  | 'wrong_key_id'
+  | 'scope_mismatch'
+  | 'malformed';
+
+/** A bundle refused by signature verification; `reason` says why, `file` names the file concerned. */
+export class BundleVerificationError extends BundleError {
+  readonly reason: BundleVerificationReason;
+  readonly file?: string;
+
+  constructor(reason: BundleVerificationReason, message: string, file?: string) {
+    super(`bundle verification failed (${reason}): ${message}`);
+    this.name = 'BundleVerificationError';
+    this.reason = reason;
+    if (file !== undefined) this.file = file;
   }
 }

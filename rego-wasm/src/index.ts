@@ -15,6 +15,7 @@
 
 // errors (all stages)
 export { RegoError, RegoErrors, type RegoErrorCode, type ErrorLocation } from './errors';
+export { BundleVerificationError, type BundleVerificationReason } from './errors';
 
 // end to end (the CLI's `build`)
 export { build, loadRego, type BuildOptions, type BuildResult, type BuildTarget } from './build';
@@ -35,7 +36,34 @@ export type { Policy as IrPolicy } from './ir/plan';
 // package
 export { buildPolicyWasm, requiredHostBuiltins, PackageError, UnsupportedBuiltinError, PlanRejectedError, type PackageOptions } from './package';
 export { EngineIntegrityError } from './package/engine';
-export { writeBundle, readBundle, BundleError, type Bundle, type BundleManifest, type ReadBundleOptions } from './package/bundle';
+export {
+  writeBundle,
+  readBundle,
+  readBundleFiles,
+  parseBundleFiles,
+  BundleError,
+  type Bundle,
+  type BundleManifest,
+  type ReadBundleOptions,
+  type WriteBundleOptions,
+} from './package/bundle';
+// signed bundles (`/.signatures.json` as opa sign writes it)
+export {
+  signBundle,
+  verifyBundle,
+  checkVerificationOptions,
+  hashBundleFiles,
+  fileDigest,
+  SIGNING_ALGORITHMS,
+  SIGNATURES_FILE,
+  type SigningAlgorithm,
+  type SigningOptions,
+  type VerificationOptions,
+  type SignedBundle,
+  type SignedFile,
+  type BundleFiles,
+  type KeyInput,
+} from './package/signing';
 
 // test (`opa test`: test_* rules of *_test.rego files)
 export { runTests, type TestCommandOptions as TestOptions, type TestReport, type TestResult, type TestStatus } from './cli/test-runner';

@@ -12,16 +12,18 @@
  * and owning it keeps the output byte-for-byte deterministic (mtime 0, uid/gid
  * 0, fixed order) with no dependency. The reader accepts ustar, GNU long
  * names and pax headers and rejects anything that is not a regular file or a
- * safe path. Signing (`/.signatures.json`) will live here too.
+ * safe path.
+ *
+ * Signed bundles (signing.ts has the format): `writeBundle(b, {signing})` adds
+ * `/.signatures.json` where `opa build --signing-key` puts it (after the Wasm
+ * module, before the plan and the manifest); `readBundle(gz, {verification})`
+ * verifies every file against it before parsing anything.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { BundleError } from '../errors';
+import { SIGNATURES_FILE, signBundle, verifyBundle, type SignedFile, type SigningOptions, type VerificationOptions } from './signing';
 
-export class BundleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BundleError';
-  }
-}
+export { BundleError };
 
 /** A `/.manifest` (the fields this toolchain reads or writes; others are kept as they are). */
 export interface BundleManifest {
@@ -44,6 +46,8 @@ export interface Bundle {
   plan?: Uint8Array;
   /** Rego modules by path inside the bundle (`/authz.rego`). */
   modules?: ReadonlyMap<string, string>;
+  /** Set by readBundle when it verified the signature: the files the signature covers. */
+  verified?: readonly SignedFile[];
 }
 
 export const WASM_FILE = '/policy.wasm';
@@ -151,8 +155,13 @@ function goJson(value: unknown): string {
   return `${JSON.stringify(sort(value))}\n`;
 }
 
-/** The bytes of `bundle.tar.gz` (deterministic: same bundle, same bytes). */
-export function writeBundle(bundle: Bundle): Uint8Array {
+export interface WriteBundleOptions {
+  /** Sign the bundle: adds `/.signatures.json` covering every other file. */
+  signing?: SigningOptions;
+}
+
+/** The bytes of `bundle.tar.gz` (deterministic: same bundle and key, same bytes, except ECDSA/PSS signatures, which are randomised). */
+export function writeBundle(bundle: Bundle, opts: WriteBundleOptions = {}): Uint8Array {
   const files: [string, Uint8Array][] = [[DATA_FILE, enc.encode(goJson(bundle.data))]];
   for (const [path, text] of [...(bundle.modules ?? new Map<string, string>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     files.push([`/${path.replace(/^\/+/, '')}`, enc.encode(text)]);
@@ -168,6 +177,12 @@ export function writeBundle(bundle: Bundle): Uint8Array {
   if (m.file_rego_versions) manifest.file_rego_versions = m.file_rego_versions;
   if (m.metadata) manifest.metadata = m.metadata;
   files.push([MANIFEST_FILE, enc.encode(JSON.stringify(manifest))]);
+  if (opts.signing) {
+    const { signaturesJson } = signBundle(files, opts.signing);
+    // OPA's writer order: data, modules, wasm, signatures, plan, manifest.
+    const at = files.findIndex(([name]) => name === PLAN_FILE || name === MANIFEST_FILE);
+    files.splice(at, 0, [SIGNATURES_FILE, signaturesJson]);
+  }
   // mtime 0 and no file name in the gzip header (node writes neither), OS byte as Go (255, unknown).
   const gz = gzipSync(tar(files));
   gz[9] = 0xff;
@@ -195,20 +210,38 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export interface ReadBundleOptions {
   /** Maximum size of the decompressed archive (default 64 MiB). */
   maxBytes?: number;
+  /**
+   * Verify the signature before reading anything: an unsigned bundle, or one with a file
+   * the signature does not cover, is refused (BundleVerificationError with its reason).
+   * Without it a `/.signatures.json` is ignored (the CLI refuses that case, as opa does).
+   */
+  verification?: VerificationOptions;
+}
+
+/** The files of `bundle.tar.gz` bytes by path (`/data.json`), gunzipped within `maxBytes`. Throws BundleError. */
+export function readBundleFiles(gz: Uint8Array, maxBytes = 64 * 1024 * 1024): Map<string, Uint8Array> {
+  let archive: Uint8Array;
+  try {
+    archive = gunzipSync(gz, { maxOutputLength: maxBytes });
+  } catch (e) {
+    throw new BundleError(`not a gzip archive, or larger than allowed: ${(e as Error).message}`);
+  }
+  return untar(archive);
 }
 
 /**
  * Reads `bundle.tar.gz` bytes. Data files (`data.json` at any depth) are mounted at their
- * directory path, as OPA does; `.rego` files become `modules`. Throws BundleError.
+ * directory path, as OPA does; `.rego` files become `modules`. With `verification`, the
+ * signature is checked first. Throws BundleError (BundleVerificationError when refused).
  */
 export function readBundle(gz: Uint8Array, opts: ReadBundleOptions = {}): Bundle {
-  let archive: Uint8Array;
-  try {
-    archive = gunzipSync(gz, { maxOutputLength: opts.maxBytes ?? 64 * 1024 * 1024 });
-  } catch (e) {
-    throw new BundleError(`not a gzip archive, or larger than allowed: ${(e as Error).message}`);
-  }
-  const files = untar(archive);
+  const files = readBundleFiles(gz, opts.maxBytes);
+  const verified = opts.verification ? verifyBundle(files, opts.verification) : undefined;
+  return { ...parseBundleFiles(files), ...(verified ? { verified } : {}) };
+}
+
+/** A bundle from its files (as readBundleFiles returns them); no signature check. */
+export function parseBundleFiles(files: ReadonlyMap<string, Uint8Array>): Bundle {
   const data: Record<string, unknown> = {};
   const modules = new Map<string, string>();
   let manifest: BundleManifest = { revision: '' };
