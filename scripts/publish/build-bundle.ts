@@ -8,7 +8,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { build } from 'rego-wasm';
+import { build, readBundle, writeBundle, SIGNING_ALGORITHMS, type SigningAlgorithm } from 'rego-wasm';
 import { policyEntrypoints } from '../../cdk/construct/policy-source';
 
 export interface BundleSigning {
@@ -66,9 +66,16 @@ export function buildPolicyBundle(opts: BuildBundleOptions): BuiltBundle {
   return { bytes: signBundleBytes(result.bundle, opts.signing), revision, entrypoints: result.entrypoints, signed: true };
 }
 
-/** Adds `/.signatures.json` to a built bundle (the `sign` branch's library). */
+/**
+ * The same bundle with `/.signatures.json` added where `opa build --signing-key`
+ * puts it (rego-wasm's writer; the JWS covers every other file's digest).
+ */
 export function signBundleBytes(bundle: Uint8Array, signing: BundleSigning): Uint8Array {
-  void bundle;
-  void signing;
-  throw new Error('bundle signing is not available yet in this build of rego-wasm');
+  const algorithm = signing.algorithm ?? defaultAlgorithm(signing.privateKeyPem);
+  if (!(SIGNING_ALGORITHMS as readonly string[]).includes(algorithm) || algorithm.startsWith('HS')) {
+    throw new Error(`signing algorithm ${algorithm} is not one of ${SIGNING_ALGORITHMS.filter((a) => !a.startsWith('HS')).join(', ')}`);
+  }
+  return writeBundle(readBundle(bundle), {
+    signing: { key: signing.privateKeyPem, algorithm: algorithm as SigningAlgorithm, keyId: signing.keyId, scope: signing.scope },
+  });
 }
