@@ -20,7 +20,8 @@ import { beginDecision, type DecisionLog } from '../shared/decision-log';
 import { outcomeFor, PolicyDeniedError, reasonOf } from '../shared/errors';
 import { checkExactArn, denyResource, iamPolicy, parseMethodArn } from '../shared/iam-policy';
 import { describeError, type Logger } from '../shared/logger';
-import { decide, engineOrUnavailable, type PolicyEngine } from '../shared/policy-engine';
+import { decide } from '../shared/policy-engine';
+import { policyStoreOf, type PolicySource } from '../shared/policy-store';
 import { buildRequestInput, isV2Event, requestFacts } from '../shared/request-input';
 import type { TokenVerifier } from '../shared/token-verifier';
 
@@ -30,8 +31,11 @@ export type AuthorizerHandler = (event: AuthorizerEvent) => Promise<APIGatewayAu
 export interface AuthorizerDeps {
   readonly config: Pick<AuthorizerConfig, 'apiKeyHeader' | 'maxTokenBytes' | 'requestEntrypoint' | 'apiProduct'>;
   readonly verifier: TokenVerifier;
-  /** Resolves once per container; a rejection makes every decision a Deny. */
-  readonly engine: Promise<PolicyEngine>;
+  /**
+   * The enforced policy: a PolicyStore (remote bundle, polled), or an engine
+   * promise resolved once per container (a rejection makes every decision a Deny).
+   */
+  readonly engine: PolicySource;
   readonly logger: Logger;
   readonly decisions: DecisionLog;
 }
@@ -47,15 +51,7 @@ export const UNAVAILABLE = 'Authorizer unavailable';
 
 export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
   const { config, verifier, logger, decisions } = deps;
-  const engineLoad = engineOrUnavailable(deps.engine);
-  // Once loaded, the engine is used directly (no promise hop per request).
-  let loaded: PolicyEngine | undefined;
-  engineLoad.then(
-    (engine) => {
-      loaded = engine;
-    },
-    () => undefined,
-  );
+  const store = policyStoreOf(deps.engine, logger);
 
   return async (event) => {
     const methodArn = isV2Event(event) ? event.routeArn : event.methodArn;
@@ -84,7 +80,9 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       //    name must be exact and be this request; then 3. the policy.
       const facts = requestFacts(event);
       checkExactArn(arn, { method: facts.method, path: facts.rawPath, stage: facts.stage });
-      const engine = loaded ?? (await engineLoad);
+      // Synchronous once a policy is active (no promise hop, no network); a due check runs in the background.
+      const current = store.engine();
+      const engine = current instanceof Promise ? await current : current;
       decision.policyRevision = engine.revision;
       const input = buildRequestInput(facts, token, config.apiKeyHeader, config.apiProduct);
       const verdict = decide(engine, config.requestEntrypoint, input);

@@ -8,11 +8,15 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { loadAuthorizerConfig } from '../shared/config';
 import { createDecisionLog } from '../shared/decision-log';
 import { createLogger, describeError } from '../shared/logger';
-import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
+import { configuredPolicyStores, type PolicyStore } from '../shared/policy-store';
 import { createTokenVerifier } from '../shared/token-verifier';
 import { createAuthorizer, UNAVAILABLE, type AuthorizerEvent, type AuthorizerHandler } from './authorizer';
 
+/** The current cold start's policy stores (undefined after a configuration error). */
+let policyStores: { enforced: PolicyStore; shadow: PolicyStore | undefined } | undefined;
+
 function init(): AuthorizerHandler {
+  policyStores = undefined;
   let config;
   try {
     config = loadAuthorizerConfig(process.env, __dirname);
@@ -23,19 +27,21 @@ function init(): AuthorizerHandler {
       throw new Error(UNAVAILABLE);
     };
   }
-  const logger = createLogger(config.logLevel, 'authorizer');
+  let stores: { enforced: PolicyStore; shadow: PolicyStore | undefined } | undefined;
+  // Every log line names the policy revision serving now.
+  const logger = createLogger(config.logLevel, 'authorizer', undefined, () => ({ policyRevision: stores?.enforced.active()?.engine.revision }));
   const verifier = createTokenVerifier(config);
   verifier.hydrate().catch((error: unknown) => {
     logger.error('JWKS not loaded at cold start; will retry per request and fail closed meanwhile', describeError(error));
   });
-  const engine = loadConfiguredPolicyEngine(config.policy, logger, config.requestEntrypoint, 'every decision is a Deny');
+  policyStores = stores = configuredPolicyStores({ policy: config.policy, logger, entrypoints: [config.requestEntrypoint], ifUnavailable: 'every decision is a Deny' });
   const decisionSink = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
   return createAuthorizer({
     config,
     verifier,
-    engine,
+    engine: stores.enforced,
     logger,
     decisions: createDecisionLog(decisionSink, config.logLevel !== 'silent'),
   });
@@ -54,4 +60,9 @@ export function handler(event: AuthorizerEvent): Promise<APIGatewayAuthorizerRes
  */
 export function reload(): void {
   current = init();
+}
+
+/** Resolves when no policy bundle check is in flight (tests and the local stack wait on it; Lambda never does). */
+export async function policyIdle(): Promise<void> {
+  await Promise.all([policyStores?.enforced.idle(), policyStores?.shadow?.idle()]);
 }

@@ -21,7 +21,8 @@ import {
   type ErrorResponse,
 } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
-import { engineOrUnavailable, filterResponse, type PolicyEngine } from '../shared/policy-engine';
+import { filterResponse } from '../shared/policy-engine';
+import { policyStoreOf, type PolicySource } from '../shared/policy-store';
 import { nameMap, requestFacts, type RequestFacts, type TokenInput } from '../shared/request-input';
 import { scopesOf } from '../shared/scopes';
 import type { BackendClient, BackendResponse } from './backend-client';
@@ -39,7 +40,8 @@ function isHttpApiEvent(event: ProxyEvent): event is HttpApiProxyEvent {
 export interface ClaimsProxyDeps {
   readonly config: Pick<ClaimsProxyConfig, 'apiKeyHeader' | 'responseEntrypoint'>;
   readonly backend: BackendClient;
-  readonly engine: Promise<PolicyEngine>;
+  /** The response policy: a PolicyStore (remote bundle, polled) or an engine promise. */
+  readonly engine: PolicySource;
   readonly logger: Logger;
   readonly decisions: DecisionLog;
 }
@@ -181,7 +183,7 @@ export function encodePath(segments: readonly string[]): string {
 
 export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
   const { config, backend, logger, decisions } = deps;
-  const engineLoad = engineOrUnavailable(deps.engine);
+  const store = policyStoreOf(deps.engine, logger);
 
   return async (event) => {
     const decision = beginDecision(decisions, {
@@ -199,7 +201,8 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
       decision.sub = caller.sub;
       requestDecisionId = caller.requestDecisionId;
       const facts = requestFacts(event);
-      const engine = await engineLoad;
+      const current = store.engine();
+      const engine = current instanceof Promise ? await current : current;
       decision.policyRevision = engine.revision;
 
       let body = requestBody(event);

@@ -9,11 +9,15 @@ import { corsConfigFromEnv, corsResponseHeaders } from '../shared/cors';
 import { createDecisionLog } from '../shared/decision-log';
 import { outcomeFor } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
-import { loadConfiguredPolicyEngine } from '../shared/policy-engine';
+import { configuredPolicyStores, type PolicyStore } from '../shared/policy-store';
 import { createBackendClient } from './backend-client';
 import { createClaimsProxy, errorResult, type ClaimsProxyHandler, type ProxyEvent } from './claims-proxy';
 
+/** The current cold start's policy stores (undefined after a configuration error). */
+let policyStores: { enforced: PolicyStore; shadow: PolicyStore | undefined } | undefined;
+
 function init(): ClaimsProxyHandler {
+  policyStores = undefined;
   let config;
   try {
     config = loadClaimsProxyConfig(process.env, __dirname);
@@ -22,8 +26,10 @@ function init(): ClaimsProxyHandler {
     const answer = outcomeFor(error).response;
     return async (event) => errorResult(answer, event.requestContext?.requestId ?? '');
   }
-  const logger = createLogger(config.logLevel, 'claims-proxy');
-  const engine = loadConfiguredPolicyEngine(config.policy, logger, config.responseEntrypoint, 'every response is a 502');
+  let stores: { enforced: PolicyStore; shadow: PolicyStore | undefined } | undefined;
+  // Every log line names the policy revision serving now.
+  const logger = createLogger(config.logLevel, 'claims-proxy', undefined, () => ({ policyRevision: stores?.enforced.active()?.engine.revision }));
+  policyStores = stores = configuredPolicyStores({ policy: config.policy, logger, entrypoints: [config.responseEntrypoint], ifUnavailable: 'every response is a 502' });
   return createClaimsProxy({
     config,
     backend: createBackendClient({
@@ -31,7 +37,7 @@ function init(): ClaimsProxyHandler {
       timeoutMs: config.backendTimeoutMs,
       maxResponseBytes: config.maxResponseBytes,
     }),
-    engine,
+    engine: stores.enforced,
     logger,
     decisions: createDecisionLog((line) => process.stdout.write(`${line}\n`), config.logLevel !== 'silent'),
   });
@@ -54,4 +60,9 @@ export async function handler(event: ProxyEvent): Promise<APIGatewayProxyResult>
 export function reload(): void {
   current = init();
   cors = corsConfigFromEnv(process.env);
+}
+
+/** Resolves when no policy bundle check is in flight (tests and the local stack wait on it; Lambda never does). */
+export async function policyIdle(): Promise<void> {
+  await Promise.all([policyStores?.enforced.idle(), policyStores?.shadow?.idle()]);
 }

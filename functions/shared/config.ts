@@ -16,6 +16,52 @@ export interface PolicyConfig {
   readonly dataPath: string;
   /** Revision label for decision logs; undefined → sha256 prefix of the wasm. */
   readonly revision: string | undefined;
+  /** Where the enforced policy comes from and how it is kept fresh. */
+  readonly bundle: BundleConfig;
+}
+
+/** Where a policy bundle is fetched from. */
+export type BundleSourceConfig =
+  /** policy.wasm + data.json packaged with the function (no polling). */
+  | { readonly kind: 'packaged' }
+  /** OPA's bundle service protocol: GET with If-None-Match, 200 new / 304 unchanged. */
+  | { readonly kind: 'http'; readonly url: URL }
+  /** S3 GetObject with IfNoneMatch (AWS SDK v3, provided by the Lambda runtime). */
+  | {
+      readonly kind: 's3';
+      readonly bucket: string;
+      readonly key: string;
+      /** A local S3-compatible server only (POLICY_BUNDLE_S3_ENDPOINT). */
+      readonly endpoint: URL | undefined;
+      readonly forcePathStyle: boolean;
+    };
+
+/** How a remote bundle's `/.signatures.json` is verified (rego-wasm's verifyBundle options). */
+export interface BundleVerificationConfig {
+  /** Public key PEM (POLICY_VERIFICATION_KEY) ... */
+  readonly publicKey: string | undefined;
+  /** ... or the SSM parameter holding it, read once per container. */
+  readonly keyParameter: string | undefined;
+  readonly keyId: string | undefined;
+  readonly scope: string | undefined;
+}
+
+export interface BundleConfig {
+  readonly source: BundleSourceConfig;
+  /** Candidate evaluated beside the enforced policy (never changes the answer). */
+  readonly shadow: BundleSourceConfig | undefined;
+  /** Next check at a random delay in [min, max] seconds (OPA's polling). */
+  readonly minDelaySeconds: number;
+  readonly maxDelaySeconds: number;
+  /** undefined only when POLICY_BUNDLE_ALLOW_UNSIGNED=true (or no remote source). */
+  readonly verification: BundleVerificationConfig | undefined;
+  /** Cold start with no good remote bundle: `packaged` serves the packaged one, `none` fails closed. */
+  readonly fallback: 'packaged' | 'none';
+  readonly downloadTimeoutMs: number;
+  /** Largest accepted download (compressed bytes). */
+  readonly maxBundleBytes: number;
+  /** Skip the shadow evaluation when its recent evaluation time exceeds this. */
+  readonly shadowLatencyBudgetMs: number;
 }
 
 export interface CommonConfig {
@@ -110,6 +156,84 @@ function httpUrl(name: string, raw: string): URL {
   throw new ConfigError(`${name} must be an https URL (http is only allowed for 127.0.0.1/localhost), got "${raw}"`);
 }
 
+function flag(env: Env, name: string): boolean {
+  const raw = (value(env, name) ?? 'false').toLowerCase();
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
+/** A bundle location: unset → packaged; `https://…` (`http://` only when allowed); `s3://bucket/key`. */
+function bundleSource(env: Env, name: string): BundleSourceConfig {
+  const raw = value(env, name);
+  if (raw === undefined) return { kind: 'packaged' };
+  const url = parsedUrl(name, raw);
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && flag(env, 'POLICY_BUNDLE_ALLOW_HTTP'))) {
+    if (url.hash !== '') throw new ConfigError(`${name} must not carry a fragment`);
+    return { kind: 'http', url };
+  }
+  if (url.protocol === 's3:') {
+    const bucket = url.hostname;
+    const key = decodeURIComponent(url.pathname.replace(/^\/+/, ''));
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError(`${name}: "${bucket}" is not an S3 bucket name`);
+    if (key === '' || url.search !== '' || url.hash !== '') throw new ConfigError(`${name} must be s3://bucket/key (an object key, no query)`);
+    const endpointRaw = value(env, 'POLICY_BUNDLE_S3_ENDPOINT');
+    let endpoint: URL | undefined;
+    if (endpointRaw !== undefined) {
+      endpoint = parsedUrl('POLICY_BUNDLE_S3_ENDPOINT', endpointRaw);
+      if (endpoint.protocol !== 'https:' && !(endpoint.protocol === 'http:' && (isLoopback(endpoint) || flag(env, 'POLICY_BUNDLE_ALLOW_HTTP')))) {
+        throw new ConfigError('POLICY_BUNDLE_S3_ENDPOINT must be https (http only for loopback or with POLICY_BUNDLE_ALLOW_HTTP=true)');
+      }
+    }
+    const pathStyle = value(env, 'POLICY_BUNDLE_S3_FORCE_PATH_STYLE');
+    return { kind: 's3', bucket, key, endpoint, forcePathStyle: pathStyle === undefined ? endpoint !== undefined : flag(env, 'POLICY_BUNDLE_S3_FORCE_PATH_STYLE') };
+  }
+  throw new ConfigError(`${name} must be https://…, s3://bucket/key, or http://… with POLICY_BUNDLE_ALLOW_HTTP=true; got a ${url.protocol} URL`);
+}
+
+function bundleConfig(env: Env): BundleConfig {
+  const source = bundleSource(env, 'POLICY_BUNDLE_URL');
+  const shadow = value(env, 'SHADOW_BUNDLE_URL') === undefined ? undefined : bundleSource(env, 'SHADOW_BUNDLE_URL');
+  const minDelaySeconds = integer(env, 'POLICY_BUNDLE_MIN_DELAY_SECONDS', 60, 1, 86_400);
+  const maxDelaySeconds = integer(env, 'POLICY_BUNDLE_MAX_DELAY_SECONDS', Math.max(120, minDelaySeconds), 1, 86_400);
+  if (maxDelaySeconds < minDelaySeconds) {
+    throw new ConfigError(`POLICY_BUNDLE_MAX_DELAY_SECONDS (${maxDelaySeconds}) must be at least POLICY_BUNDLE_MIN_DELAY_SECONDS (${minDelaySeconds})`);
+  }
+  const publicKey = value(env, 'POLICY_VERIFICATION_KEY');
+  const keyParameter = value(env, 'POLICY_VERIFICATION_KEY_PARAMETER');
+  if (publicKey !== undefined && keyParameter !== undefined) {
+    throw new ConfigError('set POLICY_VERIFICATION_KEY or POLICY_VERIFICATION_KEY_PARAMETER, not both');
+  }
+  if (publicKey !== undefined && !/^-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----$/.test(publicKey.replace(/\\n/g, '\n'))) {
+    throw new ConfigError('POLICY_VERIFICATION_KEY must be a public key PEM (-----BEGIN PUBLIC KEY-----); never a private key');
+  }
+  const remote = source.kind !== 'packaged' || (shadow !== undefined && shadow.kind !== 'packaged');
+  const allowUnsigned = flag(env, 'POLICY_BUNDLE_ALLOW_UNSIGNED');
+  let verification: BundleVerificationConfig | undefined;
+  if (publicKey !== undefined || keyParameter !== undefined) {
+    verification = {
+      publicKey: publicKey?.replace(/\\n/g, '\n'),
+      keyParameter,
+      keyId: value(env, 'POLICY_VERIFICATION_KEY_ID'),
+      scope: value(env, 'POLICY_VERIFICATION_SCOPE'),
+    };
+  } else if (remote && !allowUnsigned) {
+    throw new ConfigError('a remote policy bundle needs POLICY_VERIFICATION_KEY or POLICY_VERIFICATION_KEY_PARAMETER (or POLICY_BUNDLE_ALLOW_UNSIGNED=true)');
+  }
+  const fallback = (value(env, 'POLICY_BUNDLE_FALLBACK') ?? 'none').toLowerCase();
+  if (fallback !== 'packaged' && fallback !== 'none') throw new ConfigError(`POLICY_BUNDLE_FALLBACK must be packaged or none, got "${fallback}"`);
+  return {
+    source,
+    shadow,
+    minDelaySeconds,
+    maxDelaySeconds,
+    verification,
+    fallback,
+    downloadTimeoutMs: integer(env, 'POLICY_BUNDLE_TIMEOUT_MS', 5000, 100, 60_000),
+    maxBundleBytes: integer(env, 'POLICY_BUNDLE_MAX_BYTES', 8 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    shadowLatencyBudgetMs: integer(env, 'SHADOW_LATENCY_BUDGET_MS', 5, 0, 10_000),
+  };
+}
+
 function entrypoint(env: Env, name: string, fallback: string): string {
   const v = value(env, name) ?? fallback;
   if (!/^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/.test(v)) {
@@ -131,6 +255,7 @@ function common(env: Env, handlerDir: string): CommonConfig {
       wasmPath: path.resolve(handlerDir, value(env, 'POLICY_WASM_PATH') ?? 'policy.wasm'),
       dataPath: path.resolve(handlerDir, value(env, 'POLICY_DATA_PATH') ?? 'data.json'),
       revision,
+      bundle: bundleConfig(env),
     },
     apiKeyHeader,
     logLevel: level as LogLevel,

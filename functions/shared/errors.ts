@@ -24,6 +24,7 @@ export type FailureKind =
   | 'request_rejected'
   | 'policy_denied'
   | 'policy_failed'
+  | 'policy_bundle_unavailable'
   | 'response_withheld'
   | 'authorizer_context'
   | 'backend_timeout'
@@ -154,6 +155,52 @@ export class PolicyEvaluationError extends FunctionError<PolicyFailure> {
   }
 }
 
+/**
+ * Why a policy bundle was rejected or is missing (policy-store.ts). The
+ * verification reasons are those of rego-wasm's `readBundle`/`verifyBundle`.
+ */
+export type BundleRejection =
+  /** Network failure, refused connection, DNS. */
+  | 'download_failed'
+  | 'download_timeout'
+  /** The bundle service answered something other than 200/304. */
+  | 'http_status'
+  | 'too_large'
+  | 'unsigned'
+  | 'bad_signature'
+  | 'digest_mismatch'
+  | 'missing_file'
+  | 'extra_file'
+  | 'wrong_key_id'
+  | 'scope_mismatch'
+  /** Not a bundle: gzip/tar/JSON/manifest problems, no `/policy.wasm`. */
+  | 'malformed'
+  /** The wasm does not instantiate, or lacks the configured entrypoint. */
+  | 'instantiate_failed'
+  /** The verification key (SSM parameter) could not be read. */
+  | 'verification_key_unavailable'
+  /** No good bundle has been loaded yet (cold start, fallback not allowed): every request fails closed. */
+  | 'no_policy';
+
+/**
+ * A policy bundle could not be used. In the background it is logged and the
+ * last good bundle keeps serving; on the request path (no good bundle at all)
+ * it fails closed as "unavailable" (503 + Retry-After).
+ */
+export class PolicyBundleError extends FunctionError<BundleRejection> {
+  readonly kind = 'policy_bundle_unavailable';
+  /** The rejected bundle's `.manifest` revision, when it could be read. */
+  readonly revision: string | undefined;
+  constructor(
+    readonly reason: BundleRejection,
+    message: string,
+    options?: { cause?: unknown; revision?: string },
+  ) {
+    super(message, options);
+    this.revision = options?.revision;
+  }
+}
+
 /** The response policy withheld the backend body (undefined result). */
 export class ResponseWithheldError extends FunctionError<'response_withheld'> {
   readonly kind = 'response_withheld';
@@ -261,6 +308,8 @@ export const OUTCOMES: Readonly<Record<FailureKind, FailureOutcome>> = {
   policy_denied: { authorizer: 'deny', response: FORBIDDEN_403, result: 'deny', level: 'info' },
   // The request policy failing is a Deny (fail closed); the response policy failing is a 502 (no backend body).
   policy_failed: { authorizer: 'deny', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
+  // No good policy bundle yet (and no allowed fallback): retryable, never an allow.
+  policy_bundle_unavailable: { authorizer: 'unavailable', response: UNAVAILABLE_503, result: 'error', level: 'error' },
   response_withheld: { authorizer: 'deny', response: FORBIDDEN_403, result: 'withheld', level: 'info' },
   authorizer_context: { authorizer: 'deny', response: BAD_GATEWAY_502, result: 'error', level: 'error' },
   backend_timeout: { authorizer: 'unavailable', response: { status: 504, error: 'backend_timeout', message: 'The backend did not answer in time' }, result: 'error', level: 'error' },

@@ -22,10 +22,14 @@ const stdout: LineSink = (line) => {
   process.stdout.write(`${line}\n`);
 };
 
-export function createLogger(level: LogLevel, component: string, sink: LineSink = stdout): Logger {
+/**
+ * `context` adds fields to every line (the handlers add the serving policy's
+ * `policyRevision`); a line's own fields win.
+ */
+export function createLogger(level: LogLevel, component: string, sink: LineSink = stdout, context?: () => LogFields): Logger {
   const write = (at: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields): void => {
     if (ORDER[at] < ORDER[level]) return;
-    sink(JSON.stringify({ level: at, time: new Date().toISOString(), component, message, ...fields }));
+    sink(JSON.stringify({ level: at, time: new Date().toISOString(), component, message, ...context?.(), ...fields }));
   };
   return {
     debug: (m, f) => write('debug', m, f),

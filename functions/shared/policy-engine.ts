@@ -9,8 +9,11 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { loadPolicyWasm, sdkBuiltins, type HostBuiltin } from 'rego-wasm/load';
-import type { PolicyConfig } from './config';
-import { PolicyEvaluationError } from './errors';
+// The bundle reader alone (the package root would pull the whole compiler into the authorizer bundle).
+import { BundleVerificationError } from '../../rego-wasm/src/errors';
+import { readBundle } from '../../rego-wasm/src/package/bundle';
+import type { BundleVerificationConfig, PolicyConfig } from './config';
+import { PolicyBundleError, PolicyEvaluationError, type BundleRejection } from './errors';
 import { describeError, type Logger } from './logger';
 
 /** Builtins an operator supplies for policies built with `rego-wasm build --capabilities` (see registerHostBuiltins). */
@@ -49,6 +52,8 @@ export interface PolicyEngine {
   readonly revision: string;
   /** Evaluate `entrypoint` (e.g. `acme/authz/decision`) on `input`. May throw. */
   evaluate(entrypoint: string, input: unknown): ResultSet;
+  /** The entrypoints the wasm exports (undefined: unknown, e.g. a test engine). */
+  readonly entrypoints?: readonly string[];
 }
 
 export type ContextValue = string | number | boolean;
@@ -92,14 +97,66 @@ export async function loadPolicyEngine(opts: LoadEngineOptions): Promise<PolicyE
   try {
     const policy = await loadPolicyWasm(wasm, { builtins: operatorBuiltins });
     policy.setData(data as object);
-    const revision = opts.revision ?? createHash('sha256').update(wasm).digest('hex').slice(0, 12);
+    const revision = opts.revision ?? wasmDigest(wasm);
     return {
       revision,
+      entrypoints: Object.keys(policy.entrypoints as Record<string, number>),
       evaluate: (entrypoint, input) => policy.evaluate(input, entrypoint) as ResultSet,
     };
   } catch (error) {
     throw new PolicyEvaluationError('policy_unavailable', `cannot instantiate policy wasm ${opts.wasmPath}`, { cause: error });
   }
+}
+
+function wasmDigest(wasm: Uint8Array): string {
+  return createHash('sha256').update(wasm).digest('hex').slice(0, 12);
+}
+
+export interface BundleEngineOptions {
+  /** How `/.signatures.json` is verified, with the key already resolved; undefined = unsigned bundles allowed. */
+  readonly verification: (Omit<BundleVerificationConfig, 'keyParameter'> & { readonly publicKey: string }) | undefined;
+  /** Entrypoints the bundle must export (the handler's own). */
+  readonly requiredEntrypoints: readonly string[];
+  /** Largest decompressed archive accepted. */
+  readonly maxBytes: number;
+}
+
+/**
+ * An OPA bundle (`bundle.tar.gz` bytes from a bundle service) → an engine:
+ * verify, parse, instantiate. Any failure is a PolicyBundleError whose reason
+ * says which step refused it; the revision is the manifest's (the wasm digest
+ * when the manifest has none).
+ */
+export async function loadBundleEngine(bytes: Uint8Array, opts: BundleEngineOptions): Promise<PolicyEngine> {
+  let bundle;
+  try {
+    const verification = opts.verification === undefined
+      ? undefined
+      : { publicKey: opts.verification.publicKey, keyId: opts.verification.keyId, scope: opts.verification.scope };
+    bundle = readBundle(bytes, { maxBytes: opts.maxBytes, verification });
+  } catch (error) {
+    // Verification failures carry their reason; anything else (gzip, tar, JSON, manifest) is malformed.
+    const rejection: BundleRejection = error instanceof BundleVerificationError ? error.reason : 'malformed';
+    throw new PolicyBundleError(rejection, `bundle refused (${rejection}): ${error instanceof Error ? error.message.slice(0, 200) : 'not a bundle'}`, { cause: error });
+  }
+  const revision = bundle.manifest.revision === '' ? undefined : bundle.manifest.revision;
+  if (bundle.wasm === undefined) throw new PolicyBundleError('malformed', 'bundle has no /policy.wasm', { revision });
+  let policy;
+  try {
+    policy = await loadPolicyWasm(bundle.wasm, { builtins: operatorBuiltins });
+    policy.setData(bundle.data);
+  } catch (error) {
+    throw new PolicyBundleError('instantiate_failed', `bundle wasm does not instantiate: ${error instanceof Error ? error.name : 'error'}`, { cause: error, revision });
+  }
+  const entrypoints = Object.keys(policy.entrypoints as Record<string, number>);
+  const missing = opts.requiredEntrypoints.filter((e) => !entrypoints.includes(e));
+  if (missing.length > 0) throw new PolicyBundleError('instantiate_failed', `bundle lacks entrypoint(s) ${missing.join(', ')}`, { revision });
+  const loaded = policy;
+  return {
+    revision: revision ?? wasmDigest(bundle.wasm),
+    entrypoints,
+    evaluate: (entrypoint, input) => loaded.evaluate(input, entrypoint) as ResultSet,
+  };
 }
 
 /** The engine promise a handler awaits: any load failure becomes PolicyEvaluationError `policy_unavailable`. */

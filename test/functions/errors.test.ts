@@ -17,6 +17,7 @@ import {
   MissingTokenError,
   OUTCOMES,
   outcomeFor,
+  PolicyBundleError,
   PolicyDeniedError,
   PolicyEvaluationError,
   reasonOf,
@@ -34,6 +35,7 @@ const samples: Array<[FunctionError, 'unauthorized' | 'deny' | 'unavailable', nu
   [new RequestRejectedError('dot_segment', 'x'), 'deny', 400],
   [new PolicyDeniedError('not_own_record'), 'deny', 403],
   [new PolicyEvaluationError('undefined_result', 'x'), 'deny', 502],
+  [new PolicyBundleError('no_policy', 'x'), 'unavailable', 503],
   [new ResponseWithheldError('x'), 'deny', 403],
   [new AuthorizerContextError('principal_mismatch', 'x'), 'deny', 502],
   [new BackendTimeoutError('x'), 'unavailable', 504],
@@ -54,7 +56,7 @@ describe('the outcome table', () => {
 
   it('infrastructure failures log at error level, refused requests at info', () => {
     for (const [e] of samples) {
-      const infra = ['config', 'jwks_unavailable', 'policy_failed', 'authorizer_context'].includes(e.kind) || e.kind.startsWith('backend_');
+      const infra = ['config', 'jwks_unavailable', 'policy_failed', 'policy_bundle_unavailable', 'authorizer_context'].includes(e.kind) || e.kind.startsWith('backend_');
       expect(`${e.kind}:${outcomeFor(e).level}`).toBe(`${e.kind}:${infra ? 'error' : 'info'}`);
     }
   });
