@@ -10,7 +10,7 @@
 import { buildPolicyBundle } from '../scripts/publish/build-bundle';
 import { s3Client, uploadBundle, type UploadResult } from '../scripts/publish/s3-upload';
 import {
-  BUNDLE_KEY, BUNDLE_SERVICE_CREDENTIALS, localSigningKey, startBundleService, type BundleService, type SigningKeyPair,
+  BUNDLE_KEY, BUNDLE_SERVICE_CREDENTIALS, SHADOW_KEY, localSigningKey, startBundleService, type BundleService, type SigningKeyPair,
 } from './bundle-service';
 
 /** Polling delays of the local functions (deployed default: 60-120 s). */
@@ -43,6 +43,8 @@ export interface StartPolicyBundlesOptions {
   readonly port: number;
   readonly policyDir: string;
   readonly signingKeyFile: string | undefined;
+  /** A candidate policy directory, published once to bundles/shadow.tar.gz and named by SHADOW_BUNDLE_URL. */
+  readonly shadowPolicyDir?: string;
   readonly say: (message: string) => void;
 }
 
@@ -56,15 +58,22 @@ export async function startPolicyBundles(opts: StartPolicyBundlesOptions): Promi
     key = localSigningKey(opts.signingKeyFile);
     const signing = key;
     const client = s3Client(service.endpoint, BUNDLE_SERVICE_CREDENTIALS.AWS_REGION);
-    const publish = async (): Promise<PublishedBundle> => {
-      const built = buildPolicyBundle({ policyDir: opts.policyDir, signing: { privateKeyPem: signing.privateKeyPem } });
-      const uploaded = await uploadBundle({ bucket: service.bucket, key: BUNDLE_KEY, bytes: built.bytes, revision: built.revision }, client);
+    const publishDir = async (policyDir: string, objectKey: string): Promise<PublishedBundle> => {
+      const built = buildPolicyBundle({ policyDir, signing: { privateKeyPem: signing.privateKeyPem } });
+      const uploaded = await uploadBundle({ bucket: service.bucket, key: objectKey, bytes: built.bytes, revision: built.revision }, client);
       return { revision: built.revision, ...uploaded };
     };
+    const publish = (): Promise<PublishedBundle> => publishDir(opts.policyDir, BUNDLE_KEY);
     const started = Date.now();
     const initial = await publish();
     const url = `s3://${service.bucket}/${BUNDLE_KEY}`;
     opts.say(`bundle service ${service.endpoint}: published ${url} revision ${initial.revision} in ${Date.now() - started} ms (signed with ${key.privateKeyFile})`);
+    let shadowUrl: string | undefined;
+    if (opts.shadowPolicyDir !== undefined) {
+      const shadow = await publishDir(opts.shadowPolicyDir, SHADOW_KEY);
+      shadowUrl = `s3://${service.bucket}/${SHADOW_KEY}`;
+      opts.say(`bundle service: published the shadow (candidate) bundle ${shadowUrl} revision ${shadow.revision} from ${opts.shadowPolicyDir}`);
+    }
     return {
       service,
       url,
@@ -80,6 +89,7 @@ export async function startPolicyBundles(opts: StartPolicyBundlesOptions): Promi
         POLICY_BUNDLE_MIN_DELAY_SECONDS: String(LOCAL_MIN_DELAY_SECONDS),
         POLICY_BUNDLE_MAX_DELAY_SECONDS: String(LOCAL_MAX_DELAY_SECONDS),
         POLICY_BUNDLE_FALLBACK: 'none',
+        ...(shadowUrl !== undefined ? { SHADOW_BUNDLE_URL: shadowUrl } : {}),
       },
       publish,
       close: async () => {

@@ -52,6 +52,8 @@ export interface LocalStackConfig {
   readonly bundlePort: number;
   /** PEM private key that signs the local bundles (LOCAL_BUNDLE_SIGNING_KEY); default: a key pair generated per run. */
   readonly signingKeyFile: string | undefined;
+  /** Rego sources of a candidate policy published as the shadow bundle (LOCAL_SHADOW_POLICY_DIR); default: no shadow. */
+  readonly shadowPolicyDir: string | undefined;
 }
 
 export interface LocalStack {
@@ -101,6 +103,7 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalS
     bundleService: env.LOCAL_BUNDLE_SERVICE !== '0',
     bundlePort: port(env, 'BUNDLE_PORT', 4569),
     signingKeyFile: env.LOCAL_BUNDLE_SIGNING_KEY ? path.resolve(env.LOCAL_BUNDLE_SIGNING_KEY) : undefined,
+    shadowPolicyDir: env.LOCAL_SHADOW_POLICY_DIR ? path.resolve(env.LOCAL_SHADOW_POLICY_DIR) : undefined,
   };
 }
 
@@ -132,6 +135,7 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
         port: config.bundlePort,
         policyDir: config.policyDir,
         signingKeyFile: config.signingKeyFile,
+        shadowPolicyDir: config.shadowPolicyDir,
         say,
       }).catch((e: unknown) => explainListenError(e, 'policy bundle service', 'BUNDLE_PORT', config.bundlePort));
     }
