@@ -189,11 +189,12 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
  * Policy changes without a restart, the way a deployment gets them: when a
  * `.rego`, `manifest.json` or `data.json` in the policy directory changes,
  * rebuild the packaged policy.wasm, then build, sign and upload the bundle
- * to the bundle service. The functions pick it up at their next poll (within
- * POLICY_BUNDLE_MAX_DELAY_SECONDS); the authorizer cache is flushed once
- * that has passed, as `aws apigateway flush-stage-authorizers-cache` would be
- * after a deployed publish. A compile error is reported and nothing is
- * published: the previous bundle keeps serving.
+ * to the bundle service. The functions pick it up at their next poll (an
+ * invocation after POLICY_BUNDLE_MIN..MAX_DELAY_SECONDS); the authorizer cache
+ * is flushed for a few polling intervals after the publish, as an operator
+ * runs `aws apigateway flush-stage-authorizers-cache` after a deployed
+ * publish. A compile error is reported and nothing is published: the
+ * previous bundle keeps serving.
  */
 function watchPolicies(
   config: LocalStackConfig, wasm: string, say: (m: string) => void, bundles: LocalPolicyBundles, flush: () => void,
@@ -210,11 +211,19 @@ function watchPolicies(
       say(`policy NOT published (the previous policy keeps serving): ${(error as Error).message}`);
       return;
     }
-    if (flushTimer) clearTimeout(flushTimer);
-    flushTimer = setTimeout(() => {
+    // Functions poll when invoked, and a cached decision does not invoke the authorizer: flush
+    // once a second for a while (a failed poll is retried a polling interval later), so the
+    // first uncached request starts the poll and the decisions cached before the functions
+    // had the new bundle do not outlive it.
+    if (flushTimer) clearInterval(flushTimer);
+    let flushes = Math.max(30, bundles.maxDelaySeconds * 5);
+    flushTimer = setInterval(() => {
       flush();
-      say('authorizer cache flushed (the functions have polled the new bundle)');
-    }, bundles.maxDelaySeconds * 1000 + 500);
+      if (--flushes <= 0 && flushTimer) {
+        clearInterval(flushTimer);
+        say('authorizer cache flushed after the publish');
+      }
+    }, 1000);
     flushTimer.unref();
   };
   try {
@@ -229,7 +238,7 @@ function watchPolicies(
     return {
       close: () => {
         if (timer) clearTimeout(timer);
-        if (flushTimer) clearTimeout(flushTimer);
+        if (flushTimer) clearInterval(flushTimer);
         watcher.close();
       },
     };
