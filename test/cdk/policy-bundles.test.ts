@@ -1,4 +1,7 @@
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -6,6 +9,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { OpaAuthorizedApi } from '../../cdk/construct/opa-authorized-api';
+import { definesLogMask, MASK_ENTRYPOINT, policyEntrypoints } from '../../cdk/construct/policy-source';
 import type { OpaAuthorizedApiProps } from '../../cdk/construct/props';
 import { InvalidPropError } from '../../cdk/errors';
 import { OpaApiStack } from '../../cdk/stack';
@@ -310,5 +314,25 @@ describe('bundle prop validation names the prop', () => {
     const key = new Key(new Stack(app, 'K'), 'Key');
     const error = rejected({ policyBundleSource: { kind: 'url', url: 'https://b.acme.example/b.tar.gz' }, policyVerificationKey: PUBLIC_PEM, policyBucketEncryptionKey: key });
     expect(error.prop).toBe('policyBucketEncryptionKey');
+  });
+});
+
+describe('the decision-log mask entrypoint', () => {
+  test('is added when a (non-test) module is package system.log, and only then', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mask-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ entrypoints: ['acme/authz/decision'] }));
+      fs.writeFileSync(path.join(dir, 'authz.rego'), 'package acme.authz\n\ndecision := true\n');
+      fs.writeFileSync(path.join(dir, 'log_test.rego'), 'package system.log\n\ntest_x if true\n');
+      expect(definesLogMask(dir)).toBe(false);
+      expect(policyEntrypoints(dir)).toEqual(['acme/authz/decision']);
+      fs.mkdirSync(path.join(dir, 'system'));
+      fs.writeFileSync(path.join(dir, 'system', 'log.rego'), '# masking\npackage system.log\n\nmask contains "/input/token"\n');
+      expect(definesLogMask(dir)).toBe(true);
+      expect(policyEntrypoints(dir)).toEqual(['acme/authz/decision', MASK_ENTRYPOINT]);
+      expect(policyEntrypoints(dir, ['a/b', MASK_ENTRYPOINT])).toEqual(['a/b', MASK_ENTRYPOINT]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
