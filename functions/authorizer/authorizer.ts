@@ -20,7 +20,8 @@ import { beginDecision, type DecisionLog } from '../shared/decision-log';
 import { outcomeFor, PolicyDeniedError, reasonOf } from '../shared/errors';
 import { checkExactArn, denyResource, iamPolicy, parseMethodArn } from '../shared/iam-policy';
 import { describeError, type Logger } from '../shared/logger';
-import { decide } from '../shared/policy-engine';
+import { decide, type Decision, type PolicyEngine } from '../shared/policy-engine';
+import { shadowCompare, type Shadow, type ShadowOutcome, type Verdict } from '../shared/shadow';
 import { policyStoreOf, type PolicySource } from '../shared/policy-store';
 import { buildRequestInput, isV2Event, requestFacts } from '../shared/request-input';
 import type { TokenVerifier } from '../shared/token-verifier';
@@ -38,6 +39,24 @@ export interface AuthorizerDeps {
   readonly engine: PolicySource;
   readonly logger: Logger;
   readonly decisions: DecisionLog;
+  /** A candidate policy evaluated beside the enforced one (never changes the answer). */
+  readonly shadow?: Shadow;
+  /** Told what the shadow did on each request (metrics). */
+  readonly onShadow?: (outcome: ShadowOutcome) => void;
+}
+
+/** The comparable form of a request decision (or of its failure). */
+function verdictOf(verdict: Decision | undefined, failure: unknown): Verdict {
+  if (verdict === undefined) return { outcome: `error:${reasonOf(failure)}`, result: undefined };
+  return { outcome: `${verdict.allow ? 'allow' : 'deny'}:${verdict.reason}`, result: verdict, detail: verdict.context };
+}
+
+function tryDecide(engine: PolicyEngine, entrypoint: string, input: unknown): [Decision | undefined, unknown] {
+  try {
+    return [decide(engine, entrypoint, input), undefined];
+  } catch (error) {
+    return [undefined, error];
+  }
 }
 
 /** The exact message API Gateway turns into a 401. */
@@ -61,6 +80,8 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       method: (isV2Event(event) ? event.requestContext?.http?.method : event.httpMethod) ?? '',
       path: (isV2Event(event) ? event.rawPath : event.path) ?? '',
       requestId,
+      entrypoint: config.requestEntrypoint,
+      sourceIp: (isV2Event(event) ? event.requestContext?.http?.sourceIp : event.requestContext?.identity?.sourceIp) ?? undefined,
     });
     const decisionId = decision.decisionId;
 
@@ -85,7 +106,18 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       const engine = current instanceof Promise ? await current : current;
       decision.policyRevision = engine.revision;
       const input = buildRequestInput(facts, token, config.apiKeyHeader, config.apiProduct);
-      const verdict = decide(engine, config.requestEntrypoint, input);
+      const started = process.hrtime.bigint();
+      let verdict: Decision | undefined;
+      let failure: unknown;
+      try {
+        verdict = decide(engine, config.requestEntrypoint, input);
+      } catch (error) {
+        failure = error;
+      }
+      decision.evaluation = { path: config.requestEntrypoint, input, result: verdict, evalNs: Number(process.hrtime.bigint() - started), engine, bundle: 'authz' };
+      // The candidate runs after the enforced answer is fixed, and only to be compared.
+      if (deps.shadow !== undefined) shadowCompare(deps.shadow, decision, verdictOf(verdict, failure), (candidate) => verdictOf(...tryDecide(candidate, config.requestEntrypoint, input)), deps.onShadow);
+      if (verdict === undefined) throw failure;
       if (!verdict.allow) throw new PolicyDeniedError(verdict.reason);
       decision.record('allow', verdict.reason);
       return iamPolicy({

@@ -6,9 +6,11 @@
  */
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { loadAuthorizerConfig } from '../shared/config';
-import { createDecisionLog } from '../shared/decision-log';
+import { createDecisionLog, defaultLabels } from '../shared/decision-log';
 import { createLogger, describeError } from '../shared/logger';
 import { configuredPolicyStores, type PolicyStore } from '../shared/policy-store';
+import { createFunctionMetrics, NO_METRICS, withMetrics } from '../shared/metrics';
+import { createShadow } from '../shared/shadow';
 import { createTokenVerifier } from '../shared/token-verifier';
 import { createAuthorizer, UNAVAILABLE, type AuthorizerEvent, type AuthorizerHandler } from './authorizer';
 
@@ -34,7 +36,15 @@ function init(): AuthorizerHandler {
   verifier.hydrate().catch((error: unknown) => {
     logger.error('JWKS not loaded at cold start; will retry per request and fail closed meanwhile', describeError(error));
   });
-  policyStores = stores = configuredPolicyStores({ policy: config.policy, logger, entrypoints: [config.requestEntrypoint], ifUnavailable: 'every decision is a Deny' });
+  // EMF metrics (Powertools); none when the operator silenced all output.
+  const metrics = config.logLevel === 'silent' ? NO_METRICS : createFunctionMetrics({ service: 'authorizer', store: () => stores?.enforced });
+  policyStores = stores = configuredPolicyStores({
+    policy: config.policy,
+    logger,
+    entrypoints: [config.requestEntrypoint],
+    ifUnavailable: 'every decision is a Deny',
+    onCheck: (bundle, result, reason) => metrics.bundleCheck(bundle, result, reason),
+  });
   const decisionSink = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
@@ -42,8 +52,15 @@ function init(): AuthorizerHandler {
     config,
     verifier,
     engine: stores.enforced,
+    shadow: stores.shadow === undefined ? undefined : createShadow(stores.shadow, config.policy.bundle.shadowLatencyBudgetMs),
+    onShadow: (outcome) => metrics.shadow(outcome),
     logger,
-    decisions: createDecisionLog(decisionSink, config.logLevel !== 'silent'),
+    decisions: withMetrics(createDecisionLog(decisionSink, {
+      enabled: config.logLevel !== 'silent',
+      labels: defaultLabels('authorizer'),
+      mask: { credentialKeys: [config.apiKeyHeader], protectedFields: config.decisionLogEraseFields },
+      onMaskFailure: (decisionId, error) => logger.error('decision log masking failed: input and result not logged', { decisionId, ...describeError(error) }),
+    }), metrics),
   });
 }
 

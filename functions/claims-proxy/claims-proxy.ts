@@ -21,7 +21,8 @@ import {
   type ErrorResponse,
 } from '../shared/errors';
 import { describeError, type Logger } from '../shared/logger';
-import { filterResponse } from '../shared/policy-engine';
+import { filterResponse, type PolicyEngine, type ResponseVerdict } from '../shared/policy-engine';
+import { shadowCompare, type Shadow, type ShadowOutcome, type Verdict } from '../shared/shadow';
 import { policyStoreOf, type PolicySource } from '../shared/policy-store';
 import { nameMap, requestFacts, type RequestFacts, type TokenInput } from '../shared/request-input';
 import { scopesOf } from '../shared/scopes';
@@ -44,6 +45,25 @@ export interface ClaimsProxyDeps {
   readonly engine: PolicySource;
   readonly logger: Logger;
   readonly decisions: DecisionLog;
+  /** A candidate response policy evaluated beside the enforced one (never changes the answer). */
+  readonly shadow?: Shadow;
+  /** Told what the shadow did on each request (metrics). */
+  readonly onShadow?: (outcome: ShadowOutcome) => void;
+}
+
+/** The comparable form of a response verdict (or of its failure). */
+function responseVerdictOf(verdict: ResponseVerdict | undefined, failure: unknown): Verdict {
+  if (verdict === undefined) return { outcome: `error:${reasonOf(failure)}`, result: undefined };
+  if (verdict.kind === 'json') return { outcome: 'body', result: verdict.body, detail: verdict.body };
+  return { outcome: verdict.kind, result: verdict.kind === 'passthrough' ? true : undefined };
+}
+
+function tryFilter(engine: PolicyEngine, entrypoint: string, input: unknown, bodyIsJson: boolean): [ResponseVerdict | undefined, unknown] {
+  try {
+    return [filterResponse(engine, entrypoint, input, bodyIsJson), undefined];
+  } catch (error) {
+    return [undefined, error];
+  }
 }
 
 /** Request headers passed to the backend (everything else is dropped: credentials, hop-by-hop, cookies). */
@@ -191,6 +211,8 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
       method: ((isHttpApiEvent(event) ? event.requestContext?.http?.method : event.httpMethod) ?? '').toUpperCase(),
       path: (isHttpApiEvent(event) ? event.rawPath : event.path) ?? '',
       requestId: event.requestContext?.requestId,
+      entrypoint: config.responseEntrypoint,
+      sourceIp: (isHttpApiEvent(event) ? event.requestContext?.http?.sourceIp : event.requestContext?.identity?.sourceIp) ?? undefined,
     });
     const { decisionId } = decision;
     const requestId = event.requestContext?.requestId ?? decisionId;
@@ -239,7 +261,21 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
           ? { status: response.status, headers: policyResponseHeaders(response), body: json }
           : { status: response.status, headers: policyResponseHeaders(response), contentType: contentType ?? '' },
       };
-      const verdict = filterResponse(engine, config.responseEntrypoint, input, bodyIsJson);
+      const started = process.hrtime.bigint();
+      let verdict: ResponseVerdict | undefined;
+      let failure: unknown;
+      try {
+        verdict = filterResponse(engine, config.responseEntrypoint, input, bodyIsJson);
+      } catch (error) {
+        failure = error;
+      }
+      const enforced = responseVerdictOf(verdict, failure);
+      decision.evaluation = { path: config.responseEntrypoint, input, result: enforced.result, evalNs: Number(process.hrtime.bigint() - started), engine, bundle: 'authz' };
+      // The candidate runs after the enforced answer is fixed, and only to be compared.
+      if (deps.shadow !== undefined) {
+        shadowCompare(deps.shadow, decision, enforced, (candidate) => responseVerdictOf(...tryFilter(candidate, config.responseEntrypoint, input, bodyIsJson)), deps.onShadow);
+      }
+      if (verdict === undefined) throw failure;
       if (verdict.kind === 'withheld') throw new ResponseWithheldError('response policy withheld the body');
       if (verdict.kind === 'passthrough') {
         decision.record('allow', 'passthrough');

@@ -6,10 +6,12 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { loadClaimsProxyConfig } from '../shared/config';
 import { corsConfigFromEnv, corsResponseHeaders } from '../shared/cors';
-import { createDecisionLog } from '../shared/decision-log';
+import { createDecisionLog, defaultLabels } from '../shared/decision-log';
 import { outcomeFor } from '../shared/errors';
 import { createLogger, describeError } from '../shared/logger';
 import { configuredPolicyStores, type PolicyStore } from '../shared/policy-store';
+import { createFunctionMetrics, NO_METRICS, withMetrics } from '../shared/metrics';
+import { createShadow } from '../shared/shadow';
 import { createBackendClient } from './backend-client';
 import { createClaimsProxy, errorResult, type ClaimsProxyHandler, type ProxyEvent } from './claims-proxy';
 
@@ -29,7 +31,15 @@ function init(): ClaimsProxyHandler {
   let stores: { enforced: PolicyStore; shadow: PolicyStore | undefined } | undefined;
   // Every log line names the policy revision serving now.
   const logger = createLogger(config.logLevel, 'claims-proxy', undefined, () => ({ policyRevision: stores?.enforced.active()?.engine.revision }));
-  policyStores = stores = configuredPolicyStores({ policy: config.policy, logger, entrypoints: [config.responseEntrypoint], ifUnavailable: 'every response is a 502' });
+  // EMF metrics (Powertools); none when the operator silenced all output.
+  const metrics = config.logLevel === 'silent' ? NO_METRICS : createFunctionMetrics({ service: 'claims-proxy', store: () => stores?.enforced });
+  policyStores = stores = configuredPolicyStores({
+    policy: config.policy,
+    logger,
+    entrypoints: [config.responseEntrypoint],
+    ifUnavailable: 'every response is a 502',
+    onCheck: (bundle, result, reason) => metrics.bundleCheck(bundle, result, reason),
+  });
   return createClaimsProxy({
     config,
     backend: createBackendClient({
@@ -38,8 +48,15 @@ function init(): ClaimsProxyHandler {
       maxResponseBytes: config.maxResponseBytes,
     }),
     engine: stores.enforced,
+    shadow: stores.shadow === undefined ? undefined : createShadow(stores.shadow, config.policy.bundle.shadowLatencyBudgetMs),
+    onShadow: (outcome) => metrics.shadow(outcome),
     logger,
-    decisions: createDecisionLog((line) => process.stdout.write(`${line}\n`), config.logLevel !== 'silent'),
+    decisions: withMetrics(createDecisionLog((line) => process.stdout.write(`${line}\n`), {
+      enabled: config.logLevel !== 'silent',
+      labels: defaultLabels('claims-proxy'),
+      mask: { credentialKeys: [config.apiKeyHeader], protectedFields: config.decisionLogEraseFields },
+      onMaskFailure: (decisionId, error) => logger.error('decision log masking failed: input and result not logged', { decisionId, ...describeError(error) }),
+    }), metrics),
   });
 }
 

@@ -69,6 +69,8 @@ export interface CommonConfig {
   /** Lower-cased API key header, never passed to policy or backend. */
   readonly apiKeyHeader: string;
   readonly logLevel: LogLevel;
+  /** Field names the decision log's default mask erases wherever they appear (DECISION_LOG_ERASE_FIELDS). */
+  readonly decisionLogEraseFields: readonly string[];
 }
 
 /** The token verifier's options (issuers, audiences, JWKS URIs, algorithms, skew, JWKS age and timeout) plus the rest. */
@@ -92,6 +94,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 const DEFAULT_REQUEST_ENTRYPOINT = 'acme/authz/decision';
 const DEFAULT_RESPONSE_ENTRYPOINT = 'acme/filter/response';
 const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/** The ACME response policy's protected fields (policies/filter.rego); an operator lists their own. */
+const DEFAULT_ERASE_FIELDS = 'memberSsn,ssn,procedure';
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 function value(env: Env, name: string): string | undefined {
@@ -259,6 +263,7 @@ function common(env: Env, handlerDir: string): CommonConfig {
     },
     apiKeyHeader,
     logLevel: level as LogLevel,
+    decisionLogEraseFields: list(env, 'DECISION_LOG_ERASE_FIELDS', DEFAULT_ERASE_FIELDS),
   };
 }
 

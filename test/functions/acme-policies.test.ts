@@ -14,7 +14,8 @@ import { createClaimsProxy } from '../../functions/claims-proxy/claims-proxy';
 import { loadPolicyEngine, type PolicyEngine } from '../../functions/shared/policy-engine';
 import { createTokenVerifier } from '../../functions/shared/token-verifier';
 import { accessClaims, AUDIENCE, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
-import { captureLogs } from './support/logs';
+import { captureLogs, type Captured } from './support/logs';
+import { opaEventProblems } from './support/opa-event';
 import { startJwksServer, startServer, type JwksServer, type LocalServer } from './support/servers';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -76,14 +77,27 @@ const members = {
   bob: { sub: 'bob@acme.example', enrolleeId: '1002', enrolleeType: 'secondary', dependants: [] },
 } as const;
 
+/** Every token issued and every log line written by this file (checked at the end: no secret is logged). */
+const issuedTokens: string[] = [];
+const allLogs: Captured[] = [];
+const captured = (): Captured => {
+  const logs = captureLogs();
+  allLogs.push(logs);
+  return logs;
+};
+
 function tokenFor(who: Record<string, unknown>, scp = ['claims:read', 'claims:write']): string {
-  return signRs256(key, accessClaims(issuer, { ...who, scp }));
+  const jwt = signRs256(key, accessClaims(issuer, { ...who, scp }));
+  issuedTokens.push(jwt);
+  return jwt;
 }
 
 const auditorToken = (): string => {
   const claims = accessClaims(issuer, { sub: '0oa-audit', cid: '0oa-audit', scp: ['claims:audit', 'claims:read'] });
   for (const k of ['uid', 'enrolleeId', 'enrolleeType', 'dependants']) delete claims[k];
-  return signRs256(key, claims);
+  const jwt = signRs256(key, claims);
+  issuedTokens.push(jwt);
+  return jwt;
 };
 
 function authorizerEvent(method: string, p: string, jwt: string): APIGatewayRequestAuthorizerEvent {
@@ -95,7 +109,7 @@ function authorizerEvent(method: string, p: string, jwt: string): APIGatewayRequ
 }
 
 async function authorize(method: string, p: string, jwt: string) {
-  const logs = captureLogs();
+  const logs = captured();
   const handler = createAuthorizer({
     config: { apiKeyHeader: 'x-api-key', maxTokenBytes: 8192, requestEntrypoint: 'acme/authz/decision', apiProduct: undefined },
     verifier: createTokenVerifier({ issuers: [issuer], audiences: [AUDIENCE], jwksUris: [`${issuer}/v1/keys`], algorithms: ['RS256'], clockSkewSeconds: 60, jwksMaxAgeSeconds: 900, jwksFetchTimeoutMs: 1000 }),
@@ -117,7 +131,7 @@ async function call(method: string, p: string, jwt: string): Promise<{ status: n
   const context: Record<string, string> = { principalId: auth.principalId };
   for (const [k, v] of Object.entries(auth.context ?? {})) context[k] = String(v);
   event.requestContext.authorizer = context;
-  const logs = captureLogs();
+  const logs = captured();
   const proxy = createClaimsProxy({
     config: { apiKeyHeader: 'x-api-key', responseEntrypoint: 'acme/filter/response' },
     backend: createBackendClient({ baseUrl: new URL(backend.url), timeoutMs: 2000, maxResponseBytes: 1_048_576 }),
@@ -235,5 +249,41 @@ describe('one loaded policy, many requests', () => {
       effects.push((await authorize(method, p, jwt)).policyDocument.Statement[0].Effect as string);
     }
     expect(effects).toEqual(['Deny', 'Allow', 'Deny', 'Allow', 'Deny']);
+  });
+});
+
+// Runs after every outcome above (jest runs a file's tests in order).
+describe('decision logs over every ACME outcome above', () => {
+  const events = (): Array<Record<string, unknown>> => allLogs.flatMap((l) => l.events());
+  const text = (): string => allLogs.map((l) => l.text()).join('\n');
+
+  it('every decision is one OPA decision-log event, valid against the documented fields, with the bundle revision', () => {
+    expect(events().length).toBeGreaterThan(20);
+    for (const event of events()) {
+      expect(opaEventProblems(event)).toEqual([]);
+      expect(event.bundles).toEqual({ authz: { revision: engine.revision } });
+    }
+  });
+
+  it('no token, signature, SSN (whole or masked) or procedure appears in ANY log line', () => {
+    const all = text();
+    expect(issuedTokens.length).toBeGreaterThan(5);
+    for (const jwt of issuedTokens) {
+      expect(all).not.toContain(jwt);
+      expect(all).not.toContain(jwt.split('.')[2]);
+    }
+    for (const record of Object.values(RECORDS)) expect(all).not.toContain(String(record.memberSsn));
+    expect(all).not.toContain('***-**-');
+    for (const procedure of ['Annual physical', 'Blood panel', 'X-ray']) expect(all).not.toContain(procedure);
+  });
+
+  it("the response phase logs what the policy saw and said, masked by the bundle's system.log.mask", () => {
+    const own = events().find((e) => (e.custom as Record<string, unknown>).phase === 'response' && (e.result as Record<string, unknown> | undefined)?.enrolleeId === '1001');
+    expect(own).toBeDefined();
+    expect(own?.masked).toEqual(['/result/memberSsn']);
+    // The bundle's mask ran first (its pointers and its upsert), then the default mask erased the field by name.
+    expect(own?.erased).toEqual(expect.arrayContaining(['/input/response/body/memberSsn', '/input/response/body/enrolleeClaimSummaryList/0/procedure', '/result/memberSsn']));
+    expect(own?.result).not.toHaveProperty('memberSsn');
+    expect(((own?.input as Record<string, unknown>).response as Record<string, unknown>).status).toBe(200);
   });
 });

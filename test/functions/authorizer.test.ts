@@ -11,7 +11,7 @@ import type { PolicyEngine } from '../../functions/shared/policy-engine';
 import { createTokenVerifier, type TokenVerifier } from '../../functions/shared/token-verifier';
 import { resultOf, scriptedEngine, throwingEngine } from './support/engines';
 import { accessClaims, AUDIENCE, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
-import { captureLogs, type Captured } from './support/logs';
+import { captureLogs, type Captured, type DecisionSummary } from './support/logs';
 import { startJwksServer, type JwksServer } from './support/servers';
 
 const EVENTS = path.join(__dirname, '..', 'events');
@@ -86,7 +86,7 @@ describe('allowed request', () => {
     const logs = captureLogs();
     const jwt = signRs256(key, accessClaims(issuer));
     const result = await authorizer(allowAll(), logs)(readEvent('authorizer-get-own-record.json', jwt));
-    const decisions = logs.parsed().filter((l) => l.type === 'decision');
+    const decisions = logs.summaries();
     expect(decisions).toHaveLength(1);
     expect(decisions[0]).toMatchObject({
       decisionId: result.context?.decisionId,
@@ -116,7 +116,7 @@ describe('401: missing or invalid token throws exactly "Unauthorized"', () => {
     delete event.multiValueHeaders?.Authorization;
     const logs = captureLogs();
     expect(await thrown(authorizer(allowAll(), logs)(event))).toBe(UNAUTHORIZED);
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'unauthorized', reason: 'missing_token' });
+    expect(logs.summary()).toMatchObject({ result: 'unauthorized', reason: 'missing_token' });
   });
 
   it('malformed header (Basic scheme): 401', async () => {
@@ -133,7 +133,7 @@ describe('401: missing or invalid token throws exactly "Unauthorized"', () => {
     const jwt = signRs256(key, accessClaims(issuer, { iat: now - 7200, exp: now - 3600 }));
     expect(await thrown(authorizer(engine, logs)(readEvent('authorizer-get-own-record.json', jwt)))).toBe(UNAUTHORIZED);
     expect(engine.calls).toHaveLength(0);
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'unauthorized', reason: 'expired' });
+    expect(logs.summary()).toMatchObject({ result: 'unauthorized', reason: 'expired' });
     expect(logs.text()).not.toContain(jwt);
   });
 
@@ -157,7 +157,7 @@ describe('401: missing or invalid token throws exactly "Unauthorized"', () => {
     const message = await thrown(authorizer(engine, logs, crashing)(readEvent('authorizer-get-own-record.json', signRs256(key, accessClaims(issuer)))));
     expect(message).toBe(UNAVAILABLE);
     expect(engine.calls).toHaveLength(0);
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'internal_error' });
+    expect(logs.summary()).toMatchObject({ result: 'error', reason: 'internal_error' });
     expect(logs.parsed().some((l) => l.level === 'error')).toBe(true);
   });
 });
@@ -172,7 +172,7 @@ describe('403: Deny of the methodArn', () => {
     expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: event.methodArn }]);
     expect(result.context).toMatchObject({ reason: 'not_own_record' });
     expect(result.context).not.toHaveProperty('claims');
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'deny', reason: 'not_own_record', sub: 'bob@acme.example' });
+    expect(logs.summary()).toMatchObject({ result: 'deny', reason: 'not_own_record', sub: 'bob@acme.example' });
   });
 
   it.each([
@@ -184,7 +184,7 @@ describe('403: Deny of the methodArn', () => {
     const result = await authorizer(engine, logs)(readEvent('authorizer-get-own-record.json', jwtFor()));
     expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
     expect(logs.parsed().some((l) => l.level === 'error')).toBe(true);
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error' });
+    expect(logs.summary()).toMatchObject({ result: 'error' });
   });
 
   it('policy that failed to load: every decision is a Deny', async () => {
@@ -192,10 +192,10 @@ describe('403: Deny of the methodArn', () => {
     const broken = Promise.reject(new Error('cannot read policy.wasm'));
     const result = await authorizer(broken as Promise<PolicyEngine>, logs)(readEvent('authorizer-get-own-record.json', jwtFor()));
     expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'policy_unavailable' });
+    expect(logs.summary()).toMatchObject({ result: 'error', reason: 'policy_unavailable' });
   });
 
-  const decisionOf = (logs: Captured): Record<string, unknown> | undefined => logs.parsed().find((l) => l.type === 'decision');
+  const decisionOf = (logs: Captured): DecisionSummary | undefined => logs.summary();
 
   it.each([['*'], ['?']])('a path with the IAM wildcard %s: a Deny (info, never 5xx), the policy never runs, no Allow', async (wildcard) => {
     const engine = allowAll();
@@ -286,6 +286,6 @@ describe('403: Deny of the methodArn', () => {
     const result = await authorizer(engine, logs)(readEvent('authorizer-path-traversal.json', jwtFor()));
     expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
     expect(engine.calls).toHaveLength(0);
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'rejected', reason: 'encoded_slash' });
+    expect(logs.summary()).toMatchObject({ result: 'rejected', reason: 'encoded_slash' });
   });
 });

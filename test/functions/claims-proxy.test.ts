@@ -166,7 +166,7 @@ describe('withheld and failures never return the backend body', () => {
     const logs = captureLogs();
     const body = expectJsonError(await proxy(scriptedEngine(() => []), logs)(proxyEvent()), 403);
     expect(body).toMatchObject({ error: 'access_denied', reason: 'response_withheld' });
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ phase: 'response', result: 'withheld' });
+    expect(logs.summary()).toMatchObject({ phase: 'response', result: 'withheld' });
   });
 
   it('backend timeout: 504', async () => {
@@ -223,7 +223,7 @@ describe('withheld and failures never return the backend body', () => {
     const logs = captureLogs();
     expectJsonError(await proxy(stripSsn(), logs)(event), 502);
     expect(backend.requests.length).toBe(before);
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'missing_authorizer_context' });
+    expect(logs.summary()).toMatchObject({ result: 'error', reason: 'missing_authorizer_context' });
   });
 
   it('a principalId that is not the claims\' sub is its own reason (principal_mismatch), 502, backend never called', async () => {
@@ -233,7 +233,7 @@ describe('withheld and failures never return the backend body', () => {
     const logs = captureLogs();
     expectJsonError(await proxy(stripSsn(), logs)(event), 502);
     expect(backend.requests.length).toBe(before);
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'principal_mismatch' });
+    expect(logs.summary()).toMatchObject({ result: 'error', reason: 'principal_mismatch' });
   });
 
   it('an HTTP API (payload 2.0) event: the context from authorizer.lambda, forwarded and filtered like REST', async () => {
@@ -246,7 +246,7 @@ describe('withheld and failures never return the backend body', () => {
     expect(seen?.url).toBe('/v1/claims/enrollee/1001?status=open');
     expect(seen?.headers['x-authz-sub']).toBe('alice@acme.example');
     for (const banned of ['x-api-key', 'cookie']) expect(Object.keys(seen?.headers ?? {})).not.toContain(banned);
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'filtered', method: 'GET', path: '/v1/claims/enrollee/1001', sub: 'alice@acme.example' });
+    expect(logs.summary()).toMatchObject({ result: 'filtered', method: 'GET', path: '/v1/claims/enrollee/1001', sub: 'alice@acme.example' });
   });
 
   it('an HTTP API event without the authorizer\'s context: 502 missing_authorizer_context, backend never called', async () => {
@@ -256,7 +256,7 @@ describe('withheld and failures never return the backend body', () => {
     const logs = captureLogs();
     expectJsonError(await proxy(stripSsn(), logs)(event), 502);
     expect(backend.requests.length).toBe(before);
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ reason: 'missing_authorizer_context' });
+    expect(logs.summary()).toMatchObject({ reason: 'missing_authorizer_context' });
   });
 
   it('path trick: 400 and the backend is never called', async () => {
