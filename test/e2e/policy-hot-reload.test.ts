@@ -25,9 +25,9 @@ async function eventually(check: () => Promise<boolean>, ms = 15_000): Promise<b
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acme-hot-policies-'));
-  for (const f of fs.readdirSync(path.join(REPO_ROOT, 'policies'))) {
-    if (f.endsWith('.rego') || f.endsWith('.json')) fs.copyFileSync(path.join(REPO_ROOT, 'policies', f), path.join(dir, f));
-  }
+  // Sub-packages included (policies/system/log holds the decision-log mask), build output not.
+  const src = path.join(REPO_ROOT, 'policies');
+  fs.cpSync(src, dir, { recursive: true, filter: (from) => path.relative(src, from).split(path.sep)[0] !== 'build' });
   stack = await startStackProcess({ LOCAL_POLICY_DIR: dir, AUTHORIZER_CACHE_TTL: '300' });
 }, 90_000);
 

@@ -46,12 +46,11 @@ function ecKeyPair(): { privateKey: string; publicKey: string } {
   });
 }
 
-/** A copy of policies/ to edit. */
+/** A copy of policies/ (sub-packages included, build output not) to edit. */
 function policyCopy(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acme-lifecycle-policies-'));
-  for (const f of fs.readdirSync(path.join(REPO_ROOT, 'policies'))) {
-    if (f.endsWith('.rego') || f.endsWith('.json')) fs.copyFileSync(path.join(REPO_ROOT, 'policies', f), path.join(dir, f));
-  }
+  const src = path.join(REPO_ROOT, 'policies');
+  fs.cpSync(src, dir, { recursive: true, filter: (from) => path.relative(src, from).split(path.sep)[0] !== 'build' });
   return dir;
 }
 
@@ -307,13 +306,20 @@ describe('shadow bundle', () => {
       // The enforced policy allows; the candidate would deny. Several requests: the shadow may load after the first.
       const statuses = await statusesFor(stack, alice, 3000);
       expect(new Set(statuses)).toEqual(new Set([200]));
-      const disagreement = await waitForLog(stack, from, (l) => JSON.stringify(l).toLowerCase().includes('shadow') && /disagree/i.test(JSON.stringify(l)), 5000);
+      type Custom = { type?: string; shadow?: { outcome?: string; enforced_outcome?: string; revision?: string }; enforced_decision_id?: string };
+      const disagreement = await waitForLog(stack, from, (l) => (l.custom as Custom | undefined)?.type === 'shadow_disagreement', 5000);
       expect(disagreement).toBeDefined();
-      const text = JSON.stringify(disagreement);
-      // Both results are in the event, and no credential is.
-      expect(text).toMatch(/true/);
-      expect(text).toMatch(/false/);
-      expect(text).not.toContain(alice);
+      const custom = disagreement?.custom as Custom;
+      // Both results: the enforced allow, the candidate's deny; and which decision it shadowed.
+      expect(custom.shadow?.enforced_outcome).toMatch(/^allow/);
+      expect(custom.shadow?.outcome).toMatch(/^deny/);
+      expect(typeof custom.enforced_decision_id).toBe('string');
+      const enforced = logLinesSince(stack, from).find((l) => l.decision_id === custom.enforced_decision_id);
+      expect((enforced?.custom as Custom | undefined)?.type).toBe('decision');
+      expect((disagreement?.bundles as { shadow?: { revision?: string } }).shadow?.revision).toBe(custom.shadow?.revision);
+      expect(custom.shadow?.revision).not.toBe(bundleServiceOf(stack).revision);
+      // No credential in the event.
+      expect(JSON.stringify(disagreement)).not.toContain(alice);
     } finally {
       await stack.stop();
       fs.rmSync(candidate, { recursive: true, force: true });

@@ -64,7 +64,7 @@ describe('publish()', () => {
     expect(Buffer.from(bundle.wasm ?? []).subarray(0, 4)).toEqual(Buffer.from([0x00, 0x61, 0x73, 0x6d]));
     expect(Object.keys(bundle.data)).toEqual(expect.arrayContaining(['acme']));
     // Entrypoints of policies/manifest.json.
-    expect(bundle.manifest.wasm?.map((w) => w.entrypoint).sort()).toEqual(['acme/authz/decision', 'acme/filter/response']);
+    expect(bundle.manifest.wasm?.map((w) => w.entrypoint).sort()).toEqual(['acme/authz/decision', 'acme/filter/response', 'system/log/mask']);
 
     expect((await download('test/one.tar.gz', result.etag)).status).toBe(304);
   });
@@ -97,9 +97,8 @@ describe('publish()', () => {
   test('the same policy gives the same revision; a data change gives another', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'publish-policies-'));
     try {
-      for (const f of fs.readdirSync(path.join(REPO_ROOT, 'policies'))) {
-        if (f.endsWith('.rego') || f.endsWith('.json')) fs.copyFileSync(path.join(REPO_ROOT, 'policies', f), path.join(dir, f));
-      }
+      const src = path.join(REPO_ROOT, 'policies');
+      fs.cpSync(src, dir, { recursive: true, filter: (from) => path.relative(src, from).split(path.sep)[0] !== 'build' });
       const base = ['--bucket', service.bucket, '--endpoint', service.endpoint, '--signing-key', key.privateKeyFile, '--policy-dir', dir, '--key', 'test/rev.tar.gz'];
       const a = await publish(parsePublishArgs(base, REPO_ROOT));
       const b = await publish(parsePublishArgs(base, REPO_ROOT));
