@@ -63,6 +63,12 @@ const areas: Area[] = [
     module: './bundle',
     fn: 'benchBundleSizes',
   },
+  {
+    name: 'publish',
+    notes: 'policy:publish build+sign and upload (s3rver, loopback), and on the local stack the time from a publish to the first decision by the new policy (polling 1-2 s)',
+    module: './publish',
+    fn: 'benchPublish',
+  },
 ];
 
 function fmt(v: number | string): string {
