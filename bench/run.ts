@@ -69,6 +69,12 @@ const areas: Area[] = [
     module: './publish',
     fn: 'benchPublish',
   },
+  {
+    name: 'signing',
+    notes: 'signed bundles: policies/ bundle size; write signed and read verified (median ms) for RS256 and ES256, beside readBundle unverified',
+    module: './signing',
+    fn: 'benchSigning',
+  },
 ];
 
 function fmt(v: number | string): string {

@@ -16,6 +16,7 @@ import type { Policy } from './ir/plan';
 import { loadPolicyWasm, type LoadedPolicy, type LoadOptions } from './load';
 import { buildPolicyWasm } from './package';
 import { WASM_FILE, writeBundle, type BundleManifest } from './package/bundle';
+import type { SigningOptions } from './package/signing';
 import { type JsonValue, SourceError, findRegoFiles, loadDataDir, mergeAt, normaliseEntrypoint, readJsonFile, readManifestEntrypoints } from './sources';
 
 /** `-t`: the build targets of `opa build` this toolchain produces. */
@@ -53,6 +54,8 @@ export interface BuildOptions {
   regoVersion?: 0 | 1;
   /** `--revision`: the bundle manifest's revision (default: from the bundle's `.manifest`, else empty). */
   revision?: string;
+  /** `--signing-key` and friends: sign the bundle (adds `/.signatures.json`, as `opa build --signing-key`). */
+  signing?: SigningOptions;
 }
 
 export interface BuildResult {
@@ -211,12 +214,13 @@ export function build(opts: BuildOptions): BuildResult {
   if (base?.rego_version !== undefined) manifest.rego_version = base.rego_version;
   if (base?.file_rego_versions !== undefined) manifest.file_rego_versions = base.file_rego_versions;
   if (base?.metadata !== undefined) manifest.metadata = base.metadata;
-  const bundle = writeBundle({ data, manifest, ...(target === 'wasm' ? { wasm: bytes } : { plan: bytes }) });
+  const bundle = writeBundle({ data, manifest, ...(target === 'wasm' ? { wasm: bytes } : { plan: bytes }) }, { signing: opts.signing });
   if (opts.outfile !== undefined) {
     const bare = target === 'wasm' ? opts.outfile.endsWith('.wasm') : opts.outfile.endsWith('.json');
     if (opts.outfile.endsWith(target === 'wasm' ? '.json' : '.wasm')) {
       throw new SourceError(`${opts.outfile}: target ${target} writes ${target === 'wasm' ? 'a .wasm module' : 'a .json plan'} or a bundle (.tar.gz)`);
     }
+    if (bare && opts.signing) throw new SourceError(`${opts.outfile}: a signature lives in a bundle; give -o bundle.tar.gz to sign`);
     mkdirSync(dirname(opts.outfile), { recursive: true });
     writeFileSync(opts.outfile, bare ? bytes : bundle);
   }

@@ -91,9 +91,9 @@ export function refParse(text: string): RefJson {
   return v;
 }
 
-/** Go's encodePrimitive for a string (json.Encoder, SetEscapeHTML(false)). */
+/** Go's encodePrimitive for a string (json.Encoder, SetEscapeHTML(false)); Go's decoder made unpaired surrogates U+FFFD. */
 function refString(s: string): string {
-  return JSON.stringify(s)
+  return JSON.stringify(s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
 }

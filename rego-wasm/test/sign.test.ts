@@ -283,6 +283,18 @@ describe('refusals, each with its reason', () => {
     // a data.json that is not JSON cannot be hashed
     expect(reasonOf(() => verifyBundle(withFile(files(), 'data.json', text('{')), RSA_OPTS))).toBe('malformed');
   });
+
+  test('an unpaired surrogate cannot pass for the U+FFFD that was signed (Go hashes both alike)', () => {
+    const signed: Files = [['data.json', text('{"k": "\\ufffd"}')]];
+    const sig = signBundle(signed, { key: EC_KEY, algorithm: 'ES256' });
+    const opts = { publicKey: EC_PUB };
+    expect(reasonOf(() => verifyBundle([...signed, ['.signatures.json', sig.signaturesJson]], opts))).toBe('accepted');
+    // the reference (Go's rule) accepts the swap; we refuse it
+    const swapped: Files = [['data.json', text('{"k": "\\ud800"}')], ['.signatures.json', sig.signaturesJson]];
+    expect(refVerify(swapped, { alg: 'ES256', publicKey: EC_PUB })).toBe('ok');
+    expect(reasonOf(() => verifyBundle(swapped, opts))).toBe('malformed');
+    expect(reasonOf(() => verifyBundle([['data.json', text('{"\\udc00": 1}')], ['.signatures.json', sig.signaturesJson]], opts))).toBe('malformed');
+  });
 });
 
 describe('readBundle with verification', () => {

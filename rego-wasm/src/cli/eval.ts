@@ -17,7 +17,8 @@ import { compileRego, planRegoQuery } from '../frontend';
 import { evaluate, loadPlan } from './instance';
 import { readBundleManifest, regoVersionForFile } from '../build';
 import type { RegoSource } from '../frontend';
-import { readBundle, type BundleManifest } from '../package/bundle';
+import { parseBundleFiles, readBundleFiles, type BundleManifest } from '../package/bundle';
+import { bundleDirFiles, type CliVerification, verifyBundleInput } from './sign';
 import { type JsonValue, SourceError, findRegoFiles, loadDataDir, mergeAt, readJsonFile } from '../sources';
 
 export interface EvalCommandOptions {
@@ -31,6 +32,8 @@ export interface EvalCommandOptions {
   regoVersion?: 0 | 1;
   input?: string;
   format: 'json' | 'pretty';
+  /** `--verification-key` and friends: each `-b` bundle is verified before it is loaded. */
+  verification?: CliVerification;
 }
 
 export interface ExpressionValue {
@@ -92,6 +95,7 @@ function loadEvalSources(opts: EvalCommandOptions): { sources: RegoSource[]; dat
     const st = statSync(b, { throwIfNoEntry: false });
     if (!st) throw new SourceError(`${b}: no such file or directory`);
     if (st.isDirectory()) {
+      verifyBundleInput(b, bundleDirFiles(b, opts.ignore), opts.verification);
       const m = readBundleManifest(b);
       if (m) manifests.push(m);
       for (const s of findRegoFiles(b, { includeTests: true, ignore: opts.ignore })) {
@@ -99,7 +103,9 @@ function loadEvalSources(opts: EvalCommandOptions): { sources: RegoSource[]; dat
       }
       mergeAt(data, [], loadDataDir(b, opts.ignore), b);
     } else {
-      const bundle = readBundle(readFileSync(b));
+      const files = readBundleFiles(readFileSync(b));
+      verifyBundleInput(b, files, opts.verification);
+      const bundle = parseBundleFiles(files);
       for (const [name, text] of bundle.modules ?? []) sources.push({ file: `${b}${name}`, text, regoVersion: regoVersionForFile(bundle.manifest, name, def) });
       mergeAt(data, [], bundle.data as { [k: string]: JsonValue }, b);
       manifests.push(bundle.manifest);

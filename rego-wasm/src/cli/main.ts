@@ -8,10 +8,18 @@
  *                 [-f json|pretty] [--ignore glob]... [--v0-compatible]
  *   test  <path>... [-v] [--run regex] [--ignore glob]... [--v0-compatible]
  *   check <path>... [-b] [--ignore glob]... [--capabilities file] [--v0-compatible]
+ *   sign  <dir|bundle.tar.gz>... --bundle --signing-key K [--signing-alg A] [--claims-file F] [-o dir]
+ *   replay --bundle candidate.tar.gz [--verification-key K ...] [--allow-changes] [--max-examples N]
+ *          [--format text|json] decisions.jsonl...
+ * build takes --signing-key K [--signing-alg A] [--claims-file F] [--verification-key-id ID]
+ * [--scope S]; eval -b and build -b take --verification-key K [--verification-key-id ID]
+ * [--scope S] [--exclude-files-verify glob]... [--skip-verify] (sign.ts).
  *
- * Exit codes: 0 success, 1 failing tests, 2 usage / compile / build errors. Compile errors are
+ * Exit codes: 0 success, 1 failing tests, a bundle that fails verification, or replayed
+ * decisions that changed, 2 usage / compile / build errors. Compile errors are
  * printed one per line as `file:row:col: code: message`.
  */
+import { statSync } from 'node:fs';
 import { build, type BuildTarget } from '../build';
 import { RegoError, RegoErrors, UsageError } from '../errors';
 import { SourceError } from '../sources';
@@ -19,6 +27,9 @@ import { runCheck } from './check';
 import { formatEval, runEval } from './eval';
 import { buildWithOpaCommand, OpaBinaryError } from './opa-binary';
 import { formatTestReport, runTests } from './test-runner';
+import { BundleVerificationError } from '../errors';
+import { type CliSigning, type CliVerification, type FlagView, type SignCommand, SIGNING_FLAGS, VERIFICATION_FLAGS, bundleDirFiles, parseSignCommand, runSign, signingFlags, signingOptions, verificationFlags, verifyBundleInput } from './sign';
+import { type ReplayCommand, parseReplayCommand, runReplayCommand } from './replay';
 
 export const USAGE = `usage: rego-wasm <command> [flags]
   build <path>... [-t wasm|plan] [-e entrypoint]... [-o bundle.tar.gz|policy.wasm|plan.json]
@@ -27,7 +38,14 @@ export const USAGE = `usage: rego-wasm <command> [flags]
   eval  <query> [-d data.json|file.rego|dir]... [-b bundle-dir]... [-i input.json]
                 [-f json|pretty] [--ignore glob]... [--v0-compatible]
   test  <path>... [-v] [--run regex] [--ignore glob]... [--v0-compatible]
-  check <path>... [-b] [--ignore glob]... [--capabilities caps.json] [--v0-compatible]`;
+  check <path>... [-b] [--ignore glob]... [--capabilities caps.json] [--v0-compatible]
+  sign  <dir|bundle.tar.gz>... --bundle --signing-key key.pem|secret [--signing-alg RS256]
+                  [--claims-file claims.json] [-o dir]
+  replay --bundle candidate.tar.gz [--verification-key key.pem ...] [--allow-changes]
+                  [--max-examples N] [--format text|json] decisions.jsonl...
+  signing (build): --signing-key K [--signing-alg A] [--claims-file F] [--verification-key-id ID] [--scope S]
+  verification (eval -b, build -b, replay): --verification-key K [--verification-key-id ID] [--scope S]
+                  [--exclude-files-verify glob]... [--skip-verify]`;
 
 /** Default output of `build`, as `opa build`. */
 export const DEFAULT_BUNDLE = 'bundle.tar.gz';
@@ -45,10 +63,14 @@ export type Command =
       regoVersion?: 0;
       revision?: string;
       compiler: 'builtin' | 'opa';
+      signing?: CliSigning;
+      verification?: CliVerification;
     }
-  | { cmd: 'eval'; query: string; data: string[]; bundles: string[]; input?: string; format: 'json' | 'pretty'; ignore: string[]; regoVersion?: 0 }
+  | { cmd: 'eval'; query: string; data: string[]; bundles: string[]; input?: string; format: 'json' | 'pretty'; ignore: string[]; regoVersion?: 0; verification?: CliVerification }
   | { cmd: 'test'; paths: string[]; verbose: boolean; run?: RegExp; ignore: string[]; regoVersion?: 0 }
   | { cmd: 'check'; paths: string[]; bundle: boolean; ignore: string[]; capabilities?: string; regoVersion?: 0 }
+  | SignCommand
+  | ReplayCommand
   | { cmd: 'help' };
 
 const VALUE_FLAGS: Readonly<Record<string, string>> = {
@@ -56,9 +78,14 @@ const VALUE_FLAGS: Readonly<Record<string, string>> = {
   '--compiler': 'compiler', '-d': 'data', '--data': 'data', '-i': 'input', '--input': 'input', '-f': 'format',
   '--format': 'format', '--run': 'run', '-r': 'run', '--ignore': 'ignore', '--capabilities': 'capabilities',
   '--revision': 'revision',
+  '--signing-key': 'signing-key', '--signing-alg': 'signing-alg', '--claims-file': 'claims-file', '--signing-plugin': 'signing-plugin',
+  '--verification-key': 'verification-key', '--verification-key-id': 'verification-key-id', '--scope': 'scope',
+  '--exclude-files-verify': 'exclude-files-verify', '--max-examples': 'max-examples',
 };
-const BOOL_FLAGS: Readonly<Record<string, string>> = { '-v': 'verbose', '--verbose': 'verbose', '--v0-compatible': 'v0-compatible' };
-/** `-b` takes a value for eval (a bundle to load) and none for build/check (paths are bundles), as in opa. */
+const BOOL_FLAGS: Readonly<Record<string, string>> = {
+  '-v': 'verbose', '--verbose': 'verbose', '--v0-compatible': 'v0-compatible', '--skip-verify': 'skip-verify', '--allow-changes': 'allow-changes',
+};
+/** `-b` takes a value for eval and replay (a bundle to load) and none for build/check/sign (paths are bundles), as in opa. */
 const BUNDLE_FLAGS = new Set(['-b', '--bundle']);
 
 /** Parses argv (without `node script`); throws UsageError. */
@@ -75,7 +102,7 @@ export function parseArgs(argv: readonly string[]): Command {
     const a = rest[i];
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const flag = eq > 0 ? a.slice(0, eq) : a;
-    if (VALUE_FLAGS[flag] || (BUNDLE_FLAGS.has(flag) && cmd === 'eval')) {
+    if (VALUE_FLAGS[flag] || (BUNDLE_FLAGS.has(flag) && (cmd === 'eval' || cmd === 'replay'))) {
       const v = eq > 0 ? a.slice(eq + 1) : rest[++i];
       if (v === undefined) throw new UsageError(`${flag} needs a value`);
       add(VALUE_FLAGS[flag] ?? 'bundle', v);
@@ -99,9 +126,10 @@ export function parseArgs(argv: readonly string[]): Command {
   const needPaths = (): void => {
     if (positional.length === 0) throw new UsageError(`${cmd} needs at least one <path>`);
   };
+  const view: FlagView = { last, all, has: (k) => flags.has(k) };
   switch (cmd) {
     case 'build': {
-      allowed(['output', 'entrypoint', 'target', 'compiler', 'bundle', 'ignore', 'capabilities', 'v0-compatible', 'revision']);
+      allowed(['output', 'entrypoint', 'target', 'compiler', 'bundle', 'ignore', 'capabilities', 'v0-compatible', 'revision', ...SIGNING_FLAGS, ...VERIFICATION_FLAGS]);
       needPaths();
       const target = last('target') ?? 'wasm';
       if (target !== 'wasm' && target !== 'plan') throw new UsageError(`--target must be wasm or plan, got ${target}`);
@@ -119,14 +147,16 @@ export function parseArgs(argv: readonly string[]): Command {
         regoVersion,
         revision: last('revision'),
         compiler,
+        signing: signingFlags(view, 'default'),
+        verification: verificationFlags(view, flags.has('signing-key')),
       };
     }
     case 'eval': {
-      allowed(['data', 'bundle', 'input', 'format', 'ignore', 'v0-compatible']);
+      allowed(['data', 'bundle', 'input', 'format', 'ignore', 'v0-compatible', ...VERIFICATION_FLAGS]);
       if (positional.length !== 1) throw new UsageError('eval needs exactly one <query>');
       const format = last('format') ?? 'json';
       if (format !== 'json' && format !== 'pretty') throw new UsageError(`--format must be json or pretty, got ${format}`);
-      return { cmd, query: positional[0], data: all('data'), bundles: all('bundle'), input: last('input'), format, ignore: all('ignore'), regoVersion };
+      return { cmd, query: positional[0], data: all('data'), bundles: all('bundle'), input: last('input'), format, ignore: all('ignore'), regoVersion, verification: verificationFlags(view, false) };
     }
     case 'test': {
       allowed(['verbose', 'run', 'ignore', 'v0-compatible']);
@@ -147,6 +177,12 @@ export function parseArgs(argv: readonly string[]): Command {
       needPaths();
       return { cmd, paths: positional, bundle: flags.has('bundle'), ignore: all('ignore'), capabilities: last('capabilities'), regoVersion };
     }
+    case 'sign':
+      allowed(['bundle', 'output', ...SIGNING_FLAGS]);
+      return parseSignCommand(positional, view);
+    case 'replay':
+      allowed(['bundle', 'format', 'max-examples', 'allow-changes', ...VERIFICATION_FLAGS]);
+      return parseReplayCommand(positional, view);
     default:
       throw new UsageError(`unknown command ${cmd}`);
   }
@@ -181,6 +217,10 @@ export function runCli(argv: readonly string[], io: CliIO = defaultIO): number {
         io.out(USAGE);
         return 0;
       case 'build': {
+        if (c.compiler === 'opa' && (c.signing || c.verification?.key !== undefined)) {
+          throw new UsageError('--compiler opa does not sign or verify here; build, then run rego-wasm sign');
+        }
+        if (c.bundle) for (const p of c.paths) if (statSync(p, { throwIfNoEntry: false })?.isDirectory()) verifyBundleInput(p, bundleDirFiles(p, c.ignore), c.verification);
         if (c.compiler === 'opa') {
           const r = buildWithOpaCommand(c);
           io.out(`wrote ${c.out} (${r.length} bytes; built by opa)`);
@@ -196,6 +236,7 @@ export function runCli(argv: readonly string[], io: CliIO = defaultIO): number {
           capabilities: c.capabilities,
           regoVersion: c.regoVersion,
           revision: c.revision,
+          signing: c.signing ? signingOptions(c.signing) : undefined,
         });
         io.out(`wrote ${c.out} (${r.files.length} files; entrypoints: ${r.entrypoints.join(', ')})`);
         return 0;
@@ -211,10 +252,17 @@ export function runCli(argv: readonly string[], io: CliIO = defaultIO): number {
       case 'check':
         runCheck(c);
         return 0;
+      case 'sign': {
+        const r = runSign(c);
+        io.out(`wrote ${r.path} (${r.files.length} files signed)`);
+        return 0;
+      }
+      case 'replay':
+        return runReplayCommand(c, io);
     }
   } catch (e) {
     for (const line of formatError(e)) io.err(line);
-    return 2;
+    return e instanceof BundleVerificationError ? 1 : 2;
   }
 }
 

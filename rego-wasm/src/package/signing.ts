@@ -29,7 +29,9 @@
  *   - stricter than OPA: only `/.signatures.json` at the root is the signatures file (OPA
  *     skips any file whose name ends in `signatures.json`); MD5 and SHA-1 file digests are
  *     refused; a duplicate key in a hashed JSON file, or a duplicate name in the payload, is
- *     `malformed` (Go keeps the last); a `data.yaml` that is not JSON cannot be hashed here.
+ *     `malformed` (Go keeps the last), and so is an unpaired surrogate escape in a hashed JSON
+ *     string (Go hashes it as U+FFFD, which would let `\ud800` pass for a signed `\ufffd`); a
+ *     `data.yaml` that is not JSON cannot be hashed here.
  *
  * Everything is synchronous (node:crypto through `jws`), like readBundle.
  */
@@ -141,10 +143,22 @@ function goString(s: string, html = false): string {
 
 const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A string as the canonical form writes it. Go decodes an escaped lone surrogate to U+FFFD, so
+ * `"\ud800"` and `"\ufffd"` hash alike there, while JSON.parse (which loads the bundle here)
+ * keeps them apart: refused, so that what is hashed is what is loaded (stricter than OPA).
+ */
+function canonicalString(s: string): string {
+  if (LONE_SURROGATE.test(s)) throw new BundleError('a string holds an unpaired UTF-16 surrogate escape');
+  return goString(s);
+}
+
 /** OPA's canonical walk (hash.go) over a value parsed with number literals kept. */
 function canonicalChunks(v: unknown, out: string[]): void {
   if (isLosslessNumber(v)) out.push(v.value);
-  else if (typeof v === 'string') out.push(goString(v));
+  else if (typeof v === 'string') out.push(canonicalString(v));
   else if (v === null || typeof v === 'boolean') out.push(String(v));
   else if (Array.isArray(v)) {
     out.push('[');
@@ -160,7 +174,7 @@ function canonicalChunks(v: unknown, out: string[]): void {
       .sort(byteOrder)
       .forEach((k, i) => {
         if (i > 0) out.push(',');
-        out.push(goString(k), ':');
+        out.push(canonicalString(k), ':');
         canonicalChunks(obj[k], out);
       });
     out.push('}');
@@ -230,8 +244,9 @@ function goMarshal(v: unknown): string {
   throw new BundleError(`claims: cannot encode a ${typeof v}`);
 }
 
+/** `/x`, `x` and `./x` name the same file (as untar normalises archive names). */
 function normaliseName(path: string): string {
-  return `/${path.replace(/^\/+/, '')}`;
+  return `/${path.replace(/^(?:\.?\/+)+/, '')}`;
 }
 
 /** The files by normalised path (`/x`); duplicates are refused. */
