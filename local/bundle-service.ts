@@ -12,6 +12,8 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import S3rver from 's3rver';
@@ -38,15 +40,24 @@ export interface BundleService {
 export async function startBundleService(opts: { readonly port: number }): Promise<BundleService> {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'acme-bundle-service-'));
   const server = new S3rver({
-    address: '127.0.0.1',
-    port: opts.port,
     silent: true,
     directory,
     configureBuckets: [{ name: BUNDLE_BUCKET }],
   });
+  // Listening here rather than with s3rver's run(): its run() leaves a listen error (a port in
+  // use) unhandled, which would crash the process instead of failing the start with EADDRINUSE.
+  const httpServer = http.createServer(server.callback());
   let port: number;
   try {
-    ({ port } = await server.run());
+    await server.configureBuckets();
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(opts.port, '127.0.0.1', () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    port = (httpServer.address() as AddressInfo).port;
   } catch (error) {
     fs.rmSync(directory, { recursive: true, force: true });
     throw error;
@@ -59,7 +70,8 @@ export async function startBundleService(opts: { readonly port: number }): Promi
     close: async () => {
       if (closed) return;
       closed = true;
-      await server.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       fs.rmSync(directory, { recursive: true, force: true });
     },
   };

@@ -170,6 +170,14 @@ describe('npm run policy:publish (the command)', () => {
   }, 120_000);
 });
 
+describe('the bundle service', () => {
+  test('a port in use fails its start with EADDRINUSE (npm start names BUNDLE_PORT) instead of crashing the process', async () => {
+    await expect(startBundleService({ port: service.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    // The running one is unaffected.
+    expect((await download('test/one.tar.gz')).status).toBe(200);
+  });
+});
+
 describe('the local signing key', () => {
   test('a generated key is private to its owner and removed on dispose', () => {
     const k = localSigningKey(undefined);
