@@ -88,6 +88,12 @@ const areas: Area[] = [
     fn: 'benchBundleSizes',
   },
   {
+    name: 'publish',
+    notes: 'policy:publish build+sign and upload (s3rver, loopback), and on the local stack the time from a publish to the first decision by the new policy (polling 1-2 s)',
+    module: './publish',
+    fn: 'benchPublish',
+  },
+  {
     name: 'signing',
     notes: 'signed bundles: policies/ bundle size; write signed and read verified (median ms) for RS256 and ES256, beside readBundle unverified',
     module: './signing',

@@ -1,9 +1,10 @@
+import * as fs from 'node:fs';
 import { Duration } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextValueError } from './errors';
 import { REPO_POLICY_DIR } from './repo-paths';
-import type { LogLevel, OpaAuthorizedApiProps, PolicyBundleLocation } from './construct/props';
+import type { LogLevel, OpaAuthorizedApiProps, PolicyBundleLocation, PolicyBundleSource } from './construct/props';
 
 /**
  * Context keys the app reads (`cdk deploy -c key=value` or cdk.json "context").
@@ -36,6 +37,11 @@ export const CONTEXT_KEYS = {
   webAclArn: 'regional WAFv2 web ACL ARN to associate (default none)',
   cloudWatchRole: 'false if the account already has an API Gateway CloudWatch role (default true)',
   stackName: 'CloudFormation stack name (default OpaAuthorizedApi)',
+  policyBundleSource: 'where the functions get the policy at run time: packaged (default), bucket (a created policy bucket) or an https:// bundle service URL',
+  policyVerificationKeyFile: 'PEM public key file remote bundles must be signed with (required with a remote policyBundleSource)',
+  policyBundleFallback: 'packaged or none (default none): what serves at cold start with no good remote bundle',
+  policyBundleMinDelaySeconds: 'bundle polling: shortest delay between checks in s (default 60)',
+  policyBundleMaxDelaySeconds: 'bundle polling: longest delay between checks in s (default 120)',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -125,6 +131,28 @@ export function configFromContext(read: ContextReader): AppConfig {
     throw new ContextValueError('policyDir', 'give either policyDir (Rego sources) or policyWasmFile (a built policy), not both');
   }
   const policyBundle: PolicyBundleLocation | undefined = wasmFile === undefined ? undefined : { wasmFile, dataFile };
+
+  const sourceValue = str('policyBundleSource');
+  let policyBundleSource: PolicyBundleSource | undefined;
+  if (sourceValue === undefined || sourceValue === 'packaged') policyBundleSource = sourceValue === undefined ? undefined : { kind: 'packaged' };
+  else if (sourceValue === 'bucket') policyBundleSource = { kind: 'bucket' };
+  else if (sourceValue.startsWith('https://')) policyBundleSource = { kind: 'url', url: sourceValue };
+  else throw new ContextValueError('policyBundleSource', `expected packaged, bucket or an https:// URL, got ${JSON.stringify(sourceValue)}`);
+  const keyFile = str('policyVerificationKeyFile');
+  let policyVerificationKey: string | undefined;
+  if (keyFile !== undefined) {
+    try {
+      policyVerificationKey = fs.readFileSync(keyFile, 'utf8');
+    } catch (error) {
+      throw new ContextValueError('policyVerificationKeyFile', `cannot read ${keyFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  const fallback = str('policyBundleFallback');
+  if (fallback !== undefined && fallback !== 'packaged' && fallback !== 'none') {
+    throw new ContextValueError('policyBundleFallback', `expected packaged or none, got ${JSON.stringify(fallback)}`);
+  }
+  const minDelay = int('policyBundleMinDelaySeconds');
+  const maxDelay = int('policyBundleMaxDelaySeconds');
   const policyDirectory = wasmFile === undefined ? (policyDir ?? REPO_POLICY_DIR) : undefined;
 
   const props: OpaAuthorizedApiProps = {
@@ -153,6 +181,16 @@ export function configFromContext(read: ContextReader): AppConfig {
     tracingEnabled: bool('tracingEnabled'),
     webAclArn: str('webAclArn'),
     cloudWatchRole: bool('cloudWatchRole'),
+    policyBundleSource,
+    policyVerificationKey,
+    policyBundleFallback: fallback,
+    policyBundlePolling:
+      minDelay === undefined && maxDelay === undefined
+        ? undefined
+        : {
+            minDelay: minDelay === undefined ? undefined : Duration.seconds(minDelay),
+            maxDelay: maxDelay === undefined ? undefined : Duration.seconds(maxDelay),
+          },
   };
   return { stackName: str('stackName') ?? DEFAULT_STACK_NAME, props };
 }

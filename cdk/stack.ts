@@ -18,5 +18,12 @@ export class OpaApiStack extends Stack {
     // Stack-level outputs keep their ids as names: stable `ApiUrl` / `PolicyRevision` for scripts.
     new CfnOutput(this, 'ApiUrl', { value: this.protectedApi.api.url, description: 'Invoke URL of the stage' });
     new CfnOutput(this, 'PolicyRevision', { value: this.protectedApi.policyRevision, description: 'sha256 prefix of the deployed policy.wasm' });
+    // `npm run policy:publish -- --bucket <PolicyBucketName> --key <key of PolicyBundleUrl>` publishes to it.
+    if (this.protectedApi.policyBucket !== undefined) {
+      new CfnOutput(this, 'PolicyBucketName', { value: this.protectedApi.policyBucket.bucketName, description: 'Bucket the functions poll for signed policy bundles' });
+    }
+    if (this.protectedApi.policyBundleUrl !== undefined) {
+      new CfnOutput(this, 'PolicyBundleUrl', { value: this.protectedApi.policyBundleUrl, description: 'Policy bundle the functions poll (POLICY_BUNDLE_URL)' });
+    }
   }
 }

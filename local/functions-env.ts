@@ -62,19 +62,7 @@ export function applyFunctionEnvironment(env: Record<string, string>, target: No
   return applied;
 }
 
-interface HandlerModule<H> { handler?: H; reload?: () => void }
-
-/**
- * Re-run a handler module's cold start (its optional `reload()`), e.g.
- * after the policy bundle changed. Returns false when the module has no `reload`.
- */
-export function reloadHandlerModule(file: string): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(file) as HandlerModule<unknown>;
-  if (typeof mod.reload !== 'function') return false;
-  mod.reload();
-  return true;
-}
+interface HandlerModule<H> { handler?: H }
 
 function loadHandler<H>(file: string): H {
   let mod: HandlerModule<H>;

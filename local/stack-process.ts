@@ -18,6 +18,14 @@ export interface StackUrls {
   readonly backend: string;
   readonly gateway: string;
   readonly portal: string;
+  /** The policy bundle service (absent with LOCAL_BUNDLE_SERVICE=0 or LOCAL_SKIP_POLICY_BUILD=1). */
+  readonly bundleService?: {
+    readonly endpoint: string;
+    readonly bucket: string;
+    readonly key: string;
+    readonly signingKeyFile: string;
+    readonly revision: string;
+  };
 }
 
 export interface StackProcess extends StackUrls {
@@ -34,7 +42,7 @@ export async function startStackProcess(env: Record<string, string> = {}, timeou
     cwd: REPO_ROOT,
     env: {
       ...process.env,
-      OKTA_PORT: '0', BACKEND_PORT: '0', GATEWAY_PORT: '0', PORTAL_PORT: '0',
+      OKTA_PORT: '0', BACKEND_PORT: '0', GATEWAY_PORT: '0', PORTAL_PORT: '0', BUNDLE_PORT: '0',
       LOCAL_KEYS_DIR: keysDir,
       ...env,
     },

@@ -1,15 +1,15 @@
 /**
- * The whole local stack in one process: Okta stand-in, claims backend and
- * the local gateway running the real handlers. Used by `npm start`
- * (local/start.ts), the e2e tests (through start.ts) and the gateway bench.
+ * The whole local stack in one process: Okta stand-in, claims backend, the
+ * policy bundle service and the local gateway running the real handlers.
+ * Used by `npm start` (local/start.ts), the e2e tests (through start.ts) and
+ * the gateway bench.
  */
 import * as path from 'node:path';
 import { startClaimsBackend, type ClaimsBackend } from './backend/server';
 import { LocalConfigError } from './errors';
 import * as fs from 'node:fs';
-import {
-  AUTHORIZER_MODULE, CLAIMS_PROXY_MODULE, applyFunctionEnvironment, functionEnvironment, loadAuthorizerHandler, loadClaimsProxyHandler, reloadHandlerModule,
-} from './functions-env';
+import { applyFunctionEnvironment, functionEnvironment, loadAuthorizerHandler, loadClaimsProxyHandler } from './functions-env';
+import { startPolicyBundles, type LocalPolicyBundles } from './policy-delivery';
 import { corsFunctionEnvironment, resolveCors } from '../cdk/construct/cors';
 import { API_KEY_HEADER } from '../cdk/construct/identity-sources';
 import { startPortalServer, type PortalServer } from '../portal/serve';
@@ -43,12 +43,24 @@ export interface LocalStackConfig {
   readonly quiet: boolean;
   /** Log the (redacted) Lambda events and the authorizer result of every request. */
   readonly debugEvents: boolean;
-  /** Rebuild the bundle and re-run the handlers' cold start when policy files change. */
+  /** Rebuild, sign and publish the bundle to the bundle service when policy files change. */
   readonly watchPolicies: boolean;
   /** Gateway on HTTPS with mutual TLS (certificates made at start-up; `npm start -- --mtls` or LOCAL_MTLS=1). */
   readonly mtls: boolean;
   /** Claims proxy → backend over mutual TLS (LOCAL_BACKEND_MTLS=1). */
   readonly backendMtls: boolean;
+  /**
+   * Serve the policy from the local bundle service (s3rver) that the functions
+   * poll, as deployed functions poll the policy bucket. Off: the functions
+   * run the packaged policies/build/policy.wasm only (no hot reload).
+   */
+  readonly bundleService: boolean;
+  /** Port of the bundle service on 127.0.0.1 (BUNDLE_PORT). */
+  readonly bundlePort: number;
+  /** PEM private key that signs the local bundles (LOCAL_BUNDLE_SIGNING_KEY); default: a key pair generated per run. */
+  readonly signingKeyFile: string | undefined;
+  /** Rego sources of a candidate policy published as the shadow bundle (LOCAL_SHADOW_POLICY_DIR); default: no shadow. */
+  readonly shadowPolicyDir: string | undefined;
 }
 
 export interface LocalStack {
@@ -56,6 +68,8 @@ export interface LocalStack {
   readonly backend: ClaimsBackend;
   readonly gateway: LocalGateway;
   readonly portal: PortalServer;
+  /** The bundle service and what it serves (undefined when it is off). */
+  readonly bundles: LocalPolicyBundles | undefined;
   readonly functionEnv: Record<string, string>;
   /** The CA and client certificate files when the gateway runs mutual TLS. */
   readonly mtls: GatewayMtlsFiles | undefined;
@@ -97,6 +111,10 @@ export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalS
     debugEvents: env.LOCAL_DEBUG_EVENTS === '1',
     mtls: env.LOCAL_MTLS === '1',
     backendMtls: env.LOCAL_BACKEND_MTLS === '1',
+    bundleService: env.LOCAL_BUNDLE_SERVICE !== '0',
+    bundlePort: port(env, 'BUNDLE_PORT', 4569),
+    signingKeyFile: env.LOCAL_BUNDLE_SIGNING_KEY ? path.resolve(env.LOCAL_BUNDLE_SIGNING_KEY) : undefined,
+    shadowPolicyDir: env.LOCAL_SHADOW_POLICY_DIR ? path.resolve(env.LOCAL_SHADOW_POLICY_DIR) : undefined,
   };
 }
 
@@ -132,13 +150,25 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       return explainListenError(e, 'Okta stand-in', 'OKTA_PORT', config.oktaPort);
     });
   let backend: ClaimsBackend | undefined;
+  let bundles: LocalPolicyBundles | undefined;
   try {
     backend = await startClaimsBackend({ port: config.backendPort, slowMs: config.backendSlowMs, log, tls: backendMtls?.serverTls }).catch((e: unknown) => explainListenError(e, 'claims backend', 'BACKEND_PORT', config.backendPort));
+    if (config.bundleService && !config.skipPolicyBuild) {
+      bundles = await startPolicyBundles({
+        port: config.bundlePort,
+        policyDir: config.policyDir,
+        signingKeyFile: config.signingKeyFile,
+        shadowPolicyDir: config.shadowPolicyDir,
+        say,
+      }).catch((e: unknown) => explainListenError(e, 'policy bundle service', 'BUNDLE_PORT', config.bundlePort));
+    }
     if (config.quiet) process.env.LOG_LEVEL ??= 'silent';
     const functionEnv = applyFunctionEnvironment({
       ...functionEnvironment({ issuer: okta.issuer, audience: okta.audience, jwksUri: okta.jwksUri, backendUrl: backend.url }),
+      // The packaged policy: what the functions run without a bundle service, and the fallback when allowed.
       POLICY_WASM_PATH: wasm,
       POLICY_DATA_PATH: path.join(config.policyDir, 'data.json'),
+      ...(bundles?.functionEnv ?? {}),
       ...corsFunctionEnvironment(cors),
       ...introspection.env,
       ...backendMtls?.env,
@@ -157,14 +187,16 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
     }).catch((e: unknown) => explainListenError(e, 'local gateway', 'GATEWAY_PORT', config.gatewayPort));
     portal.setConfig({ apiUrl: gateway.url, issuer: okta.issuer, clientId: SPA_CLIENT_ID, scopes: SPA_SCOPES });
     const b = backend;
-    const watcher = config.watchPolicies && !config.skipPolicyBuild
-      ? watchPolicies(config, wasm, say, () => gateway.cache.flush())
+    const served = bundles;
+    const watcher = config.watchPolicies && served !== undefined
+      ? watchPolicies(config, wasm, say, served, () => gateway.cache.flush())
       : undefined;
     return {
-      okta, backend: b, gateway, portal, functionEnv, mtls: mtls?.files,
+      okta, backend: b, gateway, portal, bundles: served, functionEnv, mtls: mtls?.files,
       close: async () => {
         watcher?.close();
         await gateway.close();
+        await served?.close();
         await b.close();
         await okta.close();
         await portal.close();
@@ -172,6 +204,7 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
       },
     };
   } catch (error) {
+    await bundles?.close();
     await backend?.close();
     await okta.close();
     await portal.close();
@@ -181,35 +214,62 @@ export async function startLocalStack(config: LocalStackConfig, say: (m: string)
 }
 
 /**
- * Policy hot reload: when a `.rego`, `manifest.json` or `data.json` in the
- * policy directory changes, rebuild the bundle if stale, re-run both
- * handlers' cold start (they reload policy.wasm and data.json) and flush the
- * authorizer cache. A compile error is reported and the previous policy
- * keeps serving.
+ * Policy changes without a restart, the way a deployment gets them: when a
+ * `.rego`, `manifest.json` or `data.json` in the policy directory changes,
+ * rebuild the packaged policy.wasm, then build, sign and upload the bundle
+ * to the bundle service. The functions pick it up at their next poll (an
+ * invocation after POLICY_BUNDLE_MIN..MAX_DELAY_SECONDS); the authorizer cache
+ * is flushed for a few polling intervals after the publish, as an operator
+ * runs `aws apigateway flush-stage-authorizers-cache` after a deployed
+ * publish. A compile error is reported and nothing is published: the
+ * previous bundle keeps serving.
  */
-function watchPolicies(config: LocalStackConfig, wasm: string, say: (m: string) => void, flush: () => void): fs.FSWatcher | undefined {
+function watchPolicies(
+  config: LocalStackConfig, wasm: string, say: (m: string) => void, bundles: LocalPolicyBundles, flush: () => void,
+): { close(): void } | undefined {
   let timer: NodeJS.Timeout | undefined;
-  const reload = (): void => {
+  let flushTimer: NodeJS.Timeout | undefined;
+  let publishing = Promise.resolve();
+  const republish = async (): Promise<void> => {
     try {
       ensurePolicyBundle({ dir: config.policyDir, wasm, log: say });
+      const published = await bundles.publish();
+      say(`policy published: revision ${published.revision}, etag ${published.etag} (the functions poll it within ${bundles.maxDelaySeconds} s)`);
     } catch (error) {
-      say(`policy NOT reloaded (the previous policy keeps serving): ${(error as Error).message}`);
+      say(`policy NOT published (the previous policy keeps serving): ${(error as Error).message}`);
       return;
     }
-    const modules = [config.authorizerModule ?? AUTHORIZER_MODULE, config.claimsProxyModule ?? CLAIMS_PROXY_MODULE];
-    const reset = modules.filter((m) => reloadHandlerModule(m));
-    flush();
-    say(`policy reloaded (${reset.length} handler(s) re-initialised, authorizer cache flushed)`);
+    // Functions poll when invoked, and a cached decision does not invoke the authorizer: flush
+    // once a second for a while (a failed poll is retried a polling interval later), so the
+    // first uncached request starts the poll and the decisions cached before the functions
+    // had the new bundle do not outlive it.
+    if (flushTimer) clearInterval(flushTimer);
+    let flushes = Math.max(30, bundles.maxDelaySeconds * 5);
+    flushTimer = setInterval(() => {
+      flush();
+      if (--flushes <= 0 && flushTimer) {
+        clearInterval(flushTimer);
+        say('authorizer cache flushed after the publish');
+      }
+    }, 1000);
+    flushTimer.unref();
   };
   try {
     const watcher = fs.watch(config.policyDir, (_event, name) => {
       const file = typeof name === 'string' ? name : '';
       if (!file.endsWith('.rego') && file !== 'manifest.json' && file !== 'data.json') return;
       if (timer) clearTimeout(timer);
-      timer = setTimeout(reload, 250);
+      // One publish at a time, in order.
+      timer = setTimeout(() => { publishing = publishing.then(republish); }, 250);
     });
     watcher.on('error', () => undefined);
-    return watcher;
+    return {
+      close: () => {
+        if (timer) clearTimeout(timer);
+        if (flushTimer) clearInterval(flushTimer);
+        watcher.close();
+      },
+    };
   } catch {
     say('policy hot reload unavailable (fs.watch failed); restart npm start after policy changes');
     return undefined;

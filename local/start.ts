@@ -5,6 +5,7 @@
  * with `LOCAL_STACK_READY ` carries the chosen URLs as JSON for scripts.
  */
 import { LocalStackError, UsageError } from './errors';
+import { POLICY_DIR } from './policy-bundle';
 import { startLocalStack, stackConfigFromEnv } from './stack';
 
 async function main(): Promise<void> {
@@ -24,6 +25,17 @@ async function main(): Promise<void> {
     portal: stack.portal.origin,
     authorizerCacheTtlSeconds: config.authorizerCacheTtlSeconds,
     ...(stack.mtls ? { mtls: stack.mtls } : {}),
+    ...(stack.bundles !== undefined
+      ? {
+          bundleService: {
+            endpoint: stack.bundles.service.endpoint,
+            bucket: stack.bundles.service.bucket,
+            key: stack.bundles.key,
+            signingKeyFile: stack.bundles.signingKeyFile,
+            revision: stack.bundles.initial.revision,
+          },
+        }
+      : {}),
   };
   const tokenPrefix = config.oktaPort === 9000 ? '' : `OKTA_PORT=${stack.okta.port} `;
   process.stderr.write(
@@ -33,6 +45,12 @@ async function main(): Promise<void> {
       `  claims backend  ${stack.backend.url}`,
       `  local gateway   ${stack.gateway.url}   (stage "${stack.gateway.api.stage}", authorizer cache ${config.authorizerCacheTtlSeconds} s)`,
       `  member portal   ${stack.portal.origin}/   (sign in as alice … dan, password dev-<name>, e.g. dev-alice)`,
+      ...(stack.bundles !== undefined
+        ? [
+            `  policy bundles  ${stack.bundles.url} on ${stack.bundles.service.endpoint}   (the functions poll it every ${stack.bundles.maxDelaySeconds} s at most; edits in ${config.policyDir === POLICY_DIR ? 'policies/' : config.policyDir} are published)`,
+            `    publish by hand: npm run policy:publish -- --bucket ${stack.bundles.service.bucket} --endpoint ${stack.bundles.service.endpoint} --signing-key ${stack.bundles.signingKeyFile}`,
+          ]
+        : ['  policy          packaged policies/build/policy.wasm (LOCAL_BUNDLE_SERVICE=0: no bundle service, no hot reload)']),
       '',
       '  Try:',
       `    TOKEN=$(${tokenPrefix}npm run -s token -- alice) && curl ${stack.mtls ? `--cacert ${stack.mtls.caFile} --cert ${stack.mtls.member.certFile} --key ${stack.mtls.member.keyFile} ` : ''}-H "Authorization: Bearer $TOKEN" ${stack.gateway.url}/v1/claims/enrollee/1001`,

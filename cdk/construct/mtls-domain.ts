@@ -56,7 +56,17 @@ export interface IntrospectionOptions {
   readonly cacheTtl?: Duration;
   /** @default 1.5 s (at most the authorizer's timeout minus 1 s) */
   readonly timeout?: Duration;
+  /**
+   * In `policy` mode, the entrypoint that says whether a request needs
+   * introspection (`{"required": bool, "on_unavailable"?}`); a `policyDirectory`
+   * is built for it too.
+   * @default 'acme/authz/introspection'
+   */
+  readonly entrypoint?: string;
 }
+
+export const DEFAULT_INTROSPECTION_ENTRYPOINT = 'acme/authz/introspection';
+const ENTRYPOINT = /^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** Mutual TLS from the claims proxy to the backend. */
 export interface BackendMtlsOptions {
@@ -66,7 +76,7 @@ export interface BackendMtlsOptions {
 
 export interface ResolvedSecurity {
   readonly mtlsDomain: MtlsDomainOptions | undefined;
-  readonly introspection: (IntrospectionOptions & { readonly endpoint: string; readonly cacheTtl: Duration; readonly timeout: Duration; readonly clientAuth: IntrospectionClientAuth }) | undefined;
+  readonly introspection: (IntrospectionOptions & { readonly endpoint: string; readonly cacheTtl: Duration; readonly timeout: Duration; readonly clientAuth: IntrospectionClientAuth; readonly entrypoint: string }) | undefined;
   readonly backendMtls: BackendMtlsOptions | undefined;
 }
 
@@ -112,7 +122,9 @@ export function resolveSecurity(
     if (timeoutMs < 50 || timeoutMs > Math.min(10_000, ctx.authorizerTimeout.toMilliseconds() - 1000)) {
       throw new InvalidPropError('introspection', `timeout must be between 50 ms and the authorizer's timeout minus 1 s (at most 10 s), got ${timeoutMs} ms`);
     }
-    introspection = { ...i, clientAuth, endpoint, cacheTtl, timeout };
+    const entrypoint = i.entrypoint ?? DEFAULT_INTROSPECTION_ENTRYPOINT;
+    if (!ENTRYPOINT.test(entrypoint)) throw new InvalidPropError('introspection', `entrypoint must be a policy path like "acme/authz/introspection", got "${entrypoint}"`);
+    introspection = { ...i, clientAuth, endpoint, cacheTtl, timeout, entrypoint };
   }
 
   const b = props.backendMtls;
@@ -134,6 +146,7 @@ export function introspectionEnvironment(security: ResolvedSecurity): Record<str
     INTROSPECTION_SECRET_ARN: i.credentials.secretArn,
     INTROSPECTION_CACHE_TTL_SECONDS: String(i.cacheTtl.toSeconds()),
     INTROSPECTION_TIMEOUT_MS: String(i.timeout.toMilliseconds()),
+    POLICY_INTROSPECTION_ENTRYPOINT: i.entrypoint,
   };
 }
 

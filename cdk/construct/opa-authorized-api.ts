@@ -16,6 +16,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { APIGATEWAY_AUTHORIZER_CHANGE_DEPLOYMENT_LOGICAL_ID } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
@@ -23,6 +24,7 @@ import { accessLogFormat } from './access-log';
 import { addPreflight, corsFunctionEnvironment } from './cors';
 import { addGatewayResponses } from './gateway-responses';
 import { API_KEY_HEADER, authorizerIdentitySources } from './identity-sources';
+import { grantBundleRead, PolicyBucket, bundleUrl, policyBundleEnvironment } from './policy-bundles';
 import { PolicyFunction } from './policy-function';
 import { BUNDLED_DATA_NAME } from './policy-source';
 import type { OpaAuthorizedApiProps } from './props';
@@ -51,6 +53,14 @@ export class OpaAuthorizedApi extends Construct {
   readonly config: ResolvedApiConfig;
   /** The custom domain with mutual TLS (prop mtlsDomain). */
   readonly mtlsDomain?: DomainName;
+  /** The policy bucket, when a `{ kind: 'bucket' }` source asked the construct to create it. */
+  readonly policyBucket?: Bucket;
+  /** Where the policy bucket's server access logs go (with `policyBucket`). */
+  readonly policyBucketAccessLogs?: Bucket;
+  /** What the functions poll (`s3://bucket/key` or an https URL); undefined = the packaged policy. */
+  readonly policyBundleUrl?: string;
+  /** The shadow (candidate) bundle the functions evaluate beside the enforced one. */
+  readonly shadowBundleUrl?: string;
 
   constructor(scope: Construct, id: string, props: OpaAuthorizedApiProps) {
     super(scope, id);
@@ -66,7 +76,16 @@ export class OpaAuthorizedApi extends Construct {
       .digest('hex')
       .slice(0, 12);
 
+    if (config.policyBundles.createsBucket) {
+      const created = new PolicyBucket(this, 'PolicyBucket', { bundles: config.policyBundles, removalPolicy: config.removalPolicy });
+      this.policyBucket = created.bucket;
+      this.policyBucketAccessLogs = created.accessLogsBucket;
+    }
+    this.policyBundleUrl = bundleUrl(config.policyBundles.source, this.policyBucket);
+    this.shadowBundleUrl = config.policyBundles.shadow === undefined ? undefined : bundleUrl(config.policyBundles.shadow, this.policyBucket);
+
     const shared: Record<string, string> = {
+      // The packaged policy's revision (also the fallback's); a remote bundle's comes from its .manifest.
       POLICY_REVISION: this.policyRevision,
       API_KEY_HEADER,
       LOG_LEVEL: config.logLevel,
@@ -74,6 +93,7 @@ export class OpaAuthorizedApi extends Construct {
       // loses data.json then fails the cold start closed instead of running
       // the policy on an empty data document.
       ...(config.policyBundle.dataFile !== undefined ? { POLICY_DATA_PATH: BUNDLED_DATA_NAME } : {}),
+      ...policyBundleEnvironment(config.policyBundles, this.policyBucket),
     };
 
     this.authorizerFunction = new PolicyFunction(this, 'Authorizer', {
@@ -121,6 +141,8 @@ export class OpaAuthorizedApi extends Construct {
     });
     if (config.security.introspection) grantSecretValue(this.authorizerFunction.function, config.security.introspection.credentials);
     if (config.security.backendMtls) grantSecretValue(this.claimsProxyFunction.function, config.security.backendMtls.credentials);
+
+    for (const fn of [this.authorizerFunction, this.claimsProxyFunction]) grantBundleRead(fn.role, config.policyBundles, this.policyBucket);
 
     const identitySources = authorizerIdentitySources(config.apiKeyRequired);
     this.authorizer = new RequestAuthorizer(this, 'RequestAuthorizer', {

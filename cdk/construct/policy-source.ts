@@ -8,6 +8,40 @@ import type { PolicyBundleLocation } from './props';
 
 const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
+/** The decision-log mask entrypoint (OPA's `system.log.mask`), built when the policy defines it. */
+export const MASK_ENTRYPOINT = 'system/log/mask';
+
+/** True when a Rego source under `dir` (not a `*_test.rego`) is `package system.log`. */
+export function definesLogMask(dir: string): boolean {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!entry.name.startsWith('.') && entry.name !== 'build' && definesLogMask(file)) return true;
+    } else if (entry.name.endsWith('.rego') && !entry.name.endsWith('_test.rego')) {
+      if (/^\s*package\s+system\.log\s*$/m.test(fs.readFileSync(file, 'utf8'))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The entrypoints to build a policy directory for: `base` (default: the
+ * `entrypoints` of its manifest.json), plus `system/log/mask` when the
+ * directory defines the decision-log mask.
+ */
+export function policyEntrypoints(dir: string, base?: readonly string[]): string[] {
+  let listed = base;
+  if (listed === undefined) {
+    const manifest = path.join(dir, 'manifest.json');
+    const parsed: unknown = fs.existsSync(manifest) ? JSON.parse(fs.readFileSync(manifest, 'utf8')) : {};
+    const entrypoints = (parsed as { entrypoints?: unknown }).entrypoints;
+    listed = Array.isArray(entrypoints) ? entrypoints.filter((e): e is string => typeof e === 'string') : [];
+  }
+  const out = [...listed];
+  if (!out.includes(MASK_ENTRYPOINT) && definesLogMask(dir)) out.push(MASK_ENTRYPOINT);
+  return out;
+}
+
 /**
  * Compile the Rego sources in `dir` (every `*.rego` except `*_test.rego`)
  * for exactly the construct's two entrypoints, as `rego-wasm build -b` does
@@ -25,7 +59,7 @@ export function buildPolicyDirectory(dir: string, entrypoints: readonly string[]
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opa-policy-'));
   const out = path.join(outDir, 'policy.wasm');
   try {
-    build({ paths: [dir], entrypoints, outfile: out, bundle: true });
+    build({ paths: [dir], entrypoints: policyEntrypoints(dir, entrypoints), outfile: out, bundle: true });
   } catch (err) {
     fs.rmSync(outDir, { recursive: true, force: true });
     throw new PolicyBuildError(`policyDirectory ${dir}: the policy does not build for ${entrypoints.join(', ')}:\n${(err as Error).message}`);

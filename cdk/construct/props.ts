@@ -1,7 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { CorsOptions } from './cors';
 import type { HandlerBundles } from './handler-bundles';
 
@@ -24,6 +27,28 @@ export interface PolicyBundleLocation {
    * @default - no data file is shipped (the policy must not need one)
    */
   readonly dataFile?: string;
+}
+
+/**
+ * Where the functions get their policy at run time (`POLICY_BUNDLE_URL`):
+ * - `{ kind: 'packaged' }`: the policy shipped with the functions (changes need `cdk deploy`);
+ * - `{ kind: 'bucket' }`: an OPA bundle (`bundle.tar.gz`) in S3, polled with `GetObject`
+ *   + `If-None-Match`; `bucket` omitted = the construct creates the policy bucket
+ *   (`policyBucket`); `key` defaults to `bundles/bundle.tar.gz` (`bundles/shadow.tar.gz`
+ *   for the shadow bundle). The functions get `s3:GetObject` on that one key only;
+ * - `{ kind: 'url' }`: an OPA bundle service (`https://` only; GET + `If-None-Match`, 200/304).
+ */
+export type PolicyBundleSource =
+  | { readonly kind: 'packaged' }
+  | { readonly kind: 'bucket'; readonly bucket?: IBucket; readonly key?: string }
+  | { readonly kind: 'url'; readonly url: string };
+
+/** OPA's bundle polling: the next check is due at a random delay in [minDelay, maxDelay]. */
+export interface PolicyBundlePolling {
+  /** @default Duration.seconds(60) */
+  readonly minDelay?: Duration;
+  /** @default Duration.seconds(120) */
+  readonly maxDelay?: Duration;
 }
 
 /** Usage-plan quota applied to the API key when `apiKeyRequired` is true. */
@@ -239,4 +264,71 @@ export interface OpaAuthorizedApiProps {
    * @default plain https (system CAs)
    */
   readonly backendMtls?: BackendMtlsOptions;
+  /**
+   * Where the functions load their policy from at run time (see `PolicyBundleSource`).
+   * A remote source (bucket or url) lets operators publish a new signed bundle
+   * (`npm run policy:publish`) without `cdk deploy`; the packaged policy
+   * (`policyDirectory`/`policyBundle`) still ships for `policyBundleFallback`.
+   * @default { kind: 'packaged' }
+   */
+  readonly policyBundleSource?: PolicyBundleSource;
+  /**
+   * How often warm functions check the remote bundle (only with a remote source).
+   * Whole seconds, 1 s to 1 day, minDelay <= maxDelay.
+   * @default { minDelay: Duration.seconds(60), maxDelay: Duration.seconds(120) }
+   */
+  readonly policyBundlePolling?: PolicyBundlePolling;
+  /**
+   * At cold start with no good remote bundle: `'packaged'` serves the policy
+   * shipped with the function, `'none'` fails every request closed (503 +
+   * Retry-After) until a good bundle arrives. Only with a remote source.
+   * @default 'none'
+   */
+  readonly policyBundleFallback?: 'packaged' | 'none';
+  /**
+   * Public key (PEM, RSA or EC) that remote bundles must be signed with
+   * (`.signatures.json`, as `opa sign` writes it): the PEM text
+   * (`POLICY_VERIFICATION_KEY`), or an SSM String parameter holding it, read
+   * once per container (`POLICY_VERIFICATION_KEY_PARAMETER`; the functions
+   * get `ssm:GetParameter` on it). Required with a remote source unless
+   * `allowUnsignedPolicyBundles`. Never a private key.
+   * @default - none
+   */
+  readonly policyVerificationKey?: string | IStringParameter;
+  /**
+   * The `keyid` the bundle signature must name (`POLICY_VERIFICATION_KEY_ID`).
+   * @default - the signature's key id is not checked
+   */
+  readonly policyVerificationKeyId?: string;
+  /**
+   * The `scope` the bundle signature must carry (`POLICY_VERIFICATION_SCOPE`).
+   * @default - no scope is required
+   */
+  readonly policyVerificationScope?: string;
+  /**
+   * Accept remote bundles without a signature (`POLICY_BUNDLE_ALLOW_UNSIGNED`).
+   * Anyone who can write the bucket or the bundle service then decides who
+   * gets in: keep false outside tests.
+   * @default false
+   */
+  readonly allowUnsignedPolicyBundles?: boolean;
+  /**
+   * A candidate bundle evaluated beside the enforced one on each request; it
+   * never changes the answer, and a disagreement is a decision-log event
+   * (`SHADOW_BUNDLE_URL`). Bucket or url, verified like the enforced bundle.
+   * @default - no shadow evaluation
+   */
+  readonly shadowBundleSource?: PolicyBundleSource;
+  /**
+   * Skip the shadow evaluation when it would take longer than this
+   * (`SHADOW_LATENCY_BUDGET_MS`; 1 ms to 1 s). Only with `shadowBundleSource`.
+   * @default - the functions' default
+   */
+  readonly shadowLatencyBudget?: Duration;
+  /**
+   * KMS key for the policy bucket the construct creates (the functions get
+   * `kms:Decrypt` on it). Only when a bucket is created.
+   * @default - S3-managed encryption (SSE-S3)
+   */
+  readonly policyBucketEncryptionKey?: IKey;
 }

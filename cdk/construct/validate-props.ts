@@ -1,14 +1,18 @@
+import * as crypto from 'node:crypto';
 import * as net from 'node:net';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { Architecture, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IStringParameter } from 'aws-cdk-lib/aws-ssm';
 import { InvalidPropError } from '../errors';
 import { resolveCors, type ResolvedCors } from './cors';
 import { checkHandlerBundles, defaultHandlerBundles, type HandlerBundles } from './handler-bundles';
 import { buildPolicyDirectory, checkPolicyBundle } from './policy-source';
 import { API_KEY_HEADER } from './identity-sources';
-import type { ApiKeyQuota, LogLevel, OpaAuthorizedApiProps, PolicyBundleLocation } from './props';
+import type { ApiKeyQuota, LogLevel, OpaAuthorizedApiProps, PolicyBundleLocation, PolicyBundleSource } from './props';
 import { resolveSecurity, type ResolvedSecurity } from './mtls-domain';
 
 /** Props with every default applied; produced only by `resolveProps`. */
@@ -46,6 +50,34 @@ export interface ResolvedApiConfig {
   readonly cors: ResolvedCors | undefined;
   /** mtlsDomain, introspection, backendMtls (mtls-domain.ts). */
   readonly security: ResolvedSecurity;
+  /** Where the functions get their policy at run time, and how it is checked. */
+  readonly policyBundles: ResolvedPolicyBundles;
+}
+
+/** A bundle source with its defaults; `bucket: undefined` = the bucket the construct creates. */
+export type ResolvedBundleSource =
+  | { readonly kind: 'packaged' }
+  | { readonly kind: 'bucket'; readonly bucket: IBucket | undefined; readonly key: string }
+  | { readonly kind: 'url'; readonly url: string };
+
+export type ResolvedVerificationKey =
+  | { readonly kind: 'pem'; readonly pem: string }
+  | { readonly kind: 'parameter'; readonly parameter: IStringParameter };
+
+export interface ResolvedPolicyBundles {
+  readonly source: ResolvedBundleSource;
+  readonly shadow: ResolvedBundleSource | undefined;
+  readonly minDelaySeconds: number;
+  readonly maxDelaySeconds: number;
+  readonly fallback: 'packaged' | 'none';
+  readonly verificationKey: ResolvedVerificationKey | undefined;
+  readonly verificationKeyId: string | undefined;
+  readonly verificationScope: string | undefined;
+  readonly allowUnsigned: boolean;
+  readonly shadowLatencyBudgetMs: number | undefined;
+  /** True when a source names the created bucket (`{ kind: 'bucket' }` without `bucket`). */
+  readonly createsBucket: boolean;
+  readonly bucketEncryptionKey: IKey | undefined;
 }
 
 export const DEFAULTS = {
@@ -65,7 +97,21 @@ export const DEFAULTS = {
   architecture: Architecture.ARM_64,
   removalPolicy: RemovalPolicy.RETAIN,
   logFormat: LoggingFormat.TEXT,
+  policyBundleKey: 'bundles/bundle.tar.gz',
+  shadowBundleKey: 'bundles/shadow.tar.gz',
+  policyBundleMinDelaySeconds: 60,
+  policyBundleMaxDelaySeconds: 120,
 } as const;
+
+/** Longest polling delay accepted (one day). */
+export const MAX_POLL_DELAY_SECONDS = 86_400;
+/** Longest shadow latency budget accepted (ms). */
+export const MAX_SHADOW_BUDGET_MS = 1000;
+/**
+ * Longest verification key accepted inline: Lambda allows 4 KB of environment
+ * in total; a longer key belongs in an SSM parameter.
+ */
+export const MAX_INLINE_KEY_CHARS = 1600;
 
 /** Lambda's memory bounds (MB). */
 export const MIN_MEMORY_MB = 128;
@@ -174,7 +220,10 @@ export function resolveProps(props: OpaAuthorizedApiProps): ResolvedApiConfig {
     throw new InvalidPropError('logFormat', `must be LoggingFormat.TEXT or LoggingFormat.JSON, got ${String(logFormat)}`);
   }
 
-  const policyBundle = resolvePolicy(props, [requestEntrypoint, responseEntrypoint]);
+  const security = resolveSecurity(props, { oktaIssuer, backendUrl, authorizerTimeout });
+  // In introspection's policy mode the authorizer also evaluates the introspection entrypoint.
+  const introspectionEntrypoints = security.introspection?.mode === 'policy' ? [security.introspection.entrypoint] : [];
+  const policyBundle = resolvePolicy(props, [requestEntrypoint, responseEntrypoint, ...introspectionEntrypoints]);
   const handlerBundles = props.handlerBundles === undefined ? defaultHandlerBundles() : checkHandlerBundles(props.handlerBundles);
 
   return {
@@ -208,8 +257,175 @@ export function resolveProps(props: OpaAuthorizedApiProps): ResolvedApiConfig {
     logFormat,
     handlerBundles,
     cors,
-    security: resolveSecurity(props, { oktaIssuer, backendUrl, authorizerTimeout }),
+    security,
+    policyBundles: resolvePolicyBundles(props),
   };
+}
+
+/** Bundle source, polling, fallback, verification and shadow props. Throws `InvalidPropError`. */
+export function resolvePolicyBundles(props: OpaAuthorizedApiProps): ResolvedPolicyBundles {
+  const source = resolveBundleSource('policyBundleSource', props.policyBundleSource ?? { kind: 'packaged' }, DEFAULTS.policyBundleKey);
+  const remote = source.kind !== 'packaged';
+  const shadow = props.shadowBundleSource === undefined
+    ? undefined
+    : resolveBundleSource('shadowBundleSource', props.shadowBundleSource, DEFAULTS.shadowBundleKey);
+  if (shadow?.kind === 'packaged') {
+    throw new InvalidPropError('shadowBundleSource', "must be a bucket or url source (the packaged policy is the enforced one, it cannot also be the candidate)");
+  }
+  if (shadow !== undefined && source.kind === 'bucket' && shadow.kind === 'bucket' && shadow.bucket === source.bucket && shadow.key === source.key) {
+    throw new InvalidPropError('shadowBundleSource', `names the same object as policyBundleSource (${shadow.key}); give the candidate its own key`);
+  }
+  const needsRemoteConfig = remote || shadow !== undefined;
+  const onlyRemote = (prop: string, given: boolean): void => {
+    if (given && !needsRemoteConfig) {
+      throw new InvalidPropError(prop, "applies only to a remote policy (policyBundleSource { kind: 'bucket' } or { kind: 'url' }, or a shadowBundleSource)");
+    }
+  };
+
+  onlyRemote('policyBundlePolling', props.policyBundlePolling !== undefined);
+  const minDelaySeconds = pollDelay('policyBundlePolling', 'minDelay', props.policyBundlePolling?.minDelay, DEFAULTS.policyBundleMinDelaySeconds);
+  const maxDelaySeconds = pollDelay('policyBundlePolling', 'maxDelay', props.policyBundlePolling?.maxDelay, Math.max(DEFAULTS.policyBundleMaxDelaySeconds, minDelaySeconds));
+  if (maxDelaySeconds < minDelaySeconds) {
+    throw new InvalidPropError('policyBundlePolling', `maxDelay (${maxDelaySeconds} s) must not be shorter than minDelay (${minDelaySeconds} s)`);
+  }
+
+  const fallback = props.policyBundleFallback ?? 'none';
+  if (fallback !== 'packaged' && fallback !== 'none') {
+    throw new InvalidPropError('policyBundleFallback', `must be 'packaged' or 'none', got ${JSON.stringify(fallback)}`);
+  }
+  if (props.policyBundleFallback !== undefined && !remote) {
+    throw new InvalidPropError('policyBundleFallback', "applies only to a remote policyBundleSource ({ kind: 'bucket' } or { kind: 'url' })");
+  }
+
+  onlyRemote('policyVerificationKey', props.policyVerificationKey !== undefined);
+  onlyRemote('policyVerificationKeyId', props.policyVerificationKeyId !== undefined);
+  onlyRemote('policyVerificationScope', props.policyVerificationScope !== undefined);
+  onlyRemote('allowUnsignedPolicyBundles', props.allowUnsignedPolicyBundles !== undefined);
+  const verificationKey = props.policyVerificationKey === undefined ? undefined : checkVerificationKey(props.policyVerificationKey);
+  const allowUnsigned = props.allowUnsignedPolicyBundles ?? false;
+  if (needsRemoteConfig && verificationKey === undefined && !allowUnsigned) {
+    throw new InvalidPropError(
+      'policyVerificationKey',
+      'is required with a remote policy bundle: the public key (PEM, or an SSM parameter holding it) its signature is checked with ' +
+        '(allowUnsignedPolicyBundles: true accepts unsigned bundles, for tests only)',
+    );
+  }
+  if (verificationKey !== undefined && allowUnsigned) {
+    throw new InvalidPropError('allowUnsignedPolicyBundles', 'contradicts policyVerificationKey: give one or the other');
+  }
+  const verificationKeyId = optionalText('policyVerificationKeyId', props.policyVerificationKeyId);
+  const verificationScope = optionalText('policyVerificationScope', props.policyVerificationScope);
+  if ((verificationKeyId !== undefined || verificationScope !== undefined) && verificationKey === undefined) {
+    throw new InvalidPropError(verificationKeyId !== undefined ? 'policyVerificationKeyId' : 'policyVerificationScope', 'needs policyVerificationKey');
+  }
+
+  let shadowLatencyBudgetMs: number | undefined;
+  if (props.shadowLatencyBudget !== undefined) {
+    if (shadow === undefined) throw new InvalidPropError('shadowLatencyBudget', 'applies only with a shadowBundleSource');
+    shadowLatencyBudgetMs = props.shadowLatencyBudget.toMilliseconds();
+    if (!Number.isInteger(shadowLatencyBudgetMs) || shadowLatencyBudgetMs < 1 || shadowLatencyBudgetMs > MAX_SHADOW_BUDGET_MS) {
+      throw new InvalidPropError('shadowLatencyBudget', `must be a whole number of ms between 1 and ${MAX_SHADOW_BUDGET_MS}, got ${shadowLatencyBudgetMs} ms`);
+    }
+  }
+
+  const createsBucket = [source, shadow].some((s) => s?.kind === 'bucket' && s.bucket === undefined);
+  if (props.policyBucketEncryptionKey !== undefined && !createsBucket) {
+    throw new InvalidPropError('policyBucketEncryptionKey', "applies only to the bucket the construct creates (a { kind: 'bucket' } source without bucket)");
+  }
+  return {
+    source,
+    shadow,
+    minDelaySeconds,
+    maxDelaySeconds,
+    fallback,
+    verificationKey,
+    verificationKeyId,
+    verificationScope,
+    allowUnsigned,
+    shadowLatencyBudgetMs,
+    createsBucket,
+    bucketEncryptionKey: props.policyBucketEncryptionKey,
+  };
+}
+
+/** S3 keys become IAM resource ARNs: `*` and `?` would widen the grant. */
+const S3_KEY = /^[A-Za-z0-9!\-_.'()/]{1,1024}$/;
+
+function resolveBundleSource(prop: string, source: PolicyBundleSource, defaultKey: string): ResolvedBundleSource {
+  const kind = (source as { kind?: unknown } | undefined)?.kind;
+  switch (kind) {
+    case 'packaged':
+      return { kind: 'packaged' };
+    case 'bucket': {
+      const s = source as Extract<PolicyBundleSource, { kind: 'bucket' }>;
+      const key = s.key ?? defaultKey;
+      if (!isToken(key) && (!S3_KEY.test(key) || key.startsWith('/') || key.endsWith('/') || key.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))) {
+        throw new InvalidPropError(
+          prop,
+          `key must be an S3 object key of letters, digits and !-_.'()/ without empty, "." or ".." segments (no * or ?, which would widen the read grant), got ${JSON.stringify(key)}`,
+        );
+      }
+      return { kind: 'bucket', bucket: s.bucket, key };
+    }
+    case 'url': {
+      const s = source as Extract<PolicyBundleSource, { kind: 'url' }>;
+      return { kind: 'url', url: checkUrl(`${prop}`, s.url, { httpsOnly: true }) };
+    }
+    default:
+      throw new InvalidPropError(prop, `kind must be 'packaged', 'bucket' or 'url', got ${JSON.stringify(kind)}`);
+  }
+}
+
+function pollDelay(prop: string, field: string, value: Duration | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = value.toMilliseconds();
+  if (ms % 1000 !== 0 || ms < 1000 || ms > MAX_POLL_DELAY_SECONDS * 1000) {
+    throw new InvalidPropError(prop, `${field} must be a whole number of seconds between 1 and ${MAX_POLL_DELAY_SECONDS}, got ${ms / 1000} s`);
+  }
+  return ms / 1000;
+}
+
+function optionalText(prop: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '' || /[\u0000-\u001f]/.test(value)) {
+    throw new InvalidPropError(prop, `must be a non-empty string without control characters, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function isStringParameter(value: unknown): value is IStringParameter {
+  return typeof value === 'object' && value !== null && typeof (value as { parameterName?: unknown }).parameterName === 'string';
+}
+
+/** A PEM public key (RSA or EC) or an SSM parameter; a private key is refused before anything else is said about it. */
+function checkVerificationKey(value: string | IStringParameter): ResolvedVerificationKey {
+  if (isStringParameter(value)) return { kind: 'parameter', parameter: value };
+  if (typeof value !== 'string') {
+    throw new InvalidPropError('policyVerificationKey', 'must be a PEM public key or an ssm.IStringParameter');
+  }
+  if (isToken(value)) return { kind: 'pem', pem: value };
+  if (/PRIVATE KEY/.test(value)) {
+    throw new InvalidPropError(
+      'policyVerificationKey',
+      'is a PRIVATE key: give the public key only (the private key signs bundles where you publish them and must never reach the template or the functions)',
+    );
+  }
+  let key: crypto.KeyObject;
+  try {
+    key = crypto.createPublicKey({ key: value, format: 'pem' });
+  } catch {
+    throw new InvalidPropError('policyVerificationKey', 'is not a PEM public key (-----BEGIN PUBLIC KEY----- ...)');
+  }
+  if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'ec') {
+    throw new InvalidPropError('policyVerificationKey', `must be an RSA or EC public key, got ${String(key.asymmetricKeyType)}`);
+  }
+  if (value.length > MAX_INLINE_KEY_CHARS) {
+    throw new InvalidPropError(
+      'policyVerificationKey',
+      `is ${value.length} characters; Lambda allows 4 KB of environment in all, so keys over ${MAX_INLINE_KEY_CHARS} belong in an SSM parameter (pass the ssm.IStringParameter)`,
+    );
+  }
+  return { kind: 'pem', pem: value };
 }
 
 function isToken(value: string): boolean {
@@ -283,7 +499,7 @@ function checkPattern(prop: string, value: string, pattern: RegExp, expected: st
   return value;
 }
 
-/** Exactly one policy source; a directory is compiled here, for the construct's two entrypoints. */
+/** Exactly one policy source; a directory is compiled here, for the entrypoints the functions evaluate. */
 function resolvePolicy(props: OpaAuthorizedApiProps, entrypoints: readonly string[]): PolicyBundleLocation {
   if (props.policyDirectory !== undefined && props.policyBundle !== undefined) {
     throw new InvalidPropError('policyDirectory', 'give either policyDirectory (Rego sources) or policyBundle (a built policy.wasm), not both');

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { App } from 'aws-cdk-lib';
 import { AUTHORIZER_BUNDLE_BUDGET_BYTES, FunctionBundleSize, measureFunctionBundles } from '../../cdk/bundle-sizes';
+import { bundleHandlers } from '../../cdk/construct/handler-bundles';
 import { REPO_POLICY_DIR } from '../../cdk/repo-paths';
 import type { OpaAuthorizedApiProps } from '../../cdk/construct/props';
 import { OpaApiStack } from '../../cdk/stack';
@@ -109,5 +110,19 @@ describe('each function asset is its handler bundle with the policy beside it', 
       timeout: 30_000,
     });
     expect(claims.stdout).toContain('HANDLER function');
+  });
+});
+
+describe('the AWS SDK stays out of the handler bundles (the Lambda runtime provides it)', () => {
+  test('both handlers require @aws-sdk/client-s3 and client-ssm at run time and bundle neither', () => {
+    const bundles = bundleHandlers(path.join(__dirname, '..', '..', 'functions'), fs.mkdtempSync(path.join(os.tmpdir(), 'sdk-external-')));
+    outdirs.push(path.dirname(bundles.authorizer));
+    for (const dir of [bundles.authorizer, bundles.claimsProxy]) {
+      const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
+      expect(code).toContain('require("@aws-sdk/client-s3")');
+      expect(code).toContain('require("@aws-sdk/client-ssm")');
+      // Class names survive minification (keepNames): the clients' own code is absent.
+      for (const sdkClass of ['S3ServiceException', 'SSMServiceException', 'GetObjectCommand extends', 'S3Client extends']) expect(code).not.toContain(sdkClass);
+    }
   });
 });

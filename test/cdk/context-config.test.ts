@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -97,5 +100,45 @@ describe('context values (-c key=value) become construct props', () => {
     ['object where a string belongs', { stageName: { name: 'prod' } }, 'stageName', /expected a string/],
   ])('%s is rejected naming the key', (_name, extra, key, reason) => {
     expectContextError({ ...REQUIRED, ...extra }, key, reason);
+  });
+});
+
+describe('policy bundle context values', () => {
+  test('bucket + a public key file + polling + fallback become the bundle props', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctx-key-'));
+    try {
+      const keyFile = path.join(dir, 'pub.pem');
+      fs.writeFileSync(keyFile, '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n');
+      const { props } = configFromContext(reader({
+        ...REQUIRED,
+        policyBundleSource: 'bucket',
+        policyVerificationKeyFile: keyFile,
+        policyBundleFallback: 'packaged',
+        policyBundleMinDelaySeconds: '10',
+        policyBundleMaxDelaySeconds: 30,
+      }));
+      expect(props.policyBundleSource).toEqual({ kind: 'bucket' });
+      expect(props.policyVerificationKey).toBe(fs.readFileSync(keyFile, 'utf8'));
+      expect(props.policyBundleFallback).toBe('packaged');
+      expect(props.policyBundlePolling?.minDelay?.toSeconds()).toBe(10);
+      expect(props.policyBundlePolling?.maxDelay?.toSeconds()).toBe(30);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an https:// value is a bundle service URL; packaged is the default', () => {
+    expect(configFromContext(reader({ ...REQUIRED, policyBundleSource: 'https://b.acme.example/b.tar.gz' })).props.policyBundleSource)
+      .toEqual({ kind: 'url', url: 'https://b.acme.example/b.tar.gz' });
+    expect(configFromContext(reader({ ...REQUIRED, policyBundleSource: 'packaged' })).props.policyBundleSource).toEqual({ kind: 'packaged' });
+  });
+
+  test.each<[string, Record<string, unknown>, string, RegExp]>([
+    ['an s3:// source (the app creates the bucket; import one through the construct)', { policyBundleSource: 's3://b/k' }, 'policyBundleSource', /packaged, bucket or an https/],
+    ['an unknown fallback', { policyBundleFallback: 'allow' }, 'policyBundleFallback', /packaged or none/],
+    ['an unreadable key file', { policyVerificationKeyFile: '/nonexistent/key.pem' }, 'policyVerificationKeyFile', /cannot read/],
+    ['a fractional delay', { policyBundleMinDelaySeconds: '1.5' }, 'policyBundleMinDelaySeconds', /non-negative integer/],
+  ])('%s is refused', (_name, values, key, reason) => {
+    expectContextError({ ...REQUIRED, ...values }, key, reason);
   });
 });

@@ -5,12 +5,15 @@
  * grants (GetSecretValue on the named secret only, each function its own),
  * validation, and cdk-nag with everything on.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { InvalidPropError } from '../../cdk/errors';
+import { InvalidPropError, PolicyBuildError } from '../../cdk/errors';
 import type { OpaAuthorizedApiProps } from '../../cdk/construct/props';
 import { OpaAuthorizedApi } from '../../cdk/construct/opa-authorized-api';
 import { makeTempPolicyBundle, synthWithoutBundling, testProps, type TempPolicyBundle } from './helpers';
@@ -161,5 +164,35 @@ describe('validation', () => {
     ['backend mTLS with an http backend', (s) => ({ backendUrl: 'http://10.0.0.5', allowInsecureBackend: true, backendMtls: { credentials: secret(s, 'S', BACKEND_ARN) } }), 'backendMtls'],
   ])('refuses %s', (_what, props, prop) => {
     expect(fails(props)).toBe(prop);
+  });
+});
+
+describe("introspection's policy mode and policyDirectory", () => {
+  const REQUEST = 'package acme.authz\n\ndecision := {"allow": false, "reason": "closed"}\n';
+  const RESPONSE = 'package acme.filter\n\nresponse := {"allow": true}\n';
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'intro-policy-'));
+    fs.writeFileSync(path.join(dir, 'filter.rego'), RESPONSE);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const synth = (mode: 'policy' | 'all'): void => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'IntroStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+    new OpaAuthorizedApi(stack, 'Api', {
+      ...testProps(bundle, { introspection: { mode, clientId: 'gw', credentials: secret(stack, 'S', INTROSPECTION_ARN) } }),
+      policyBundle: undefined,
+      policyDirectory: dir,
+    });
+  };
+
+  it('builds the introspection entrypoint too: a policy without it stops the synth in policy mode only', () => {
+    fs.writeFileSync(path.join(dir, 'authz.rego'), REQUEST);
+    expect(() => synth('policy')).toThrow(PolicyBuildError);
+    expect(() => synth('policy')).toThrow(/acme\/authz\/introspection/);
+    expect(() => synth('all')).not.toThrow();
+    fs.writeFileSync(path.join(dir, 'authz.rego'), `${REQUEST}\nintrospection := {"required": false}\n`);
+    expect(() => synth('policy')).not.toThrow();
   });
 });

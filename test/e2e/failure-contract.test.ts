@@ -107,11 +107,10 @@ describe('policy evaluation errors', () => {
       '',
     ].join('\n'));
     fs.writeFileSync(path.join(dir, 'filter.rego'), ['package acme.filter', 'response := 1 if input.method', 'response := 2 if input.method', ''].join('\n'));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { build } = require('rego-wasm') as typeof import('rego-wasm');
-    build({ paths: [dir], entrypoints: ['acme/authz/decision', 'acme/filter/response'], outfile: path.join(dir, 'policy.wasm') });
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ entrypoints: ['acme/authz/decision', 'acme/filter/response'] }));
     fs.writeFileSync(path.join(dir, 'data.json'), '{}');
-    stack = await startStackProcess({ POLICY_WASM_PATH: path.join(dir, 'policy.wasm'), POLICY_DATA_PATH: path.join(dir, 'data.json') });
+    // Served as the functions get every policy: built, signed and published to the bundle service.
+    stack = await startStackProcess({ LOCAL_POLICY_DIR: dir });
   }, 90_000);
   afterAll(async () => {
     await stack?.stop();
