@@ -153,3 +153,112 @@ describe('path limits', () => {
     expect(refusal(() => pathSegments('/v1/claims#x'))).toBe('bad_path');
   });
 });
+
+describe('request facts from each event version', () => {
+  it('REST: method, path, query (multi-value wins), source IP, stage, resource and request id', () => {
+    const event = restEvent();
+    event.multiValueQueryStringParameters = { status: ['open', 'closed'], empty: undefined as unknown as string[] };
+    event.queryStringParameters = { status: 'closed' };
+    const facts = requestFacts(event);
+    expect(facts).toMatchObject({
+      method: 'GET',
+      rawPath: '/v1/claims/enrollee/1001',
+      path: ['v1', 'claims', 'enrollee', '1001'],
+      sourceIp: '203.0.113.7',
+      stage: 'prod',
+      resource: '/v1/claims/enrollee/{id}',
+      requestId: event.requestContext.requestId,
+    });
+    expect(facts.query).toEqual({ status: ['open', 'closed'] });
+  });
+
+  it('REST: single-value query and headers when there are no multi-value maps; undefined values skipped', () => {
+    const event = restEvent();
+    event.multiValueQueryStringParameters = null;
+    event.queryStringParameters = { a: '1', b: undefined as unknown as string };
+    event.multiValueHeaders = {};
+    event.headers = { 'X-A': '1', 'X-B': undefined as unknown as string };
+    const facts = requestFacts(event);
+    expect(facts.query).toEqual({ a: ['1'] });
+    expect(facts.rawHeaders).toEqual([['x-a', '1']]);
+  });
+
+  it('REST: an event without optional parts gives empty strings, never undefined', () => {
+    const event = restEvent() as unknown as Record<string, unknown>;
+    event.path = undefined;
+    event.resource = undefined;
+    event.requestContext = { httpMethod: 'GET', resourcePath: '/r' };
+    event.headers = null;
+    event.multiValueHeaders = null;
+    event.queryStringParameters = null;
+    event.multiValueQueryStringParameters = null;
+    expect(() => requestFacts(event as unknown as AnyRequestEvent)).toThrow(RequestRejectedError); // '' is not a path
+    event.path = '/x';
+    expect(requestFacts(event as unknown as AnyRequestEvent)).toEqual({
+      method: 'GET', rawPath: '/x', path: ['x'], query: {}, rawHeaders: [], sourceIp: '', stage: '', resource: '/r', requestId: '',
+    });
+  });
+
+  it('payload 2.0: the same facts from rawPath, rawQueryString, requestContext.http and routeKey', () => {
+    const event = v2Event();
+    event.rawQueryString = 'status=open&status=closed&x=%20y';
+    const facts = requestFacts(event);
+    expect(facts).toMatchObject({
+      method: 'GET',
+      rawPath: '/v1/claims/enrollee/1001',
+      path: ['v1', 'claims', 'enrollee', '1001'],
+      sourceIp: '203.0.113.7',
+      stage: 'prod',
+      resource: 'GET /v1/claims/enrollee/{id}',
+      requestId: 'id-v2-0001',
+    });
+    expect(facts.query).toEqual({ status: ['open', 'closed'], x: [' y'] });
+  });
+
+  it('payload 2.0: without rawPath the path comes from requestContext.http.path; missing parts are empty strings', () => {
+    const event = v2Event() as unknown as { rawPath?: string; rawQueryString?: string; headers?: unknown; routeKey?: string; requestContext: Record<string, unknown> & { http: Record<string, unknown> } };
+    event.rawPath = undefined;
+    event.rawQueryString = undefined;
+    event.headers = undefined;
+    event.routeKey = undefined;
+    event.requestContext.http.sourceIp = undefined;
+    event.requestContext.stage = undefined;
+    event.requestContext.requestId = undefined;
+    expect(requestFacts(event as unknown as AnyRequestEvent)).toEqual({
+      method: 'GET', rawPath: '/v1/claims/enrollee/1001', path: ['v1', 'claims', 'enrollee', '1001'], query: {}, rawHeaders: [], sourceIp: '', stage: '', resource: '', requestId: '',
+    });
+  });
+
+  it('payload 2.0: undefined header values are skipped', () => {
+    const event = v2Event();
+    event.headers = { 'x-a': '1', 'x-b': undefined };
+    expect(requestFacts(event).rawHeaders).toEqual([['x-a', '1']]);
+  });
+});
+
+describe('the policy input', () => {
+  it('joins repeated headers with ", " and drops the API key header named in any case', () => {
+    const event = restEvent();
+    event.headers = {};
+    event.multiValueHeaders = { 'X-Trace': ['a', 'b'], 'x-trace': ['c'], 'X-API-KEY': ['k'] };
+    expect(buildRequestInput(requestFacts(event), token, 'x-Api-Key').headers).toEqual({ 'x-trace': 'a, b, c' });
+  });
+
+  it('api carries the product only when one is configured', () => {
+    const facts = requestFacts(restEvent());
+    expect(buildRequestInput(facts, token, 'x-api-key').api).toEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}' });
+    expect(buildRequestInput(facts, token, 'x-api-key', 'claims').api).toEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}', product: 'claims' });
+  });
+
+  it('token is the verified payload and scopes, nothing else', () => {
+    const input = buildRequestInput(requestFacts(restEvent()), { sub: 's', payload: { sub: 's', scp: ['a'] }, scopes: ['a'] }, 'x-api-key');
+    expect(input.token).toEqual({ payload: { sub: 's', scp: ['a'] }, scopes: ['a'] });
+  });
+
+  it('an event is payload 2.0 only when its version says "2.0"', () => {
+    const event = v2Event() as unknown as { version: string };
+    event.version = '1.0';
+    // Read as REST, it has no httpMethod: refused, never read with the wrong shape.
+    expect(refusal(() => requestFacts(event as unknown as AnyRequestEvent))).toBe('bad_method');
+  });
+});
