@@ -32,8 +32,12 @@ function refusal(f: () => unknown): string {
 
 const headersOf = (event: AnyRequestEvent): Readonly<Record<string, string>> => buildRequestInput(requestFacts(event), token, 'X-Api-Key').headers;
 
-/** Every header name the policy must never see, with the spellings a client may use. */
-const WITHHELD = [...SECRET_HEADERS, 'x-api-key'];
+/**
+ * Every header name the policy must never see (written out here, not taken
+ * from SECRET_HEADERS, so dropping one from the module fails a test), with
+ * the spellings a client may use.
+ */
+const WITHHELD = ['authorization', 'proxy-authorization', 'cookie', 'x-amz-security-token', 'x-api-key'];
 const spellings = (name: string): string[] => [name, name.toUpperCase(), name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => `${dash}${c.toUpperCase()}`)];
 const CASES = WITHHELD.flatMap((name) => spellings(name).map((spelt) => [name, spelt] as const));
 
@@ -56,6 +60,10 @@ describe('headers a policy never sees, one at a time, in every spelling', () => 
     event.headers = {};
     event.multiValueHeaders = { [spelt]: [SECRET_VALUE, 'second'], 'X-Trace': ['t-1', 't-2'] };
     expect(headersOf(event)).toEqual({ 'x-trace': 't-1, t-2' });
+  });
+
+  it('SECRET_HEADERS names the four credentials headers', () => {
+    expect([...SECRET_HEADERS].sort()).toEqual(['authorization', 'cookie', 'proxy-authorization', 'x-amz-security-token']);
   });
 
   it('header names reach the policy lower-cased in both event versions', () => {
