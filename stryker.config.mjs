@@ -55,7 +55,7 @@ export default {
   disableTypeChecks: false,
   coverageAnalysis: 'perTest',
   // Static mutants (module-level constants: header lists, regexes, limits) need every suite
-  // re-run per mutant, ~84% of the run time here; stryker.static.config.mjs runs them.
+  // re-run per mutant, ~84% of the run time here (see README, Mutation testing).
   ignoreStatic: true,
   // 2 cores shared with other work: at most two test processes.
   concurrency: 2,
