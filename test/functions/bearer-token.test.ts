@@ -41,7 +41,8 @@ describe('headerValues', () => {
   });
 
   it('skips undefined values and missing maps', () => {
-    expect(headerValues('authorization', { Authorization: undefined })).toEqual([]);
+    // toStrictEqual: toEqual would let [undefined] pass as [].
+    expect(headerValues('authorization', { Authorization: undefined })).toStrictEqual([]);
     expect(headerValues('authorization', null, undefined)).toEqual([]);
     expect(headerValues('authorization', undefined, {})).toEqual([]);
   });
@@ -66,6 +67,8 @@ describe('extractBearerToken', () => {
     ['a tab instead of a space', [`Bearer\t${JWT}`], 'malformed'],
     ['no space', [`Bearer${JWT}`], 'malformed'],
     ['another scheme', [`Token ${JWT}`], 'malformed'],
+    ['a word before the scheme', [`Basic Bearer ${JWT}`], 'malformed'],
+    ['a word before the scheme, with a leading space', [` x Bearer ${JWT}`], 'malformed'],
     ['a scheme that starts with bearer', [`Bearerx ${JWT}`], 'malformed'],
     ['the token alone', [JWT], 'malformed'],
     ['two parts', ['Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0'], 'malformed'],
@@ -81,6 +84,12 @@ describe('extractBearerToken', () => {
 
   it('a well-formed header of exactly maxBytes is accepted; one byte more is malformed', () => {
     const header = `Bearer ${JWT}`;
+    expect(answer([header], header.length)).toBe(JWT);
+    expect(answer([header], header.length - 1)).toBe('malformed');
+  });
+
+  it('a header taking the step-by-step path is accepted at exactly maxBytes too', () => {
+    const header = ` Bearer ${JWT}`;
     expect(answer([header], header.length)).toBe(JWT);
     expect(answer([header], header.length - 1)).toBe('malformed');
   });
