@@ -155,6 +155,13 @@ describe('path limits', () => {
     expect(refusal(() => pathSegments(`${'/a'.repeat(64)}/%C3%A9`))).toBe('path_too_long');
   });
 
+  it('%25 followed by two hex digits is double encoding; a literal % before anything else is an ordinary character', () => {
+    expect(refusal(() => pathSegments('/v1/%252e'))).toBe('double_encoding');
+    expect(pathSegments('/v1/%25zz')).toEqual(['v1', '%zz']);
+    expect(pathSegments('/v1/%25a')).toEqual(['v1', '%a']);
+    expect(pathSegments('/v1/%25ag')).toEqual(['v1', '%ag']);
+  });
+
   it('a path must start with / and carry no query or fragment', () => {
     expect(refusal(() => pathSegments('v1/claims'))).toBe('bad_path');
     expect(refusal(() => pathSegments('/v1/claims?x=1'))).toBe('bad_path');
