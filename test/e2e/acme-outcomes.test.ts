@@ -25,6 +25,25 @@ interface RecordBody { enrolleeId: string; memberSsn?: string; enrolleeClaimSumm
 
 const record = (path: string) => `/v1/claims/enrollee/${path}`;
 
+/**
+ * A call and which layer answered a 403: the authorizer (a Deny: the gateway's
+ * own answer, the backend never called) or the response policy (the claims
+ * proxy's JSON `response_withheld`, after exactly one backend request).
+ */
+async function refusal(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; layer: 'authorizer' | 'response-policy' | 'other'; text: string }> {
+  const before = (await backendRequests(stack)).length;
+  const res = await call(stack, method, path, token, body);
+  const reached = (await backendRequests(stack)).length - before;
+  let reason: unknown;
+  try {
+    reason = res.json<{ reason?: unknown }>().reason;
+  } catch {
+    reason = undefined;
+  }
+  const layer = reached === 0 && reason === undefined ? 'authorizer' : reached === 1 && reason === 'response_withheld' ? 'response-policy' : 'other';
+  return { status: res.status, layer, text: res.body };
+}
+
 /** The stack logs a request right after answering it; give the pipe a moment. */
 async function logLine(match: (line: string) => boolean): Promise<string | undefined> {
   for (let i = 0; i < 50; i++) {
@@ -60,24 +79,21 @@ describe('reads (ACME.md expected outcomes)', () => {
     for (const c of body.enrolleeClaimSummaryList) expect(c).not.toHaveProperty('procedure');
   });
 
-  test('alice reading jane (adult dependant, no waiver) gets 403, not a 200 with data missing', async () => {
-    const res = await call(stack, 'GET', record('1004'), tokens.alice);
-    expect(res.status).toBe(403);
-    expect(res.body).not.toContain('Jane');
-    expect(res.body).not.toContain('456-78');
+  test('alice reading jane (adult dependant, no waiver) gets 403 from the response policy, not a 200 with data missing', async () => {
+    const res = await refusal('GET', record('1004'), tokens.alice);
+    expect(res).toMatchObject({ status: 403, layer: 'response-policy' });
+    expect(res.text).not.toContain('Jane');
+    expect(res.text).not.toContain('456-78');
   });
 
-  test.each(['2001', '2002'])('alice reading another family (%s) gets 403', async (id) => {
-    const res = await call(stack, 'GET', record(id), tokens.alice);
-    expect(res.status).toBe(403);
-    expect(res.body).not.toContain('Baker');
+  test.each(['2001', '2002'])('alice reading another family (%s): the authorizer lets a primary through, the response policy withholds (403)', async (id) => {
+    const res = await refusal('GET', record(id), tokens.alice);
+    expect(res).toMatchObject({ status: 403, layer: 'response-policy' });
+    expect(res.text).not.toContain('Baker');
   });
 
   test('bob (secondary) asking for alice is denied 403 at the authorizer: the backend never sees the request', async () => {
-    const before = (await backendRequests(stack)).length;
-    const res = await call(stack, 'GET', record('1001'), tokens.bob);
-    expect(res.status).toBe(403);
-    expect((await backendRequests(stack)).length).toBe(before);
+    expect(await refusal('GET', record('1001'), tokens.bob)).toMatchObject({ status: 403, layer: 'authorizer' });
   });
 
   test('bob reads his own record with the SSN masked', async () => {
@@ -100,18 +116,22 @@ describe('reads (ACME.md expected outcomes)', () => {
     for (const c of body.enrolleeClaimSummaryList) expect(c).not.toHaveProperty('procedure');
   });
 
-  test('a service client without claims:audit is denied', async () => {
-    expect((await call(stack, 'GET', record('1001'), tokens.reporting)).status).toBe(403);
+  test('a service client without claims:audit is denied at the authorizer', async () => {
+    expect(await refusal('GET', record('1001'), tokens.reporting)).toMatchObject({ status: 403, layer: 'authorizer' });
   });
 
-  test('a token without the route product scope (claims:read) is denied 403 (insufficient scope)', async () => {
+  test('a token without the route product scope (claims:read) is denied 403 at the authorizer (insufficient scope)', async () => {
     const writeOnly = await userToken(stack, 'alice', { scopes: ['claims:write'] });
-    expect((await call(stack, 'GET', record('1001'), writeOnly)).status).toBe(403);
+    expect(await refusal('GET', record('1001'), writeOnly)).toMatchObject({ status: 403, layer: 'authorizer' });
   });
 
   test('the backend saw x-authz-sub and never an authorization header', async () => {
+    // Its own request first: this test does not rely on the ones before it.
+    const before = (await backendRequests(stack)).length;
+    expect((await call(stack, 'GET', record('1001'), tokens.alice)).status).toBe(200);
     const seen = await backendRequests(stack);
-    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.length).toBe(before + 1);
+    expect(seen.at(-1)?.authzSub).toBe('alice@acme.example');
     for (const r of seen) {
       expect(r.headerNames).not.toContain('authorization');
       expect(r.authzSub).toEqual(expect.any(String));
@@ -140,13 +160,13 @@ describe('writes (POST submit, PUT update)', () => {
     expect(res.json()).toEqual({ enrolleeId: '1004', accepted: true });
   });
 
-  test('alice cannot submit for another family', async () => {
-    expect((await call(stack, 'POST', record('2001'), tokens.alice, claim)).status).toBe(403);
+  test('alice cannot submit for another family (the authorizer refuses)', async () => {
+    expect(await refusal('POST', record('2001'), tokens.alice, claim)).toMatchObject({ status: 403, layer: 'authorizer' });
   });
 
-  test('a secondary member is read-only: bob cannot submit or update, even for himself', async () => {
-    expect((await call(stack, 'POST', record('1002'), tokens.bob, claim)).status).toBe(403);
-    expect((await call(stack, 'PUT', record('1002/claims/C-1002-1'), tokens.bob, { claimStatus: 'Appealed' })).status).toBe(403);
+  test('a secondary member is read-only: bob cannot submit or update, even for himself (the authorizer refuses)', async () => {
+    expect(await refusal('POST', record('1002'), tokens.bob, claim)).toMatchObject({ status: 403, layer: 'authorizer' });
+    expect(await refusal('PUT', record('1002/claims/C-1002-1'), tokens.bob, { claimStatus: 'Appealed' })).toMatchObject({ status: 403, layer: 'authorizer' });
   });
 
   test('alice updates her own claim', async () => {
@@ -156,7 +176,7 @@ describe('writes (POST submit, PUT update)', () => {
 
   test('a read-only token cannot write (insufficient scope)', async () => {
     const readOnly = await userToken(stack, 'alice', { scopes: ['claims:read'] });
-    expect((await call(stack, 'POST', record('1001'), readOnly, claim)).status).toBe(403);
+    expect(await refusal('POST', record('1001'), readOnly, claim)).toMatchObject({ status: 403, layer: 'authorizer' });
   });
 });
 
@@ -179,12 +199,8 @@ describe('authorizer cache and paths', () => {
     ['encoded slash', '/v1/claims/enrollee/1002%2F..%2F1001'],
     ['encoded dot-dot', '/v1/claims/enrollee/1002/%2e%2e/1001'],
     ['double encoding', '/v1/claims/enrollee/%25%33%31001'],
-  ])('path trick (%s) is refused before the policy and never reaches the backend', async (_name, path) => {
-    const bob = tokens.bob;
-    const before = (await backendRequests(stack)).length;
-    const res = await call(stack, 'GET', path, bob);
-    expect([400, 403]).toContain(res.status);
-    expect((await backendRequests(stack)).length).toBe(before);
+  ])('path trick (%s) is a Deny by the authorizer (403) before the policy, and never reaches the backend', async (_name, path) => {
+    expect(await refusal('GET', path, tokens.bob)).toMatchObject({ status: 403, layer: 'authorizer' });
   });
 
   test('a percent-encoded id is decoded once and judged as that id (bob asking for %31001 = 1001 is denied)', async () => {

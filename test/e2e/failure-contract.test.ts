@@ -47,9 +47,13 @@ describe('backend failures (audit client reads the fault-injection ids)', () => 
     expectNoBackendData(res.body);
   });
 
-  test('a non-JSON (HTML) body the policy does not allow explicitly is withheld, never passed through', async () => {
+  test('a non-JSON (HTML) body the policy does not allow explicitly is withheld by the response policy (403), never passed through', async () => {
+    const before = (await backendRequests(stack)).length;
     const res = await call(stack, 'GET', '/v1/claims/enrollee/9503', audit);
-    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBe(403);
+    // The claims proxy's answer after the backend replied, not the authorizer's Deny.
+    expect(res.json()).toMatchObject({ error: 'access_denied', reason: 'response_withheld' });
+    expect((await backendRequests(stack)).length).toBe(before + 1);
     expectNoBackendData(res.body);
   });
 
@@ -69,10 +73,10 @@ describe('backend unreachable', () => {
     await stack?.stop();
   });
 
-  test('an allowed request gets 502/504 JSON and no data', async () => {
+  test('an allowed request gets 502 bad_gateway JSON and no data (a refused connection is not a timeout)', async () => {
     const res = await call(stack, 'GET', '/v1/claims/enrollee/1001', await userToken(stack, 'alice'));
-    expect([502, 504]).toContain(res.status);
-    expect(res.json()).toHaveProperty('message');
+    expect(res.status).toBe(502);
+    expect(res.json()).toMatchObject({ error: 'bad_gateway' });
     expect(res.body).not.toContain('Alice');
   });
 });
@@ -86,9 +90,10 @@ describe('JWKS unreachable', () => {
     await stack?.stop();
   });
 
-  test('a genuine token is refused (401/503) and the backend is never called', async () => {
+  test('a genuine token fails closed with 503 + Retry-After (the authorizer cannot check it; the token is not invalid), backend never called', async () => {
     const res = await call(stack, 'GET', '/v1/claims/enrollee/1001', await userToken(stack, 'alice'));
-    expect([401, 503]).toContain(res.status);
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
     expect(await backendRequests(stack)).toHaveLength(0);
   });
 });

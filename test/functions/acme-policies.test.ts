@@ -112,7 +112,7 @@ async function authorize(method: string, p: string, jwt: string) {
   const logs = captured();
   const handler = createAuthorizer({
     config: { apiKeyHeader: 'x-api-key', maxTokenBytes: 8192, requestEntrypoint: 'acme/authz/decision', apiProduct: undefined },
-    verifier: createTokenVerifier({ issuers: [issuer], audiences: [AUDIENCE], jwksUris: [`${issuer}/v1/keys`], algorithms: ['RS256'], clockSkewSeconds: 60, jwksMaxAgeSeconds: 900, jwksFetchTimeoutMs: 1000 }),
+    verifier: createTokenVerifier({ issuers: [issuer], audiences: [AUDIENCE], jwksUris: [`${issuer}/v1/keys`], algorithms: ['RS256'], clockSkewSeconds: 60, jwksMaxAgeSeconds: 900, jwksFetchTimeoutMs: 5000 }),
     engine: Promise.resolve(engine),
     logger: logs.logger,
     decisions: logs.decisions,

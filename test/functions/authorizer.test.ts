@@ -42,7 +42,7 @@ function authorizer(engine: PolicyEngine | Promise<PolicyEngine>, logs: Captured
       algorithms: ['RS256'],
       clockSkewSeconds: 60,
       jwksMaxAgeSeconds: 900,
-      jwksFetchTimeoutMs: 500,
+      jwksFetchTimeoutMs: 5000,
     }),
     engine: Promise.resolve(engine),
     logger: logs.logger,

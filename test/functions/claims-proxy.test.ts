@@ -73,7 +73,7 @@ const stripSsn = (): ReturnType<typeof scriptedEngine> =>
 function proxy(engine: PolicyEngine | Promise<PolicyEngine>, logs: Captured, opts: { baseUrl?: string; timeoutMs?: number; maxBytes?: number } = {}) {
   return createClaimsProxy({
     config: { apiKeyHeader: 'x-api-key', responseEntrypoint: 'acme/filter/response' },
-    backend: createBackendClient({ baseUrl: new URL(opts.baseUrl ?? backend.url), timeoutMs: opts.timeoutMs ?? 1000, maxResponseBytes: opts.maxBytes ?? 10_000 }),
+    backend: createBackendClient({ baseUrl: new URL(opts.baseUrl ?? backend.url), timeoutMs: opts.timeoutMs ?? 5000, maxResponseBytes: opts.maxBytes ?? 10_000 }),
     engine: Promise.resolve(engine),
     logger: logs.logger,
     decisions: logs.decisions,
@@ -182,8 +182,13 @@ describe('withheld and failures never return the backend body', () => {
     expect(engine.calls).toHaveLength(0);
   });
 
-  it('backend bad JSON: 502', async () => {
-    expectJsonError(await proxy(stripSsn(), captureLogs())(proxyEvent('/v1/claims/enrollee/badjson')), 502);
+  it('backend bad JSON: 502 bad_json, refused before the response policy runs', async () => {
+    // A policy that would pass its input body through: a 502 here can only come from the JSON check itself.
+    const engine = scriptedEngine((_e, input) => resultOf((input.response as { body: unknown }).body));
+    const logs = captureLogs();
+    expectJsonError(await proxy(engine, logs)(proxyEvent('/v1/claims/enrollee/badjson')), 502);
+    expect(engine.calls).toHaveLength(0);
+    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'bad_json' });
   });
 
   it('backend unreachable: 502', async () => {

@@ -251,6 +251,23 @@ describe('max age', () => {
     expect(fetcher.calls).toBe(2);
   });
 
+  it('with the clock advancing, a known key is refetched exactly once the max age has passed, never per request', async () => {
+    // beforeEach: fetched at t0, the clock is now t0 + INTERVAL.
+    for (let i = 0; i < 10; i++) {
+      expect((await cache.getJwk(URI, jwt('k1'))).kid).toBe('k1');
+      await clock.advance((MAX_AGE_S * 1000 - INTERVAL) / 10);
+    }
+    // Now exactly MAX_AGE_S after the fetch: still fresh.
+    expect((await cache.getJwk(URI, jwt('k1'))).kid).toBe('k1');
+    expect(cache.getCachedJwk(URI, jwt('k1')).kid).toBe('k1');
+    expect(fetcher.calls).toBe(1);
+    await clock.advance(1);
+    expect((await cache.getJwk(URI, jwt('k1'))).kid).toBe('k1');
+    expect(fetcher.calls).toBe(2);
+    expect((await cache.getJwk(URI, jwt('k1'))).kid).toBe('k1');
+    expect(fetcher.calls).toBe(2);
+  });
+
   it('a key removed from the JWKS is refused once the max age has passed', async () => {
     fetcher.keys = [K2];
     await clock.advance(MAX_AGE_S * 1000 - INTERVAL); // still fresh: the old key keeps working

@@ -42,7 +42,7 @@ async function verifier(): Promise<TokenVerifier> {
     algorithms: ['RS256'],
     clockSkewSeconds: 60,
     jwksMaxAgeSeconds: 900,
-    jwksFetchTimeoutMs: 500,
+    jwksFetchTimeoutMs: 5000,
     jwksRefreshMinIntervalMs: INTERVAL_MS,
   });
   await v.hydrate();

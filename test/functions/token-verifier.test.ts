@@ -37,7 +37,7 @@ function options(overrides: Partial<TokenVerifierOptions> = {}): TokenVerifierOp
     algorithms: ['RS256'],
     clockSkewSeconds: 60,
     jwksMaxAgeSeconds: 900,
-    jwksFetchTimeoutMs: 500,
+    jwksFetchTimeoutMs: 5000,
     ...overrides,
   };
 }

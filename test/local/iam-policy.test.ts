@@ -28,7 +28,20 @@ describe('IAM policy evaluation against the methodArn (as API Gateway does it)',
     expect(evaluatePolicy(doc({ Effect: 'Allow', Action: '*', Resource: ARN }), ARN)).toBe('allow');
     expect(evaluatePolicy(doc({ Effect: 'Allow', Action: 'execute-api:ManageConnections', Resource: ARN }), ARN)).toBe('implicit-deny');
   });
-  test('regex metacharacters in a resource are literal', () => {
-    expect(evaluatePolicy(doc({ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: ARN.replace(/\./g, '.') }), ARN.replace('execute-api', 'executeXapi'))).toBe('implicit-deny');
+  // Each Resource holds one regex metacharacter; the request ARN is what that character would match as a regex, not as itself.
+  test.each([
+    ['.', '/v1/a.b', '/v1/aXb'],
+    ['+', '/v1/a+', '/v1/aa'],
+    ['^', '/v1/^a', '/v1/a'],
+    ['$', '/v1/a$', '/v1/a'],
+    ['{}', '/v1/a{2}', '/v1/aa'],
+    ['()|', '/v1/(a|b)', '/v1/a'],
+    ['[]', '/v1/[ab]', '/v1/a'],
+    ['\\', '/v1/\\d', '/v1/1'],
+  ])('the regex metacharacter %s in a Resource is literal: it matches only itself', (_chars, resourcePath, otherPath) => {
+    const base = 'arn:aws:execute-api:us-east-1:123456789012:api/local/GET';
+    const policy = doc({ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `${base}${resourcePath}` });
+    expect(evaluatePolicy(policy, `${base}${otherPath}`)).toBe('implicit-deny');
+    expect(evaluatePolicy(policy, `${base}${resourcePath}`)).toBe('allow');
   });
 });

@@ -1,0 +1,73 @@
+// @ts-check
+/**
+ * Mutation testing of the security-critical files (`npm run mutation`, not
+ * part of `npm test`). Stryker runs jest in-process on the suites that
+ * exercise these files without a child process, browser or packed package:
+ * e2e, CLI and package tests run elsewhere and are invisible to it, so what
+ * matters is covered in-process. Iterate on one file with
+ * `npx stryker run --mutate functions/shared/scopes.ts`.
+ */
+import jestConfig from './jest.config.js';
+
+/** Where reports and the incremental file go (one folder per run when several run side by side). */
+const OUT = process.env.MUTATION_OUT ?? 'reports/mutation';
+
+/** The nine files whose checks decide who gets in and what they see. */
+const SECURITY_FILES = [
+  'functions/authorizer/authorizer.ts',
+  'functions/claims-proxy/claims-proxy.ts',
+  'functions/shared/bearer-token.ts',
+  'functions/shared/token-verifier.ts',
+  'functions/shared/jwks-cache.ts',
+  'functions/shared/request-path.ts',
+  'functions/shared/request-input.ts',
+  'functions/shared/iam-policy.ts',
+  'functions/shared/scopes.ts',
+];
+
+/** In-process suites that reach those files (jest testMatch globs, relative to the repository root). */
+const IN_PROCESS_SUITES = [
+  '<rootDir>/test/functions/**/*.test.ts',
+  '<rootDir>/test/local/authorizer-result.test.ts',
+  '<rootDir>/test/local/cors.test.ts',
+  '<rootDir>/test/local/gateway-emulation.test.ts',
+  '<rootDir>/test/local/hostile-names.test.ts',
+  '<rootDir>/test/local/iam-policy.test.ts',
+];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  mutate: SECURITY_FILES,
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    // Only the folders those suites live in: each mutant's jest run crawls less.
+    config: { ...jestConfig, roots: ['<rootDir>/test/functions', '<rootDir>/test/local'], testMatch: IN_PROCESS_SUITES },
+    enableFindRelatedTests: false,
+  },
+  // The TypeScript checker (drops mutants that do not compile) costs more than the tests on
+  // two shared cores; add it with `--checkers typescript` (tsconfig.stryker.json limits what it reads).
+  checkers: [],
+  tsconfigFile: 'tsconfig.stryker.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  // ts-jest only transpiles here (diagnostics off in jest.config.js), so no @ts-nocheck needs adding.
+  disableTypeChecks: false,
+  coverageAnalysis: 'perTest',
+  // Static mutants (module-level constants: header lists, regexes, limits) need every suite
+  // re-run per mutant, ~84% of the run time here (see README, Mutation testing).
+  ignoreStatic: true,
+  // 2 cores shared with other work: at most two test processes.
+  concurrency: 2,
+  timeoutMS: 20000,
+  incremental: true,
+  incrementalFile: `${OUT}/stryker-incremental.json`,
+  reporters: ['html', 'json', 'clear-text', 'progress'],
+  htmlReporter: { fileName: `${OUT}/index.html` },
+  jsonReporter: { fileName: `${OUT}/mutation.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
+  ignorePatterns: ['cdk.out', 'reports', 'test-output', 'bench/results'],
+  thresholds: { high: 90, low: 80, break: null },
+  tempDirName: `.stryker-tmp/${OUT.replace(/[^A-Za-z0-9]+/g, '-')}`,
+  cleanTempDir: true,
+};

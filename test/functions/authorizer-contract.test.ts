@@ -1,0 +1,177 @@
+/**
+ * The authorizer's one answer for the hostile events of DESIGN.md §3 and §7:
+ * two Authorization headers, an Authorization header in any spelling of a
+ * payload 2.0 event, wildcard or unknown methods and stages, and ARNs that
+ * are not ARNs. Each case names the exact outcome (Allow / Deny reason /
+ * 401 / 503) and whether the policy ran.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { createAuthorizer, UNAUTHORIZED, UNAVAILABLE, type AuthorizerEvent } from '../../functions/authorizer/authorizer';
+import { createTokenVerifier, type TokenVerifier } from '../../functions/shared/token-verifier';
+import { resultOf, scriptedEngine } from './support/engines';
+import { accessClaims, AUDIENCE, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
+import { captureLogs, type Captured } from './support/logs';
+import { startJwksServer, type JwksServer } from './support/servers';
+
+const EVENTS = path.join(__dirname, '..', 'events');
+const readEvent = <T>(name: string, token: string): T =>
+  JSON.parse(fs.readFileSync(path.join(EVENTS, name), 'utf8').replaceAll('__ACCESS_TOKEN__', token)) as T;
+
+let key: TestKey;
+let jwks: JwksServer;
+let issuer: string;
+let jwt: string;
+let verifier: TokenVerifier;
+
+beforeAll(async () => {
+  key = rsaKey('contract-key');
+  jwks = await startJwksServer([key.jwk]);
+  issuer = `${jwks.url}${ISSUER_PATH}`;
+  jwt = signRs256(key, accessClaims(issuer));
+  // One verifier, hydrated once: a slow first JWKS fetch cannot turn a case into a 503.
+  verifier = createTokenVerifier({
+    issuers: [issuer],
+    audiences: [AUDIENCE],
+    jwksUris: [`${issuer}/v1/keys`],
+    algorithms: ['RS256'],
+    clockSkewSeconds: 60,
+    jwksMaxAgeSeconds: 900,
+    jwksFetchTimeoutMs: 5000,
+  });
+  await verifier.hydrate();
+});
+afterAll(() => jwks.close());
+
+/** Run one event; the answer is 'Allow', 'Deny:<reason>', 'Unauthorized:<reason>' or 'Authorizer unavailable'. */
+async function run(event: AuthorizerEvent): Promise<{ answer: string; policyRan: boolean; logs: Captured; inputs: Array<Record<string, unknown>> }> {
+  const logs = captureLogs();
+  const engine = scriptedEngine(() => resultOf({ allow: true, reason: 'ok' }));
+  const handler = createAuthorizer({
+    config: { apiKeyHeader: 'x-api-key', maxTokenBytes: 8192, requestEntrypoint: 'acme/authz/decision', apiProduct: undefined },
+    verifier,
+    engine: Promise.resolve(engine),
+    logger: logs.logger,
+    decisions: logs.decisions,
+  });
+  const decision = (): Record<string, unknown> | undefined => logs.parsed().find((l) => l.type === 'decision');
+  let answer: string;
+  try {
+    const result = await handler(event);
+    const effect = String(result.policyDocument.Statement[0].Effect);
+    answer = effect === 'Allow' ? 'Allow' : `Deny:${String(decision()?.reason)}`;
+  } catch (error) {
+    const message = (error as Error).message;
+    answer = message === UNAUTHORIZED ? `${UNAUTHORIZED}:${String(decision()?.reason)}` : message;
+  }
+  return { answer, policyRan: engine.calls.length > 0, logs, inputs: engine.calls.map((c) => c.input) };
+}
+
+const rest = (): APIGatewayRequestAuthorizerEvent => readEvent<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json', jwt);
+const v2 = (): APIGatewayRequestAuthorizerEventV2 => readEvent<APIGatewayRequestAuthorizerEventV2>('authorizer-http-api-v2.json', jwt);
+
+describe('Authorization headers', () => {
+  it('the REST event as API Gateway sends it is allowed (the baseline of this file)', async () => {
+    expect((await run(rest())).answer).toBe('Allow');
+  });
+
+  it('two Authorization values in multiValueHeaders (headers keeps only the last): 401 malformed, the policy never runs', async () => {
+    const event = rest();
+    event.headers = { ...event.headers, Authorization: `Bearer ${jwt}` };
+    event.multiValueHeaders = { ...event.multiValueHeaders, Authorization: [`Bearer ${jwt}`, `Bearer ${jwt}`] };
+    const { answer, policyRan } = await run(event);
+    expect(answer).toBe('Unauthorized:malformed_authorization');
+    expect(policyRan).toBe(false);
+  });
+
+  it('two Authorization names differing in case in multiValueHeaders: 401 malformed', async () => {
+    const event = rest();
+    event.multiValueHeaders = { ...event.multiValueHeaders, Authorization: [`Bearer ${jwt}`], authorization: [`Bearer ${jwt}`] };
+    expect((await run(event)).answer).toBe('Unauthorized:malformed_authorization');
+  });
+
+  it.each(['authorization', 'Authorization', 'AUTHORIZATION'])(
+    'payload 2.0 with the header spelt %s: allowed, and neither the token nor the header reaches the policy input',
+    async (name) => {
+      const event = v2();
+      const { authorization, ...others } = event.headers ?? {};
+      event.headers = { ...others, [name]: authorization };
+      const { answer, inputs } = await run(event);
+      expect(answer).toBe('Allow');
+      expect(inputs).toHaveLength(1);
+      const headers = inputs[0].headers as Record<string, string>;
+      expect(Object.keys(headers).map((k) => k.toLowerCase())).not.toContain('authorization');
+      expect(JSON.stringify(inputs[0])).not.toContain(jwt.split('.')[2]);
+    },
+  );
+
+  it('payload 2.0 without an Authorization header: 401 missing_token', async () => {
+    const event = v2();
+    const { authorization: _drop, ...others } = event.headers ?? {};
+    event.headers = others;
+    expect((await run(event)).answer).toBe('Unauthorized:missing_token');
+  });
+});
+
+describe('the ARN an Allow would name', () => {
+  const withArn = (arn: (a: string) => string, method?: string): APIGatewayRequestAuthorizerEvent => {
+    const event = rest();
+    event.methodArn = arn(event.methodArn);
+    if (method !== undefined) event.httpMethod = method;
+    return event;
+  };
+
+  it.each([
+    ['wildcard method', (a: string) => a.replace('/GET/', '/*/'), undefined, 'Deny:bad_method'],
+    ['lower-case method', (a: string) => a.replace('/GET/', '/get/'), undefined, 'Deny:bad_method'],
+    ['wildcard stage', (a: string) => a.replace('/prod/', '/*/'), undefined, UNAVAILABLE],
+    ['? stage', (a: string) => a.replace('/prod/', '/pr?d/'), undefined, UNAVAILABLE],
+    ['wildcard account', (a: string) => a.replace('123456789012', '*'), undefined, UNAVAILABLE],
+    ['no path after the method (the API root) for a non-root request', (a: string) => a.replace('/v1/claims/enrollee/1001', ''), undefined, 'Deny:arn_mismatch'],
+    ['a method ARN of another service', (a: string) => a.replace('execute-api', 'lambda'), undefined, UNAVAILABLE],
+    ['trailing text after a space', (a: string) => `${a} extra`, undefined, UNAVAILABLE],
+    ['an ARN prefixed with text', (a: string) => `x${a}`, undefined, UNAVAILABLE],
+  ])('%s: %s', async (_what, arn, method, expected) => {
+    const { answer, policyRan } = await run(withArn(arn, method));
+    expect(answer).toBe(expected);
+    expect(policyRan).toBe(false);
+  });
+
+  it('a wildcard method is refused even when the event names the same method', async () => {
+    const { answer } = await run(withArn((a) => a.replace('/GET/', '/*/'), '*'));
+    expect(answer).toBe('Deny:bad_method');
+  });
+
+  it('an HTTP API rawPath carrying the stage as its first segment agrees with a routeArn without it', async () => {
+    const event = v2();
+    event.rawPath = `/prod${event.rawPath}`;
+    expect((await run(event)).answer).toBe('Allow');
+  });
+
+  it('a rawPath whose first segment is another stage does not agree: Deny arn_mismatch', async () => {
+    const event = v2();
+    event.rawPath = `/other${event.rawPath}`;
+    expect((await run(event)).answer).toBe('Deny:arn_mismatch');
+  });
+
+  it('an event without a stage is judged on method and path only', async () => {
+    const event = rest();
+    (event.requestContext as { stage?: string }).stage = undefined;
+    expect((await run(event)).answer).toBe('Allow');
+  });
+
+  it('an ARN of exactly 512 characters can still be allowed; 513 cannot', async () => {
+    const at = (chars: number): APIGatewayRequestAuthorizerEvent => {
+      const event = rest();
+      const base = event.methodArn.replace('/v1/claims/enrollee/1001', '/v1/claims/enrollee/');
+      const id = 'a'.repeat(chars - base.length);
+      event.methodArn = `${base}${id}`;
+      event.path = `/v1/claims/enrollee/${id}`;
+      return event;
+    };
+    expect(at(512).methodArn).toHaveLength(512);
+    expect((await run(at(512))).answer).toBe('Allow');
+    expect((await run(at(513))).answer).toBe('Deny:arn_too_long');
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * functions/shared/bearer-token.ts on its own: which Authorization values an
+ * event carries (single- and multi-value maps, any case), and the one answer
+ * for each header value: the token, MissingTokenError or
+ * MalformedAuthorizationError (DESIGN.md §3, §7).
+ */
+import { MalformedAuthorizationError, MissingTokenError } from '../../functions/shared/errors';
+import { extractBearerToken, headerValues } from '../../functions/shared/bearer-token';
+
+const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln';
+
+function answer(values: string[], maxBytes = 8192): string {
+  try {
+    return extractBearerToken(values, maxBytes);
+  } catch (error) {
+    if (error instanceof MissingTokenError) return 'missing';
+    if (error instanceof MalformedAuthorizationError) return 'malformed';
+    throw error;
+  }
+}
+
+describe('headerValues', () => {
+  it('finds the header in any case in the single-value map', () => {
+    expect(headerValues('authorization', { AUTHORIZATION: 'a', Accept: 'x' })).toEqual(['a']);
+    expect(headerValues('Authorization', { authorization: 'a' })).toEqual(['a']);
+  });
+
+  it('takes every value from the multi-value map, in every spelling of the name', () => {
+    expect(headerValues('authorization', { Authorization: 'b' }, { Authorization: ['a', 'b'] })).toEqual(['a', 'b']);
+    expect(headerValues('authorization', {}, { Authorization: ['a'], authorization: ['b'] })).toEqual(['a', 'b']);
+  });
+
+  it('the multi-value map wins: its values are not counted again from the single-value map', () => {
+    expect(headerValues('authorization', { Authorization: 'a' }, { Authorization: ['a'] })).toEqual(['a']);
+  });
+
+  it('falls back to the single-value map when the multi-value map has no such header', () => {
+    expect(headerValues('authorization', { Authorization: 'a' }, { Accept: ['x'] })).toEqual(['a']);
+    expect(headerValues('authorization', { Authorization: 'a' }, { Authorization: undefined })).toEqual(['a']);
+    expect(headerValues('authorization', { Authorization: 'a' }, null)).toEqual(['a']);
+  });
+
+  it('skips undefined values and missing maps', () => {
+    // toStrictEqual: toEqual would let [undefined] pass as [].
+    expect(headerValues('authorization', { Authorization: undefined })).toStrictEqual([]);
+    expect(headerValues('authorization', null, undefined)).toEqual([]);
+    expect(headerValues('authorization', undefined, {})).toEqual([]);
+  });
+
+  it('does not match other headers that contain the name', () => {
+    expect(headerValues('authorization', { 'proxy-authorization': 'a', 'x-authorization': 'b' }, { 'authorization-x': ['c'] })).toEqual([]);
+  });
+});
+
+describe('extractBearerToken', () => {
+  it.each<[string, string[], string]>([
+    ['no header', [], 'missing'],
+    ['an empty header', [''], 'missing'],
+    ['a header of spaces', ['   '], 'missing'],
+    ['two headers', [`Bearer ${JWT}`, `Bearer ${JWT}`], 'malformed'],
+    ['two headers, the second empty', [`Bearer ${JWT}`, ''], 'malformed'],
+    ['Bearer', [`Bearer ${JWT}`], JWT],
+    ['BEARER', [`BEARER ${JWT}`], JWT],
+    ['several spaces', [`Bearer    ${JWT}`], JWT],
+    ['leading and trailing space (the step-by-step path)', [`  Bearer ${JWT}  `], JWT],
+    ['an empty signature part', ['Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.'], 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.'],
+    ['a tab instead of a space', [`Bearer\t${JWT}`], 'malformed'],
+    ['no space', [`Bearer${JWT}`], 'malformed'],
+    ['another scheme', [`Token ${JWT}`], 'malformed'],
+    ['a word before the scheme', [`Basic Bearer ${JWT}`], 'malformed'],
+    ['a word before the scheme, with a leading space', [` x Bearer ${JWT}`], 'malformed'],
+    ['a scheme that starts with bearer', [`Bearerx ${JWT}`], 'malformed'],
+    ['the token alone', [JWT], 'malformed'],
+    ['two parts', ['Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0'], 'malformed'],
+    ['four parts', [`Bearer ${JWT}.x`], 'malformed'],
+    ['an empty header part', ['Bearer .eyJzdWIiOiJhIn0.c2ln'], 'malformed'],
+    ['an empty payload part', ['Bearer eyJhbGciOiJSUzI1NiJ9..c2ln'], 'malformed'],
+    ['a padded part', [`Bearer ${JWT}=`], 'malformed'],
+    ['a + (base64, not base64url)', ['Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2+n'], 'malformed'],
+    ['a non-canonical last character (leading space path)', [' Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2l'], 'malformed'],
+  ])('%s: %s', (_what, values, expected) => {
+    expect(answer(values)).toBe(expected);
+  });
+
+  it('a well-formed header of exactly maxBytes is accepted; one byte more is malformed', () => {
+    const header = `Bearer ${JWT}`;
+    expect(answer([header], header.length)).toBe(JWT);
+    expect(answer([header], header.length - 1)).toBe('malformed');
+  });
+
+  it('a header taking the step-by-step path is accepted at exactly maxBytes too', () => {
+    const header = ` Bearer ${JWT}`;
+    expect(answer([header], header.length)).toBe(JWT);
+    expect(answer([header], header.length - 1)).toBe('malformed');
+  });
+
+  it('the byte limit counts UTF-8 bytes: a non-ASCII header over the limit in bytes is malformed, not parsed', () => {
+    const header = `Bearer ${JWT}é`;
+    expect(answer([header], header.length)).toBe('malformed');
+  });
+
+  it('the scheme named in the refusal is cut to 20 characters', () => {
+    expect(() => extractBearerToken([`${'X'.repeat(40)} ${JWT}`], 8192)).toThrow(`unsupported scheme ${'X'.repeat(20)}`);
+    expect(() => extractBearerToken([`${'X'.repeat(40)} ${JWT}`], 8192)).not.toThrow('X'.repeat(21));
+  });
+});

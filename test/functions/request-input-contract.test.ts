@@ -1,0 +1,279 @@
+/**
+ * The policy input's contract (DESIGN.md §3, §7), one answer per case: which
+ * headers a policy may never see, in every spelling and event version; the
+ * header, method and path limits that refuse a request before the policy.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { RequestRejectedError } from '../../functions/shared/errors';
+import { buildRequestInput, MAX_HEADERS, requestFacts, SECRET_HEADERS, type AnyRequestEvent } from '../../functions/shared/request-input';
+import { checkedSegments, pathSegments } from '../../functions/shared/request-path';
+import type { VerifiedToken } from '../../functions/shared/token-verifier';
+
+const EVENTS = path.join(__dirname, '..', 'events');
+const restEvent = (): APIGatewayRequestAuthorizerEvent =>
+  JSON.parse(fs.readFileSync(path.join(EVENTS, 'authorizer-get-own-record.json'), 'utf8')) as APIGatewayRequestAuthorizerEvent;
+const v2Event = (): APIGatewayRequestAuthorizerEventV2 =>
+  JSON.parse(fs.readFileSync(path.join(EVENTS, 'authorizer-http-api-v2.json'), 'utf8')) as APIGatewayRequestAuthorizerEventV2;
+
+const token: VerifiedToken = { sub: 'alice@acme.example', payload: { sub: 'alice@acme.example' }, scopes: [] };
+const SECRET_VALUE = 'secret-value-7f3c';
+
+function refusal(f: () => unknown): string {
+  try {
+    f();
+  } catch (error) {
+    if (error instanceof RequestRejectedError) return error.reason;
+    throw error;
+  }
+  return 'accepted';
+}
+
+const headersOf = (event: AnyRequestEvent): Readonly<Record<string, string>> => buildRequestInput(requestFacts(event), token, 'X-Api-Key').headers;
+
+/**
+ * Every header name the policy must never see (written out here, not taken
+ * from SECRET_HEADERS, so dropping one from the module fails a test), with
+ * the spellings a client may use.
+ */
+const WITHHELD = ['authorization', 'proxy-authorization', 'cookie', 'x-amz-security-token', 'x-api-key'];
+const spellings = (name: string): string[] => [name, name.toUpperCase(), name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => `${dash}${c.toUpperCase()}`)];
+const CASES = WITHHELD.flatMap((name) => spellings(name).map((spelt) => [name, spelt] as const));
+
+describe('headers a policy never sees, one at a time, in every spelling', () => {
+  it.each(CASES)('%s spelt %s: absent from a payload 2.0 event\'s input, the other headers kept', (_name, spelt) => {
+    const event = v2Event();
+    event.headers = { [spelt]: SECRET_VALUE, 'X-Trace': 't-1' };
+    expect(headersOf(event)).toEqual({ 'x-trace': 't-1' });
+  });
+
+  it.each(CASES)('%s spelt %s: absent from a REST event\'s input (single-value headers)', (_name, spelt) => {
+    const event = restEvent();
+    event.headers = { [spelt]: SECRET_VALUE, 'X-Trace': 't-1' };
+    event.multiValueHeaders = {};
+    expect(headersOf(event)).toEqual({ 'x-trace': 't-1' });
+  });
+
+  it.each(CASES)('%s spelt %s: absent from a REST event\'s input (multi-value headers)', (_name, spelt) => {
+    const event = restEvent();
+    event.headers = {};
+    event.multiValueHeaders = { [spelt]: [SECRET_VALUE, 'second'], 'X-Trace': ['t-1', 't-2'] };
+    expect(headersOf(event)).toEqual({ 'x-trace': 't-1, t-2' });
+  });
+
+  it('SECRET_HEADERS names the four credentials headers', () => {
+    expect([...SECRET_HEADERS].sort()).toEqual(['authorization', 'cookie', 'proxy-authorization', 'x-amz-security-token']);
+  });
+
+  it('header names reach the policy lower-cased in both event versions', () => {
+    const v2 = v2Event();
+    v2.headers = { 'X-Trace': 't-1', ACCEPT: 'a' };
+    expect(headersOf(v2)).toEqual({ 'x-trace': 't-1', accept: 'a' });
+    const rest = restEvent();
+    rest.headers = { 'X-Trace': 't-1', ACCEPT: 'a' };
+    rest.multiValueHeaders = {};
+    expect(headersOf(rest)).toEqual({ 'x-trace': 't-1', accept: 'a' });
+  });
+});
+
+describe('header limit', () => {
+  const named = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`x-h${i}`, 'v']));
+
+  it(`payload 2.0: ${MAX_HEADERS} headers pass, one more is refused (too_many_headers)`, () => {
+    const ok = v2Event();
+    ok.headers = named(MAX_HEADERS);
+    expect(requestFacts(ok).rawHeaders).toHaveLength(MAX_HEADERS);
+    const over = v2Event();
+    over.headers = named(MAX_HEADERS + 1);
+    expect(refusal(() => requestFacts(over))).toBe('too_many_headers');
+  });
+
+  it(`REST single-value headers: ${MAX_HEADERS} pass, one more is refused`, () => {
+    const ok = restEvent();
+    ok.multiValueHeaders = {};
+    ok.headers = named(MAX_HEADERS);
+    expect(requestFacts(ok).rawHeaders).toHaveLength(MAX_HEADERS);
+    const over = restEvent();
+    over.multiValueHeaders = {};
+    over.headers = named(MAX_HEADERS + 1);
+    expect(refusal(() => requestFacts(over))).toBe('too_many_headers');
+  });
+});
+
+describe('HTTP method', () => {
+  const withMethod = (httpMethod: string): APIGatewayRequestAuthorizerEvent => ({ ...restEvent(), httpMethod });
+
+  it.each([
+    ['', 'bad_method'],
+    ['G*T', 'bad_method'],
+    ['GET ', 'bad_method'],
+    ['GET\n', 'bad_method'],
+    ['A'.repeat(17), 'bad_method'],
+    ['A'.repeat(16), 'accepted'],
+    ['get', 'accepted'],
+    ['G', 'accepted'],
+  ])('REST method %j: %s', (method, answer) => {
+    expect(refusal(() => requestFacts(withMethod(method)))).toBe(answer);
+  });
+
+  it('is upper-cased in both event versions', () => {
+    expect(requestFacts(withMethod('patch')).method).toBe('PATCH');
+    const v2 = v2Event();
+    v2.requestContext.http.method = 'delete';
+    expect(requestFacts(v2).method).toBe('DELETE');
+  });
+
+  it('falls back to requestContext.httpMethod when the event has none', () => {
+    const event = restEvent();
+    (event as { httpMethod?: string }).httpMethod = undefined;
+    event.requestContext.httpMethod = 'put';
+    expect(requestFacts(event).method).toBe('PUT');
+  });
+});
+
+describe('path limits', () => {
+  it('2048 bytes in one segment pass; 2049 are refused (path_too_long) on both the plain and the full checks', () => {
+    const exact = `/${'a'.repeat(2047)}`;
+    expect(pathSegments(exact)).toEqual(['a'.repeat(2047)]);
+    expect(checkedSegments(exact)).toEqual(['a'.repeat(2047)]);
+    const over = `/${'a'.repeat(2048)}`;
+    expect(refusal(() => pathSegments(over))).toBe('path_too_long');
+    expect(refusal(() => checkedSegments(over))).toBe('path_too_long');
+  });
+
+  it('the limit counts UTF-8 bytes, not characters: 1100 two-byte letters in one segment are refused', () => {
+    const raw = `/${'é'.repeat(1100)}`;
+    expect(raw.length).toBeLessThan(2048);
+    expect(refusal(() => pathSegments(raw))).toBe('path_too_long');
+  });
+
+  it('64 segments pass and 65 are refused, on the plain path and on one that takes the full checks', () => {
+    expect(pathSegments('/a'.repeat(64))).toHaveLength(64);
+    expect(refusal(() => pathSegments('/a'.repeat(65)))).toBe('path_too_long');
+    expect(pathSegments(`${'/a'.repeat(63)}/%C3%A9`)).toHaveLength(64);
+    expect(refusal(() => pathSegments(`${'/a'.repeat(64)}/%C3%A9`))).toBe('path_too_long');
+  });
+
+  it('%25 followed by two hex digits is double encoding; a literal % before anything else is an ordinary character', () => {
+    expect(refusal(() => pathSegments('/v1/%252e'))).toBe('double_encoding');
+    expect(pathSegments('/v1/%25zz')).toEqual(['v1', '%zz']);
+    expect(pathSegments('/v1/%25a')).toEqual(['v1', '%a']);
+    expect(pathSegments('/v1/%25ag')).toEqual(['v1', '%ag']);
+  });
+
+  it('a path must start with / and carry no query or fragment', () => {
+    expect(refusal(() => pathSegments('v1/claims'))).toBe('bad_path');
+    expect(refusal(() => pathSegments('/v1/claims?x=1'))).toBe('bad_path');
+    expect(refusal(() => pathSegments('/v1/claims#x'))).toBe('bad_path');
+  });
+});
+
+describe('request facts from each event version', () => {
+  it('REST: method, path, query (multi-value wins), source IP, stage, resource and request id', () => {
+    const event = restEvent();
+    event.multiValueQueryStringParameters = { status: ['open', 'closed'], empty: undefined as unknown as string[] };
+    event.queryStringParameters = { status: 'closed' };
+    const facts = requestFacts(event);
+    expect(facts).toMatchObject({
+      method: 'GET',
+      rawPath: '/v1/claims/enrollee/1001',
+      path: ['v1', 'claims', 'enrollee', '1001'],
+      sourceIp: '203.0.113.7',
+      stage: 'prod',
+      resource: '/v1/claims/enrollee/{id}',
+      requestId: event.requestContext.requestId,
+    });
+    expect(facts.query).toEqual({ status: ['open', 'closed'] });
+  });
+
+  it('REST: single-value query and headers when there are no multi-value maps; undefined values skipped', () => {
+    const event = restEvent();
+    event.multiValueQueryStringParameters = null;
+    event.queryStringParameters = { a: '1', b: undefined as unknown as string };
+    event.multiValueHeaders = {};
+    event.headers = { 'X-A': '1', 'X-B': undefined as unknown as string };
+    const facts = requestFacts(event);
+    expect(facts.query).toEqual({ a: ['1'] });
+    expect(facts.rawHeaders).toEqual([['x-a', '1']]);
+  });
+
+  it('REST: an event without optional parts gives empty strings, never undefined', () => {
+    const event = restEvent() as unknown as Record<string, unknown>;
+    event.path = undefined;
+    event.resource = undefined;
+    event.requestContext = { httpMethod: 'GET', resourcePath: '/r' };
+    event.headers = null;
+    event.multiValueHeaders = null;
+    event.queryStringParameters = null;
+    event.multiValueQueryStringParameters = null;
+    expect(() => requestFacts(event as unknown as AnyRequestEvent)).toThrow(RequestRejectedError); // '' is not a path
+    event.path = '/x';
+    expect(requestFacts(event as unknown as AnyRequestEvent)).toEqual({
+      method: 'GET', rawPath: '/x', path: ['x'], query: {}, rawHeaders: [], sourceIp: '', stage: '', resource: '/r', requestId: '',
+    });
+  });
+
+  it('payload 2.0: the same facts from rawPath, rawQueryString, requestContext.http and routeKey', () => {
+    const event = v2Event();
+    event.rawQueryString = 'status=open&status=closed&x=%20y';
+    const facts = requestFacts(event);
+    expect(facts).toMatchObject({
+      method: 'GET',
+      rawPath: '/v1/claims/enrollee/1001',
+      path: ['v1', 'claims', 'enrollee', '1001'],
+      sourceIp: '203.0.113.7',
+      stage: 'prod',
+      resource: 'GET /v1/claims/enrollee/{id}',
+      requestId: 'id-v2-0001',
+    });
+    expect(facts.query).toEqual({ status: ['open', 'closed'], x: [' y'] });
+  });
+
+  it('payload 2.0: without rawPath the path comes from requestContext.http.path; missing parts are empty strings', () => {
+    const event = v2Event() as unknown as { rawPath?: string; rawQueryString?: string; headers?: unknown; routeKey?: string; requestContext: Record<string, unknown> & { http: Record<string, unknown> } };
+    event.rawPath = undefined;
+    event.rawQueryString = undefined;
+    event.headers = undefined;
+    event.routeKey = undefined;
+    event.requestContext.http.sourceIp = undefined;
+    event.requestContext.stage = undefined;
+    event.requestContext.requestId = undefined;
+    expect(requestFacts(event as unknown as AnyRequestEvent)).toEqual({
+      method: 'GET', rawPath: '/v1/claims/enrollee/1001', path: ['v1', 'claims', 'enrollee', '1001'], query: {}, rawHeaders: [], sourceIp: '', stage: '', resource: '', requestId: '',
+    });
+  });
+
+  it('payload 2.0: undefined header values are skipped', () => {
+    const event = v2Event();
+    event.headers = { 'x-a': '1', 'x-b': undefined };
+    expect(requestFacts(event).rawHeaders).toEqual([['x-a', '1']]);
+  });
+});
+
+describe('the policy input', () => {
+  it('joins repeated headers with ", " and drops the API key header named in any case', () => {
+    const event = restEvent();
+    event.headers = {};
+    event.multiValueHeaders = { 'X-Trace': ['a', 'b'], 'x-trace': ['c'], 'X-API-KEY': ['k'] };
+    expect(buildRequestInput(requestFacts(event), token, 'x-Api-Key').headers).toEqual({ 'x-trace': 'a, b, c' });
+  });
+
+  it('api carries the product only when one is configured', () => {
+    const facts = requestFacts(restEvent());
+    expect(buildRequestInput(facts, token, 'x-api-key').api).toEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}' });
+    expect(buildRequestInput(facts, token, 'x-api-key', 'claims').api).toEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}', product: 'claims' });
+  });
+
+  it('token is the verified payload and scopes, nothing else', () => {
+    const input = buildRequestInput(requestFacts(restEvent()), { sub: 's', payload: { sub: 's', scp: ['a'] }, scopes: ['a'] }, 'x-api-key');
+    expect(input.token).toEqual({ payload: { sub: 's', scp: ['a'] }, scopes: ['a'] });
+  });
+
+  it('an event is payload 2.0 only when its version says "2.0"', () => {
+    const event = v2Event() as unknown as { version: string };
+    event.version = '1.0';
+    // Read as REST, it has no httpMethod: refused, never read with the wrong shape.
+    expect(refusal(() => requestFacts(event as unknown as AnyRequestEvent))).toBe('bad_method');
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * The custom checks of functions/shared/token-verifier.ts, each deciding
+ * alone: every token below passes every other check (signature, iss, aud,
+ * exp, scopes), so the one rejection named is the only thing between it and
+ * an accepted token (DESIGN.md §3: access tokens only, ID tokens rejected).
+ */
+import { InvalidTokenError } from '../../functions/shared/errors';
+import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from '../../functions/shared/token-verifier';
+import { accessClaims, AUDIENCE, CLIENT_ID, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
+import { startJwksServer, type JwksServer } from './support/servers';
+
+let key: TestKey;
+let jwks: JwksServer;
+let issuer: string;
+/** Hydrated once each, so a slow JWKS fetch on a busy machine never stands in for a rejection. */
+let apiOnly: TokenVerifier;
+let clientIdToo: TokenVerifier;
+
+beforeAll(async () => {
+  key = rsaKey('claims-key');
+  jwks = await startJwksServer([key.jwk]);
+  issuer = `${jwks.url}${ISSUER_PATH}`;
+  apiOnly = verifier();
+  clientIdToo = verifier({ audiences: [AUDIENCE, CLIENT_ID] });
+  await Promise.all([apiOnly.hydrate(), clientIdToo.hydrate()]);
+});
+afterAll(() => jwks.close());
+
+function verifier(overrides: Partial<TokenVerifierOptions> = {}): TokenVerifier {
+  return createTokenVerifier({
+    issuers: [issuer],
+    audiences: [AUDIENCE],
+    jwksUris: [`${issuer}/v1/keys`],
+    algorithms: ['RS256'],
+    clockSkewSeconds: 60,
+    jwksMaxAgeSeconds: 900,
+    jwksFetchTimeoutMs: 5000,
+    ...overrides,
+  });
+}
+
+/** The rejection reason, or 'accepted'. */
+async function answer(claims: Record<string, unknown>, v = apiOnly): Promise<string> {
+  try {
+    await v.verify(signRs256(key, claims));
+    return 'accepted';
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return error.reason;
+    throw error;
+  }
+}
+
+const without = (claims: Record<string, unknown>, ...names: string[]): Record<string, unknown> => {
+  const copy = { ...claims };
+  for (const n of names) delete copy[n];
+  return copy;
+};
+
+describe('the client-id claim (cid, or client_id) decides alone', () => {
+  it('the baseline access token is accepted', async () => {
+    expect(await answer(accessClaims(issuer))).toBe('accepted');
+  });
+
+  it('no cid and no client_id: not_access_token', async () => {
+    expect(await answer(without(accessClaims(issuer), 'cid'))).toBe('not_access_token');
+  });
+
+  it('an empty or non-string cid: not_access_token', async () => {
+    expect(await answer(accessClaims(issuer, { cid: '' }))).toBe('not_access_token');
+    expect(await answer(accessClaims(issuer, { cid: 42 }))).toBe('not_access_token');
+  });
+
+  it('client_id (RFC 9068) instead of cid is accepted', async () => {
+    expect(await answer({ ...without(accessClaims(issuer), 'cid'), client_id: CLIENT_ID })).toBe('accepted');
+  });
+});
+
+describe('an audience that is the client id (an ID token\'s shape) decides alone', () => {
+  it('aud = cid = a configured audience, with scp and no ID-token claims: not_access_token', async () => {
+    const v = clientIdToo;
+    expect(await answer(accessClaims(issuer, { aud: CLIENT_ID }), v)).toBe('not_access_token');
+    // Another client's access token for the API audience passes the same verifier.
+    expect(await answer(accessClaims(issuer, { aud: AUDIENCE, cid: '0oa-other-client' }), v)).toBe('accepted');
+  });
+
+  it('client_id equal to a configured audience: not_access_token', async () => {
+    const v = clientIdToo;
+    expect(await answer({ ...without(accessClaims(issuer), 'cid'), client_id: CLIENT_ID }, v)).toBe('not_access_token');
+  });
+});
+
+describe('ID-token claims, each alone, on an otherwise valid access token', () => {
+  it.each(['nonce', 'at_hash', 'c_hash'])('%s: id_token', async (claim) => {
+    expect(await answer(accessClaims(issuer, { [claim]: 'x' }))).toBe('id_token');
+  });
+});
+
+describe('scopes decide alone', () => {
+  it('scp as an array of strings, or a scope string, is enough; neither, or scp with a non-string, is not_access_token', async () => {
+    expect(await answer(without(accessClaims(issuer), 'scp'))).toBe('not_access_token');
+    expect(await answer(accessClaims(issuer, { scp: ['claims:read', 7] }))).toBe('not_access_token');
+    expect(await answer(accessClaims(issuer, { scp: 'claims:read' }))).toBe('not_access_token');
+    expect(await answer({ ...without(accessClaims(issuer), 'scp'), scope: 'claims:read' })).toBe('accepted');
+    expect(await answer(accessClaims(issuer, { scp: [] }))).toBe('accepted');
+  });
+});
+
+describe('iat', () => {
+  const now = (): number => Math.floor(Date.now() / 1000);
+
+  it('within the skew is accepted; beyond it, or not a number, is refused', async () => {
+    expect(await answer(accessClaims(issuer, { iat: now() + 30 }))).toBe('accepted');
+    expect(await answer(accessClaims(issuer, { iat: now() + 120 }))).toBe('iat_in_future');
+    expect(await answer(accessClaims(issuer, { iat: String(now()) }))).not.toBe('accepted');
+  });
+
+  it('a token without iat is accepted (the claim is optional)', async () => {
+    expect(await answer(without(accessClaims(issuer), 'iat'))).toBe('accepted');
+  });
+});
