@@ -80,8 +80,8 @@ export function handler(event: AuthorizerEvent): Promise<APIGatewayAuthorizerRes
 
 /**
  * Run the cold start again: re-read the environment, rebuild the verifier and
- * reload the policy. The local gateway's policy hot reload calls it after the
- * bundle changed; tests call it after changing the environment.
+ * reload the policy. Tests call it after changing the environment; policy
+ * changes reach running functions through the bundle service, not this.
  */
 export function reload(): void {
   current = init();

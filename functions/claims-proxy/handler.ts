@@ -74,8 +74,8 @@ export async function handler(event: ProxyEvent): Promise<APIGatewayProxyResult>
 
 /**
  * Run the cold start again: re-read the environment and reload the policy.
- * The local gateway's policy hot reload calls it after the bundle changed;
- * tests call it after changing the environment.
+ * Tests call it after changing the environment; policy changes reach running
+ * functions through the bundle service, not this.
  */
 export function reload(): void {
   current = init();

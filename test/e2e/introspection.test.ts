@@ -104,9 +104,8 @@ describe('a policy that requires introspection for writes (data: products.claims
   const stacks: StackProcess[] = [];
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acme-introspection-policies-'));
-    for (const f of fs.readdirSync(path.join(REPO_ROOT, 'policies'))) {
-      if (f.endsWith('.rego') || f.endsWith('.json')) fs.copyFileSync(path.join(REPO_ROOT, 'policies', f), path.join(dir, f));
-    }
+    // The whole policy folder, sub-packages (system/log/mask.rego) included; not a previous build.
+    fs.cpSync(path.join(REPO_ROOT, 'policies'), dir, { recursive: true, filter: (src) => path.basename(src) !== 'build' });
     const data = JSON.parse(fs.readFileSync(path.join(dir, 'data.json'), 'utf8')) as { acme: { api: { products: { claims: { introspection: unknown } } } } };
     data.acme.api.products.claims.introspection = { access: ['write'], on_unavailable: 'fail_closed' };
     fs.writeFileSync(path.join(dir, 'data.json'), JSON.stringify(data));

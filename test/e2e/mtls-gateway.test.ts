@@ -39,9 +39,8 @@ const read = (f: string): string => fs.readFileSync(f, 'utf8');
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acme-mtls-policies-'));
-  for (const f of fs.readdirSync(path.join(REPO_ROOT, 'policies'))) {
-    if (f.endsWith('.rego') || f.endsWith('.json')) fs.copyFileSync(path.join(REPO_ROOT, 'policies', f), path.join(dir, f));
-  }
+  // The whole policy folder, sub-packages (system/log/mask.rego) included; not a previous build.
+  fs.cpSync(path.join(REPO_ROOT, 'policies'), dir, { recursive: true, filter: (src) => path.basename(src) !== 'build' });
   const data = JSON.parse(fs.readFileSync(path.join(dir, 'data.json'), 'utf8')) as { acme: { api: { client_certificates: unknown } } };
   data.acme.api.client_certificates = { 'acme-audit-service': { subject_cn: PARTNER_CERT_CN } };
   fs.writeFileSync(path.join(dir, 'data.json'), JSON.stringify(data));

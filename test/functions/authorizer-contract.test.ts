@@ -55,7 +55,7 @@ async function run(event: AuthorizerEvent): Promise<{ answer: string; policyRan:
     logger: logs.logger,
     decisions: logs.decisions,
   });
-  const decision = (): Record<string, unknown> | undefined => logs.parsed().find((l) => l.type === 'decision');
+  const decision = (): Record<string, unknown> | undefined => logs.summary() as Record<string, unknown> | undefined;
   let answer: string;
   try {
     const result = await handler(event);

@@ -188,7 +188,7 @@ describe('withheld and failures never return the backend body', () => {
     const logs = captureLogs();
     expectJsonError(await proxy(engine, logs)(proxyEvent('/v1/claims/enrollee/badjson')), 502);
     expect(engine.calls).toHaveLength(0);
-    expect(logs.parsed().find((l) => l.type === 'decision')).toMatchObject({ result: 'error', reason: 'bad_json' });
+    expect(logs.summary()).toMatchObject({ type: 'decision', result: 'error', reason: 'bad_json' });
   });
 
   it('backend unreachable: 502', async () => {

@@ -265,9 +265,9 @@ describe('the policy input', () => {
     expect(buildRequestInput(facts, token, 'x-api-key', 'claims').api).toEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}', product: 'claims' });
   });
 
-  it('token is the verified payload and scopes, nothing else', () => {
+  it('token is the verified payload, scopes and how it was validated, nothing else', () => {
     const input = buildRequestInput(requestFacts(restEvent()), { sub: 's', payload: { sub: 's', scp: ['a'] }, scopes: ['a'] }, 'x-api-key');
-    expect(input.token).toEqual({ payload: { sub: 's', scp: ['a'] }, scopes: ['a'] });
+    expect(input.token).toEqual({ payload: { sub: 's', scp: ['a'] }, scopes: ['a'], validation: 'local' });
   });
 
   it('an event is payload 2.0 only when its version says "2.0"', () => {
