@@ -58,6 +58,12 @@ const areas: Area[] = [
     fn: 'benchGateway',
   },
   {
+    name: 'policy-bundle',
+    notes: 'remote policy bundles: a request with a fresh remote policy next to the packaged one (p50/p99; sockets, fetch calls and bundle-service requests during it: expected 0), one poll (304; 200 + verify + load)',
+    module: './policy-bundle',
+    fn: 'benchPolicyBundle',
+  },
+  {
     name: 'bundle',
     notes: 'Lambda bundle sizes (authorizer incl. wasm: target ≤ 1 MB)',
     module: './bundle',

@@ -39,8 +39,14 @@ export function createHttpBundleSource(url: URL, limits: DownloadLimits, fetchFn
       let response: Response;
       try {
         response = await fetchFn(url, { headers, signal, redirect: 'error' });
-      } catch (error) {
-        throw downloadError(error, name);
+      } catch (first) {
+        // A kept-alive connection can be dead after the container was frozen: one immediate retry (not after a timeout).
+        if (downloadError(first, name).reason === 'download_timeout') throw downloadError(first, name);
+        try {
+          response = await fetchFn(url, { headers, signal, redirect: 'error' });
+        } catch (error) {
+          throw downloadError(error, name);
+        }
       }
       if (response.status === 304) {
         await response.body?.cancel().catch(() => undefined);

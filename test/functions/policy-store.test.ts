@@ -129,6 +129,25 @@ describe('polling driven from invocations', () => {
     expect(logs.parsed().find((l) => l.reason === 'too_large')).toBeDefined();
   });
 
+  it('a connection failure (a kept-alive socket dead after a freeze) is retried once at once; a second failure is download_failed', async () => {
+    let calls = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      calls += 1;
+      if (calls === 1) throw new TypeError('fetch failed');
+      return fetch(input, init);
+    };
+    const source = createHttpBundleSource(new URL(`${service.url}/b`), limits, flaky);
+    expect((await source.fetch(undefined)).status).toBe('modified');
+    expect(calls).toBe(2);
+    let attempts = 0;
+    const down = createHttpBundleSource(new URL(`${service.url}/b`), limits, async () => {
+      attempts += 1;
+      throw new TypeError('fetch failed');
+    });
+    await expect(down.fetch(undefined)).rejects.toMatchObject({ reason: 'download_failed' });
+    expect(attempts).toBe(2);
+  });
+
   it('a bundle service that does not answer in time is a download_timeout', async () => {
     const hang = await startServer(() => undefined);
     try {
