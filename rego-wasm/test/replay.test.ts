@@ -151,13 +151,17 @@ describe('replayDecisions (in process)', () => {
       logged('acme/authz/decision', { user: 'alice', method: '**REDACTED**' }, { masked: ['/input/method'] }),
       // masked input the decision cannot read (only audited reads the token): replayed
       logged('acme/authz/decision', { user: 'bob', method: 'POST' }, { erased: ['/input/token', '/input/headers/authorization'] }),
+      // the functions' events: the decision is replayed, its shadow-disagreement twin is not
+      logged('acme/authz/decision', { user: 'bob', method: 'GET' }, { custom: { type: 'decision' } }),
+      logged('acme/authz/decision', { user: 'bob', method: 'GET' }, { custom: { type: 'shadow_disagreement' } }),
       '',
     ];
     const r = replayDecisions(lines, candidate, { maxExamples: 10 });
-    expect(r.lines).toBe(9);
-    expect(r.not_replayable).toEqual({ unparsable: 3, no_path: 1, unknown_path: 1, masked_result: 1, masked_input: 2, eval_error: 0 });
-    expect(r.replayed).toBe(1);
+    expect(r.lines).toBe(11);
+    expect(r.not_replayable).toEqual({ unparsable: 3, no_path: 1, unknown_path: 1, masked_result: 1, masked_input: 2, eval_error: 0, not_a_decision: 1 });
+    expect(r.replayed).toBe(2);
     expect(r.unchanged).toBe(1);
+    expect(r.changed).toEqual({ allow_to_deny: 1, deny_to_allow: 0, result_changed: 0 });
     expect(r.masked_unread).toBe(1);
     expect(r.probed).toBe(0);
     expect(r.not_replayable_examples.masked_input.map((e) => e.detail)).toEqual([
@@ -166,7 +170,7 @@ describe('replayDecisions (in process)', () => {
     ]);
     expect(r.not_replayable_examples.unknown_path[0]).toMatchObject({ path: 'acme/authz/missing', line: 5 });
     const text = formatReplayReport(r, 'text');
-    expect(text).toMatch(/^replayed 1 of 9 decisions under revision "cand-2": 1 unchanged, 0 changed, 8 not replayable$/m);
+    expect(text).toMatch(/^replayed 2 of 11 decisions under revision "cand-2": 1 unchanged, 1 changed, 9 not replayable$/m);
     expect(text).toMatch(/masked_input: 2/);
   });
 

@@ -28,6 +28,8 @@
  *                  them. Lines that pass are replayed and counted in `probed` — a weaker
  *                  guarantee: probes cannot rule out a comparison with one specific value.
  *   eval_error     the candidate failed evaluating it (a builtin error, a conflict...)
+ *   not_a_decision an event that repeats another decision rather than records one: the
+ *                  functions' shadow-disagreement events (`custom.type` other than `decision`)
  *
  * `replayDecisions` is the pure core (lines + a candidate in, a report out); the command wires
  * a bundle and files to it.
@@ -85,9 +87,9 @@ export interface ReplayCandidate {
 }
 
 export type ChangeKind = 'allow_to_deny' | 'deny_to_allow' | 'result_changed';
-export type SkipReason = 'unparsable' | 'no_path' | 'unknown_path' | 'masked_result' | 'masked_input' | 'eval_error';
+export type SkipReason = 'unparsable' | 'no_path' | 'unknown_path' | 'masked_result' | 'masked_input' | 'eval_error' | 'not_a_decision';
 export const CHANGE_KINDS: readonly ChangeKind[] = ['allow_to_deny', 'deny_to_allow', 'result_changed'];
-export const SKIP_REASONS: readonly SkipReason[] = ['unparsable', 'no_path', 'unknown_path', 'masked_result', 'masked_input', 'eval_error'];
+export const SKIP_REASONS: readonly SkipReason[] = ['unparsable', 'no_path', 'unknown_path', 'masked_result', 'masked_input', 'eval_error', 'not_a_decision'];
 
 export interface ChangeExample {
   /** 1-based line number in the input (across files, in order). */
@@ -256,8 +258,8 @@ export function replayDecisions(lines: Iterable<string>, candidate: ReplayCandid
     unchanged: 0,
     changed: { allow_to_deny: 0, deny_to_allow: 0, result_changed: 0 },
     examples: { allow_to_deny: [], deny_to_allow: [], result_changed: [] },
-    not_replayable: { unparsable: 0, no_path: 0, unknown_path: 0, masked_result: 0, masked_input: 0, eval_error: 0 },
-    not_replayable_examples: { unparsable: [], no_path: [], unknown_path: [], masked_result: [], masked_input: [], eval_error: [] },
+    not_replayable: { unparsable: 0, no_path: 0, unknown_path: 0, masked_result: 0, masked_input: 0, eval_error: 0, not_a_decision: 0 },
+    not_replayable_examples: { unparsable: [], no_path: [], unknown_path: [], masked_result: [], masked_input: [], eval_error: [], not_a_decision: [] },
     masked_unread: 0,
     probed: 0,
   };
@@ -292,6 +294,12 @@ export function replayDecisions(lines: Iterable<string>, candidate: ReplayCandid
           report.logged_revisions[k] = (report.logged_revisions[k] ?? 0) + 1;
         }
       }
+    }
+    // The functions write one event per decision (custom.type "decision") and, in shadow mode, a
+    // second event for a disagreement that repeats the same input: replaying it would count twice.
+    if (isObject(event.custom) && event.custom.type !== undefined && event.custom.type !== 'decision') {
+      skip('not_a_decision', `custom.type ${JSON.stringify(event.custom.type)} repeats another decision`, event);
+      continue;
     }
     if (event.path === undefined) {
       skip('no_path', event.query !== undefined ? 'an ad-hoc query, not a decision path' : 'no "path"', event);
