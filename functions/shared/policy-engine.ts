@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { loadPolicyWasm, sdkBuiltins, type HostBuiltin } from 'rego-wasm/load';
+import { loadPolicyWasm, sdkBuiltins, type HostBuiltin, type LoadedPolicy } from 'rego-wasm/load';
 // The bundle reader alone (the package root would pull the whole compiler into the authorizer bundle).
 import { BundleVerificationError, readBundle } from 'rego-wasm/bundle';
 import type { BundleVerificationConfig, PolicyConfig } from './config';
@@ -97,16 +97,23 @@ export async function loadPolicyEngine(opts: LoadEngineOptions): Promise<PolicyE
   try {
     const policy = await loadPolicyWasm(wasm, { builtins: operatorBuiltins });
     policy.setData(data as object);
-    const revision = opts.revision ?? wasmDigest(wasm);
-    const need = inputByNeed(wasm);
-    return {
-      revision,
-      entrypoints: Object.keys(policy.entrypoints as Record<string, number>),
-      evaluate: (entrypoint, input) => policy.evaluate(need(entrypoint, input), entrypoint) as ResultSet,
-    };
+    return engineOf(policy, wasm, opts.revision ?? wasmDigest(wasm));
   } catch (error) {
     throw new PolicyEvaluationError('policy_unavailable', `cannot instantiate policy wasm ${opts.wasmPath}`, { cause: error });
   }
+}
+
+/**
+ * The engine over a loaded policy: each entrypoint is handed only the input
+ * paths the module says it reads (input by need; the whole input without them).
+ */
+function engineOf(policy: LoadedPolicy, wasm: Uint8Array, revision: string): PolicyEngine {
+  const need = inputByNeed(wasm);
+  return {
+    revision,
+    entrypoints: Object.keys(policy.entrypoints as Record<string, number>),
+    evaluate: (entrypoint, input) => policy.evaluate(need(entrypoint, input), entrypoint) as ResultSet,
+  };
 }
 
 function wasmDigest(wasm: Uint8Array): string {
@@ -149,15 +156,10 @@ export async function loadBundleEngine(bytes: Uint8Array, opts: BundleEngineOpti
   } catch (error) {
     throw new PolicyBundleError('instantiate_failed', `bundle wasm does not instantiate: ${error instanceof Error ? error.name : 'error'}`, { cause: error, revision });
   }
-  const entrypoints = Object.keys(policy.entrypoints as Record<string, number>);
-  const missing = opts.requiredEntrypoints.filter((e) => !entrypoints.includes(e));
+  const engine = engineOf(policy, bundle.wasm, revision ?? wasmDigest(bundle.wasm));
+  const missing = opts.requiredEntrypoints.filter((e) => !engine.entrypoints?.includes(e));
   if (missing.length > 0) throw new PolicyBundleError('instantiate_failed', `bundle lacks entrypoint(s) ${missing.join(', ')}`, { revision });
-  const loaded = policy;
-  return {
-    revision: revision ?? wasmDigest(bundle.wasm),
-    entrypoints,
-    evaluate: (entrypoint, input) => loaded.evaluate(input, entrypoint) as ResultSet,
-  };
+  return engine;
 }
 
 /** The engine promise a handler awaits: any load failure becomes PolicyEvaluationError `policy_unavailable`. */

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { build, buildPolicyWasm, planRego } from 'rego-wasm';
 import { createAuthorizer } from '../../functions/authorizer/authorizer';
-import { loadPolicyEngine } from '../../functions/shared/policy-engine';
+import { loadBundleEngine, loadPolicyEngine } from '../../functions/shared/policy-engine';
 import { buildRequestInput, inputByNeed, requestFacts } from '../../functions/shared/request-input';
 import type { VerifiedToken } from '../../functions/shared/token-verifier';
 import { captureLogs } from './support/logs';
@@ -113,5 +113,17 @@ describe('decisions through the authorizer are those of the full input', () => {
     expect(await authorize(POLICIES.whole, eventWith({}, {}))).toBe('Allow');
     expect(await authorize(POLICIES.whole, eventWith({ 'X-Request-Id': 'other' }, { q: 'req-7f3c2a' }))).toBe('Allow');
     expect(await authorize(POLICIES.whole, eventWith({ 'X-Request-Id': 'other' }, {}))).toBe('Deny');
+  });
+});
+
+describe('a policy pulled as a bundle', () => {
+  test('is handed only the paths it reads, like the packaged one (an unread field that cannot be serialised never reaches it)', async () => {
+    const policy = 'package t\n\ndefault allow := false\n\nallow if input.a == 1\n\ndecision := {"allow": allow, "reason": "a"}\n';
+    const bundle = build({ sources: [{ file: 't.rego', text: policy }], entrypoints: ['t/decision'] }).bundle;
+    const engine = await loadBundleEngine(bundle, { verification: undefined, requiredEntrypoints: ['t/decision'], maxBytes: 1 << 20 });
+    const junk: Record<string, unknown> = {};
+    junk.self = junk;
+    expect(engine.evaluate('t/decision', { a: 1, junk })).toEqual([{ result: { allow: true, reason: 'a' } }]);
+    expect(engine.evaluate('t/decision', { a: 2, junk })).toEqual([{ result: { allow: false, reason: 'a' } }]);
   });
 });
