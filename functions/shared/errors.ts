@@ -13,6 +13,7 @@
  * Messages are for logs only and never contain a token, a secret or a
  * backend body.
  */
+import type { BundleVerificationReason } from 'rego-wasm/bundle';
 
 /** The kinds of failure; each has exactly one row in `OUTCOMES`. */
 export type FailureKind =
@@ -199,15 +200,8 @@ export type BundleRejection =
   /** The bundle service answered something other than 200/304. */
   | 'http_status'
   | 'too_large'
-  | 'unsigned'
-  | 'bad_signature'
-  | 'digest_mismatch'
-  | 'missing_file'
-  | 'extra_file'
-  | 'wrong_key_id'
-  | 'scope_mismatch'
-  /** Not a bundle: gzip/tar/JSON/manifest problems, no `/policy.wasm`. */
-  | 'malformed'
+  /** rego-wasm's verification reasons (`malformed` also: gzip/tar/JSON/manifest problems, no `/policy.wasm`). */
+  | BundleVerificationReason
   /** The wasm does not instantiate, or lacks the configured entrypoint. */
   | 'instantiate_failed'
   /** The verification key (SSM parameter) could not be read. */

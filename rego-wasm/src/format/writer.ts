@@ -30,7 +30,7 @@ import {
   isWildcard,
   operatorName,
 } from '../parse/ast';
-import { formatTerm } from '../parse/format';
+import { formatTerm, isGround } from '../parse/format';
 
 /** A comment as the writer uses it: `#` + text with trailing whitespace trimmed (OPA's Comment.String()). */
 export interface WComment {
@@ -138,31 +138,10 @@ function sameLoc(a: Location, b: Location): boolean {
   return a.row === b.row && a.col === b.col;
 }
 
-function isGroundTerm(t: Term): boolean {
-  const v = t.value;
-  switch (v.type) {
-    case 'var':
-    case 'ref':
-    case 'call':
-    case 'arraycomprehension':
-    case 'setcomprehension':
-    case 'objectcomprehension':
-    case 'templatestring':
-      return false;
-    case 'array':
-    case 'set':
-      return v.value.every(isGroundTerm);
-    case 'object':
-      return v.value.every(([k, x]) => isGroundTerm(k) && isGroundTerm(x));
-    default:
-      return true;
-  }
-}
-
 /** OPA's Head.HasDynamicRef: a non-constant element after the first. */
 function hasDynamicRef(ref: Term[]): boolean {
   if (ref[0]?.value.type === 'call') return false;
-  for (let i = 1; i < ref.length; i++) if (!isGroundTerm(ref[i])) return true;
+  for (let i = 1; i < ref.length; i++) if (!isGround(ref[i])) return true;
   return false;
 }
 
@@ -170,7 +149,7 @@ function hasDynamicRef(ref: Term[]): boolean {
 function groundPrefix(ref: Term[]): Term[] {
   const out: Term[] = [];
   for (let i = 0; i < ref.length; i++) {
-    if (i > 0 && !isGroundTerm(ref[i])) break;
+    if (i > 0 && !isGround(ref[i])) break;
     out.push(ref[i]);
   }
   return out;

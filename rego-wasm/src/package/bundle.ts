@@ -20,10 +20,10 @@
  * verifies every file against it before parsing anything.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { BundleError, BundleVerificationError } from '../errors';
+import { BundleError, BundleVerificationError, type BundleVerificationReason } from '../errors';
 import { SIGNATURES_FILE, signBundle, verifyBundle, type SignedFile, type SigningOptions, type VerificationOptions } from './signing';
 
-export { BundleError, BundleVerificationError };
+export { BundleError, BundleVerificationError, type BundleVerificationReason };
 
 /** A `/.manifest` (the fields this toolchain reads or writes; others are kept as they are). */
 export interface BundleManifest {
