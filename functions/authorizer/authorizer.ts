@@ -116,13 +116,7 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
         input = { ...input, token: { ...input.token, validation } };
       }
       const started = process.hrtime.bigint();
-      let verdict: Decision | undefined;
-      let failure: unknown;
-      try {
-        verdict = decide(engine, config.requestEntrypoint, input);
-      } catch (error) {
-        failure = error;
-      }
+      const [verdict, failure] = tryDecide(engine, config.requestEntrypoint, input);
       decision.evaluation = { path: config.requestEntrypoint, input, result: verdict, evalNs: Number(process.hrtime.bigint() - started), engine, bundle: 'authz' };
       // The candidate runs after the enforced answer is fixed, and only to be compared.
       if (deps.shadow !== undefined) shadowCompare(deps.shadow, decision, verdictOf(verdict, failure), (candidate) => verdictOf(...tryDecide(candidate, config.requestEntrypoint, input)), deps.onShadow);
