@@ -114,6 +114,10 @@ test('the Acme entrypoints read only part of the input (never headers, query or 
     expect(read).not.toContainEqual([]);
     for (const top of ['headers', 'query', 'sourceIp', 'rawPath', 'api']) expect(read.map((p) => p[0])).not.toContain(top);
     expect(read).toContainEqual(['token', 'scopes']);
+    // Claims are read one by one (`claims.uid`, `claims.cid`…), never the whole payload:
+    // `iss`, `aud`, `exp`, `jti`, `groups` stay out.
+    expect(read).not.toContainEqual(['token', 'payload']);
+    expect(read).toContainEqual(['token', 'payload', 'sub']);
   }
 });
 

@@ -2,8 +2,11 @@
  * Input by need: which parts of `input` each plan of an IR policy can read.
  *
  * An abstract interpretation over the plan (OPA's IR, `../ir/plan.ts`): every
- * local carries the set of input paths it may alias (local 0 is the input,
- * path `[]`). A `DotStmt` with a constant string key extends a path; anything
+ * local carries the set of input paths it may alias at each point (local 0 is
+ * the input, path `[]`), statement by statement: the planner reuses locals
+ * across sibling rule bodies, so an assignment replaces what a local aliased,
+ * and the state after a block joins every state inside it (a block can be
+ * left after any statement). A `DotStmt` with a constant string key extends a path; anything
  * that looks at a value as a whole (comparison, builtin or function argument
  * the analysis cannot follow, iteration, `count`, result, `with`, a dynamic
  * key, a value stored into a collection) marks the aliased path as read
@@ -27,6 +30,8 @@ export type InputPaths = readonly (readonly string[])[];
 
 /** Beyond this depth a path is read whole (bounds the analysis on deep refs). */
 const MAX_DEPTH = 32;
+/** Iterations of a scan body before what it aliases is read whole (bounds a path growing per element). */
+const MAX_ROUNDS = 64;
 /** Beyond this many distinct argument patterns per function, its arguments are read whole. */
 const MAX_CONTEXTS = 16;
 
@@ -104,56 +109,61 @@ class Analysis {
   }
 
   analysePlan(blocks: Block[]): void {
-    const locals = new Map<Local, Origins>([[0, new Map([[keyOf([]), []]])]]);
-    this.fixpoint(blocks, locals, new Map());
+    const state: State = new Map([[0, new Map([[ROOT_KEY, []]])]]);
+    this.body(blocks, state);
   }
 
-  /** Re-run the blocks until no local gains an origin (values flow forward through scans). */
-  private fixpoint(blocks: Block[], locals: Map<Local, Origins>, onceTargets: Map<Local, number>): Origins {
-    countOnce(blocks, onceTargets);
-    const ret: Origins = new Map();
-    for (let round = 0; ; round++) {
-      const changed = { value: false };
-      for (const b of blocks) this.block(b, locals, ret, onceTargets, changed);
-      if (!changed.value || round > 64) return ret;
-    }
+  /** A function body or plan: its blocks in order; returns the origins of what it returns. */
+  private body(blocks: readonly Block[], state: State): Origins {
+    const frame: Frame = { ret: new Map(), once: new Map() };
+    countOnce(blocks, frame.once);
+    let st = state;
+    for (const b of blocks) st = this.block(b, st, frame);
+    return frame.ret;
   }
 
-  private operand(op: Operand, locals: Map<Local, Origins>): Origins | undefined {
-    return op.type === 'local' ? locals.get(op.value) : undefined;
+  /**
+   * Run a block from `entry`, statement by statement: a statement that
+   * defines a local replaces what it aliased (the planner reuses locals
+   * across sibling bodies). A block can be left after any statement, so the
+   * state after it joins every state on the way: `entry` and every value
+   * assigned in it. `entry` is not changed.
+   */
+  private block(b: Block, entry: State, frame: Frame): State {
+    const cur: State = new Map(entry);
+    const after: State = new Map(entry);
+    const set = (l: Local, o: Origins): void => {
+      cur.set(l, o);
+      joinInto(after, l, o);
+    };
+    for (const s of b.stmts ?? []) this.stmt(s, cur, set, frame);
+    return after;
   }
 
-  private flow(into: Local, from: Origins | undefined, locals: Map<Local, Origins>, changed: { value: boolean }): void {
-    if (from === undefined || from.size === 0) return;
-    let set = locals.get(into);
-    if (set === undefined) {
-      set = new Map();
-      locals.set(into, set);
-    }
-    for (const [k, p] of from) {
-      if (!set.has(k)) {
-        set.set(k, p);
-        changed.value = true;
-      }
-    }
+  private operand(op: Operand, state: State): Origins | undefined {
+    return op.type === 'local' ? state.get(op.value) : undefined;
   }
 
-  private block(b: Block, locals: Map<Local, Origins>, ret: Origins, once: Map<Local, number>, changed: { value: boolean }): void {
-    for (const s of b.stmts ?? []) this.stmt(s, locals, ret, once, changed);
-  }
-
-  private stmt(s: Stmt, locals: Map<Local, Origins>, ret: Origins, once: Map<Local, number>, changed: { value: boolean }): void {
-    const op = (o: Operand): Origins | undefined => this.operand(o, locals);
-    const loc = (l: Local): Origins | undefined => locals.get(l);
+  private stmt(s: Stmt, state: State, set: (l: Local, o: Origins) => void, frame: Frame): void {
+    const op = (o: Operand): Origins | undefined => this.operand(o, state);
+    const loc = (l: Local): Origins | undefined => state.get(l);
+    /** Continue with the state a nested block left. */
+    const adopt = (st: State): void => {
+      for (const [l, o] of st) if (state.get(l) !== o) set(l, o);
+    };
     switch (s.type) {
       case 'DotStmt': {
         const src = op(s.stmt.source);
-        if (src === undefined || src.size === 0) return;
+        if (src === undefined || src.size === 0) {
+          set(s.stmt.target, NONE);
+          return;
+        }
         const key = s.stmt.key;
         if (key.type !== 'string_index') {
           // A dynamic or non-string key (array index, `input.headers[x]`): the subtree.
           this.whole(src);
           this.whole(op(key));
+          set(s.stmt.target, NONE);
           return;
         }
         const seg = this.strings[key.value] ?? '';
@@ -167,22 +177,26 @@ class Analysis {
             this.node(q).present = true;
           }
         }
-        this.flow(s.stmt.target, out, locals, changed);
+        set(s.stmt.target, out);
         return;
       }
       case 'AssignVarStmt':
-        this.flow(s.stmt.target, op(s.stmt.source), locals, changed);
+        set(s.stmt.target, op(s.stmt.source) ?? NONE);
         return;
       case 'AssignVarOnceStmt': {
         // Assigned at more than one place: the later ones compare with the first.
-        if ((once.get(s.stmt.target) ?? 0) > 1) this.whole(op(s.stmt.source));
-        this.flow(s.stmt.target, op(s.stmt.source), locals, changed);
-        if ((once.get(s.stmt.target) ?? 0) > 1) this.whole(loc(s.stmt.target));
+        const many = (frame.once.get(s.stmt.target) ?? 0) > 1;
+        if (many) {
+          this.whole(op(s.stmt.source));
+          this.whole(loc(s.stmt.target));
+        }
+        // Keeps the first value when already set: both may flow on.
+        set(s.stmt.target, union(loc(s.stmt.target), op(s.stmt.source)));
         return;
       }
       case 'ReturnLocalStmt': {
         const src = loc(s.stmt.source);
-        if (src) for (const [k, p] of src) if (!ret.has(k)) ret.set(k, p);
+        if (src) for (const [k, p] of src) if (!frame.ret.has(k)) frame.ret.set(k, p);
         return;
       }
       case 'IsDefinedStmt':
@@ -201,11 +215,28 @@ class Analysis {
         return;
       case 'LenStmt':
         this.whole(op(s.stmt.source));
+        set(s.stmt.target, NONE);
         return;
-      case 'ScanStmt':
+      case 'ScanStmt': {
         this.whole(loc(s.stmt.source));
-        this.block(s.stmt.block, locals, ret, once, changed);
+        // The body runs once per element: iterate until what its locals alias stops growing.
+        let st: State = new Map(state);
+        for (let round = 0; ; round++) {
+          st.set(s.stmt.key, NONE);
+          st.set(s.stmt.value, NONE);
+          const out = this.block(s.stmt.block, st, frame);
+          const joined = joinStates(st, out);
+          if (joined === undefined) break;
+          st = joined;
+          if (round >= MAX_ROUNDS) {
+            // Not settling (a path growing on each iteration): what it aliases is read whole.
+            for (const o of st.values()) this.whole(o);
+            break;
+          }
+        }
+        adopt(st);
         return;
+      }
       case 'ArrayAppendStmt':
         this.whole(op(s.stmt.value));
         this.whole(loc(s.stmt.array));
@@ -223,6 +254,7 @@ class Analysis {
       case 'ObjectMergeStmt':
         this.whole(loc(s.stmt.a));
         this.whole(loc(s.stmt.b));
+        set(s.stmt.target, NONE);
         return;
       case 'ResultSetAddStmt':
         this.whole(loc(s.stmt.value));
@@ -233,9 +265,10 @@ class Analysis {
         if (fn === undefined) {
           // A builtin: it may look at all of each argument.
           for (const a of args) this.whole(a);
+          set(s.stmt.result, NONE);
           return;
         }
-        this.flow(s.stmt.result, this.call(fn, args), locals, changed);
+        set(s.stmt.result, this.call(fn, args));
         return;
       }
       case 'CallDynamicStmt': {
@@ -243,11 +276,13 @@ class Analysis {
         for (const p of path) this.whole(op(p));
         const args = (s.stmt.args ?? []).map(loc);
         const segs = path.map((p) => (p.type === 'string_index' ? this.strings[p.value] : undefined));
+        let result: Origins = NONE;
         for (const fn of this.funcs.values()) {
           if (fn.path === undefined || fn.path.length !== segs.length) continue;
           if (!segs.every((seg, i) => seg === undefined || seg === fn.path?.[i])) continue;
-          this.flow(s.stmt.result, this.call(fn, args), locals, changed);
+          result = union(result, this.call(fn, args));
         }
+        set(s.stmt.result, result);
         return;
       }
       case 'WithStmt': {
@@ -261,33 +296,38 @@ class Analysis {
           if (target) for (const p of target.values()) this.node([...p, ...segs].slice(0, MAX_DEPTH)).whole = true;
           this.whole(value);
         }
-        this.block(s.stmt.block, locals, ret, once, changed);
+        adopt(this.block(s.stmt.block, state, frame));
         return;
       }
-      case 'BlockStmt':
-        for (const b of s.stmt.blocks ?? []) this.block(b, locals, ret, once, changed);
+      case 'BlockStmt': {
+        let st: State = state;
+        for (const b of s.stmt.blocks ?? []) st = this.block(b, st, frame);
+        adopt(st);
         return;
+      }
       case 'NotStmt':
-        this.block(s.stmt.block, locals, ret, once, changed);
+        adopt(this.block(s.stmt.block, state, frame));
         return;
       case 'AssignIntStmt':
-      case 'BreakStmt':
       case 'MakeArrayStmt':
       case 'MakeNullStmt':
       case 'MakeNumberIntStmt':
       case 'MakeNumberRefStmt':
       case 'MakeObjectStmt':
       case 'MakeSetStmt':
-      case 'NopStmt':
       case 'ResetLocalStmt':
+        set(s.stmt.target, NONE);
+        return;
+      case 'BreakStmt':
+      case 'NopStmt':
         return;
       default: {
         // A statement this analysis does not know: everything it names is read whole.
         for (const v of Object.values((s as unknown as { stmt: Record<string, unknown> }).stmt)) {
-          if (typeof v === 'number') this.whole(locals.get(v));
+          if (typeof v === 'number') this.whole(state.get(v));
           else if (v !== null && typeof v === 'object' && (v as Operand).type === 'local') this.whole(op(v as Operand));
         }
-        this.whole(locals.get(0));
+        this.whole(state.get(0));
       }
     }
   }
@@ -316,16 +356,53 @@ class Analysis {
     }
     this.contexts.set(fn.name, seen + 1);
     this.active.add(key);
-    const locals = new Map<Local, Origins>();
+    const state: State = new Map();
     (fn.params ?? []).forEach((param, i) => {
       const a = args[i];
-      if (a && a.size > 0) locals.set(param, new Map(a));
+      if (a && a.size > 0) state.set(param, new Map(a));
     });
-    const ret = this.fixpoint(fn.blocks ?? [], locals, new Map());
+    const ret = this.body(fn.blocks ?? [], state);
     this.active.delete(key);
     this.memo.set(key, ret);
     return ret;
   }
+}
+
+/** What each local may alias at one point of a block (an Origins value is never changed once stored). */
+type State = Map<Local, Origins>;
+
+/** Per function body: what it returns, and which locals `AssignVarOnceStmt` assigns more than once. */
+interface Frame {
+  readonly ret: Origins;
+  readonly once: Map<Local, number>;
+}
+
+const NONE: Origins = new Map();
+
+function union(a: Origins | undefined, b: Origins | undefined): Origins {
+  if (a === undefined || a.size === 0) return b ?? NONE;
+  if (b === undefined || b.size === 0 || a === b) return a;
+  const out: Origins = new Map(a);
+  for (const [k, p] of b) out.set(k, p);
+  return out.size === a.size ? a : out;
+}
+
+function joinInto(state: State, l: Local, o: Origins): void {
+  const had = state.get(l);
+  state.set(l, had === undefined ? o : union(had, o));
+}
+
+/** `a` joined with `b`, or undefined when `b` adds nothing to `a`. */
+function joinStates(a: State, b: State): State | undefined {
+  let out: State | undefined;
+  for (const [l, o] of b) {
+    const had = a.get(l);
+    const joined = had === undefined ? o : union(had, o);
+    if (joined === had || (had === undefined && o.size === 0)) continue;
+    out ??= new Map(a);
+    out.set(l, joined);
+  }
+  return out;
 }
 
 function sameOrigins(a: Origins, b: Origins): boolean {
