@@ -114,7 +114,7 @@ function queryOf(
   } else if (single) {
     for (const [k, v] of Object.entries(single)) if (v !== undefined) count = addQueryValue(out, k, v, count);
   }
-  return { ...out };
+  return out;
 }
 
 /** Append one query value; returns the new count (refused beyond MAX_QUERY_PARAMS). */
@@ -128,7 +128,7 @@ function rawQueryOf(raw: string): Record<string, string[]> {
   const out = nameMap<string[]>();
   let count = 0;
   for (const [k, v] of new URLSearchParams(raw)) count = addQueryValue(out, k, v, count);
-  return { ...out };
+  return out;
 }
 
 /** Extract the request facts; path tricks and oversized input throw RequestRejectedError. */
@@ -169,14 +169,13 @@ export function requestFacts(event: AnyRequestEvent): RequestFacts {
 /** Header map for the policy: lower-cased, multiple values joined by ", ", secrets and the API key removed. */
 function policyHeaders(facts: RequestFacts, apiKeyHeader: string): Record<string, string> {
   const apiKey = apiKeyHeader.toLowerCase();
-  // The spread copies client-chosen names (even `__proto__`) as own properties.
   const joined = nameMap<string>();
   for (const [k, v] of facts.rawHeaders) {
     if (SECRET_HEADER_SET.has(k) || k === apiKey) continue;
     const seen = joined[k];
     joined[k] = seen === undefined ? v : `${seen}, ${v}`;
   }
-  return { ...joined };
+  return joined;
 }
 
 function tokenInput(token: VerifiedToken, validation: TokenValidation): RequestTokenInput {
@@ -185,7 +184,7 @@ function tokenInput(token: VerifiedToken, validation: TokenValidation): RequestT
 
 /** The request policy's input document (DESIGN.md §3). */
 export function buildRequestInput(facts: RequestFacts, token: VerifiedToken, apiKeyHeader: string, product?: string, security: CallerSecurity = {}): RequestInput {
-  return {
+  const input: { -readonly [K in keyof RequestInput]: RequestInput[K] } = {
     method: facts.method,
     path: facts.path,
     rawPath: facts.rawPath,
@@ -194,8 +193,25 @@ export function buildRequestInput(facts: RequestFacts, token: VerifiedToken, api
     sourceIp: facts.sourceIp,
     token: tokenInput(token, security.validation ?? 'local'),
     api: product === undefined ? { stage: facts.stage, resource: facts.resource } : { stage: facts.stage, resource: facts.resource, product },
-    ...(security.clientCert === undefined ? {} : { clientCert: security.clientCert }),
   };
+  if (security.clientCert !== undefined) input.clientCert = security.clientCert;
+  return input;
+}
+
+/** The same input with the token's validation replaced (after introspection). */
+export function withValidation(input: RequestInput, validation: TokenValidation): RequestInput {
+  const out: { -readonly [K in keyof RequestInput]: RequestInput[K] } = {
+    method: input.method,
+    path: input.path,
+    rawPath: input.rawPath,
+    query: input.query,
+    headers: input.headers,
+    sourceIp: input.sourceIp,
+    token: { payload: input.token.payload, scopes: input.token.scopes, validation },
+    api: input.api,
+  };
+  if (input.clientCert !== undefined) out.clientCert = input.clientCert;
+  return out;
 }
 
 /** Hands a policy entrypoint the parts of its input document it can read. */
