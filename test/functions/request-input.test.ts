@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { extractBearerToken } from '../../functions/shared/bearer-token';
 import { MalformedAuthorizationError, MissingTokenError, RequestRejectedError } from '../../functions/shared/errors';
-import { buildRequestInput, MAX_HEADERS, MAX_QUERY_PARAMS, requestFacts } from '../../functions/shared/request-input';
+import { buildRequestInput, MAX_HEADERS, MAX_QUERY_PARAMS, requestFacts, withValidation } from '../../functions/shared/request-input';
 import { checkedSegments, pathSegments } from '../../functions/shared/request-path';
 import * as fc from 'fast-check';
 import type { VerifiedToken } from '../../functions/shared/token-verifier';
@@ -249,5 +249,24 @@ describe('Authorization header', () => {
 
   it('an oversized header is refused before any parsing', () => {
     expect(() => extractBearerToken([`Bearer ${'a'.repeat(9000)}.b.c`], 8192)).toThrow(MalformedAuthorizationError);
+  });
+});
+
+describe('withValidation (after introspection)', () => {
+  const e = load<APIGatewayRequestAuthorizerEvent>('authorizer-get-own-record.json');
+  const cert = { subjectCN: 'partner', fingerprintSha256: 'ab'.repeat(32) } as unknown as NonNullable<Parameters<typeof buildRequestInput>[4]>['clientCert'];
+
+  it('replaces only the token validation, and adds no clientCert the input did not have', () => {
+    const input = buildRequestInput(requestFacts(e), token, 'x-api-key', 'claims');
+    const out = withValidation(input, 'introspected');
+    expect(out.token.validation).toBe('introspected');
+    expect(input.token.validation).toBe('local');
+    expect(out).not.toHaveProperty('clientCert');
+    expect({ ...out, token: { ...out.token, validation: 'local' } }).toStrictEqual(input);
+  });
+
+  it('keeps the client certificate', () => {
+    const input = buildRequestInput(requestFacts(e), token, 'x-api-key', undefined, { clientCert: cert });
+    expect(withValidation(input, 'introspected').clientCert).toBe(cert);
   });
 });
