@@ -29,4 +29,28 @@ describe('loading a policy with the OPA SDK', () => {
     const second = policy.evaluate({}, 't/now')[0].result as number;
     expect(second).toBeGreaterThan(first);
   });
+
+  test.each([
+    ['bytes', (w: Uint8Array): Uint8Array | WebAssembly.Module => w],
+    ['a compiled module', (w: Uint8Array): Uint8Array | WebAssembly.Module => new WebAssembly.Module(w)],
+  ])('loading from %s never touches the global Response (its first use loads undici at cold start)', async (_name, form) => {
+    const wasm = buildPolicyWasm(planRego([{ file: 'a.rego', text: 'package a\n\nallow if input.x == 1\n' }], ['a/allow']));
+    const original = Object.getOwnPropertyDescriptor(globalThis, 'Response');
+    let touched = 0;
+    Object.defineProperty(globalThis, 'Response', {
+      configurable: true,
+      get() {
+        touched++;
+        return original?.get ? original.get.call(globalThis) : original?.value;
+      },
+    });
+    try {
+      const policy = await loadPolicyWasm(form(wasm));
+      expect(policy.evaluate({ x: 1 }, 'a/allow')).toEqual([{ result: true }]);
+    } finally {
+      if (original) Object.defineProperty(globalThis, 'Response', original);
+      else delete (globalThis as { Response?: unknown }).Response;
+    }
+    expect(touched).toBe(0);
+  });
 });
