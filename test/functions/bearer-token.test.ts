@@ -6,6 +6,7 @@
  */
 import { MalformedAuthorizationError, MissingTokenError } from '../../functions/shared/errors';
 import { extractBearerToken, headerValues } from '../../functions/shared/bearer-token';
+import * as fc from 'fast-check';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln';
 
@@ -102,5 +103,47 @@ describe('extractBearerToken', () => {
   it('the scheme named in the refusal is cut to 20 characters', () => {
     expect(() => extractBearerToken([`${'X'.repeat(40)} ${JWT}`], 8192)).toThrow(`unsupported scheme ${'X'.repeat(20)}`);
     expect(() => extractBearerToken([`${'X'.repeat(40)} ${JWT}`], 8192)).not.toThrow('X'.repeat(21));
+  });
+});
+
+describe('one spelling per token: the canonical base64url check', () => {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const part = fc.array(fc.constantFrom(...ALPHABET.split('')), { maxLength: 11 }).map((cs) => cs.join(''));
+  const roundTrips = (p: string): boolean => Buffer.from(p, 'base64url').toString('base64url') === p;
+
+  it('accepts exactly the tokens whose every part decodes and re-encodes to itself', () => {
+    fc.assert(
+      fc.property(part.filter((p) => p.length > 0), part.filter((p) => p.length > 0), part, (a, b, c) => {
+        const token = `${a}.${b}.${c}`;
+        const accepted = ((): boolean => {
+          try {
+            return extractBearerToken([`Bearer ${token}`], 8192) === token;
+          } catch (error) {
+            if (error instanceof MalformedAuthorizationError) return false;
+            throw error;
+          }
+        })();
+        expect(accepted).toBe([a, b, c].every(roundTrips));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    ['2 characters, low 4 bits set', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.AB'],
+    ['2 characters, only the 4th-lowest bit set', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.AI'],
+    ['3 characters, low 2 bits set', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.AAB'],
+    ['3 characters, only the 2nd-lowest bit set', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.AAC'],
+    ['1 character left over', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.AAAAA'],
+    ['a non-canonical header part', 'eyJhbGciOiJSUzI1NiJ9x.eyJzdWIiOiJhIn0.AA'],
+    ['a non-canonical payload part', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn1.AA'],
+  ])('%s is refused', (_name, token) => {
+    expect(() => extractBearerToken([`Bearer ${token}`], 8192)).toThrow(MalformedAuthorizationError);
+    expect(() => extractBearerToken([`Bearer  ${token} `], 8192)).toThrow(MalformedAuthorizationError);
+  });
+
+  it.each(['AA', 'AAA', 'AAAA', 'AQ', 'AAE', ''])('signature %j (unused bits zero) is accepted', (sig) => {
+    const token = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.${sig}`;
+    expect(extractBearerToken([`Bearer ${token}`], 8192)).toBe(token);
   });
 });
