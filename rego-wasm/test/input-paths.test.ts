@@ -90,7 +90,7 @@ describe('input paths: a dynamic read reads the subtree', () => {
     ['a comprehension', 'p := {k | input.headers[k]}', user, [['headers']]],
     ['comparing a whole object', 'p if input.user == {"name": "ann"}', user, [['user']]],
     ['walk(input)', 'p contains path if walk(input, [path, "ann"])', user, [[]]],
-    ['input passed whole to a builtin', 'p := object.get(input, ["user", "name"], "none")', user, [[]]],
+    ['input passed whole to a builtin', 'p := object.union(input, {"x": 1})', user, [[]]],
     ['json.filter on input', 'p := json.filter(input, ["user/name"])', user, [[]]],
     ['input passed whole to a function', 'f(x) := count(x)\n\np := f(input)', user, [[]]],
     ['input as a value', 'p := input', user, [[]]],
@@ -119,6 +119,32 @@ describe('input paths: a dynamic read reads the subtree', () => {
   test('a rule defined twice compares its values: both are read whole', () => {
     const src = pkg('p := input.user.name if input.user.role\n\np := input.other.big if input.user.role');
     expect(checked(src, { user: { name: 'x', role: true }, other: { big: 'x' } })).toEqual([['other', 'big'], ['user', 'name'], ['user', 'role']]);
+  });
+
+  test('object.get with a constant key reads that key, or nothing when it is absent', () => {
+    const src = pkg('p if {\n\tparams := object.get(input, "parameters", {})\n\tobject.get(params, "tlsOptional", false) == true\n}');
+    const input = { parameters: { tlsOptional: true, other: 'x'.repeat(20) }, review: { object: { big: 'y' } } };
+    expect(checked(src, input)).toEqual([['parameters', 'tlsOptional']]);
+    expect(checked(src, { review: {} })).toEqual([['parameters', 'tlsOptional']]);
+    expect(checked(src, { parameters: 'not an object' })).toEqual([['parameters', 'tlsOptional']]);
+    // A key from the input: the object whole.
+    expect(checked(pkg('p := object.get(input.m, input.k, 0)'), { m: { x: 1, y: 2 }, k: 'x' })).toEqual([['k'], ['m']]);
+  });
+
+  test('object.get with a constant path reads along the path', () => {
+    const src = pkg('p := object.get(input, ["parameters", "allowedRoles"], [])');
+    const input = { parameters: { allowedRoles: ['a'], other: 1 }, review: { big: 'x' } };
+    expect(checked(src, input)).toEqual([['parameters', 'allowedRoles']]);
+    expect(checked(src, { parameters: 'x' })).toEqual([['parameters', 'allowedRoles']]);
+    expect(checked(pkg('p := object.get(input.a, [], 0)'), { a: { b: 1 }, c: 2 })).toEqual([['a']]);
+    // A path that is not all constant strings: the object whole.
+    expect(checked(pkg('p := object.get(input, ["a", input.k], 0)'), { a: { b: 1, c: 2 }, k: 'b' })).toEqual([[]]);
+    expect(checked(pkg('p := object.get(input, ["a", 1], 0)'), { a: { b: 1 } })).toEqual([[]]);
+  });
+
+  test('the default of object.get flows on like any value', () => {
+    const src = pkg('p := object.get(data.d, "k", input.fallback).name');
+    expect(checked(src, { fallback: { name: 'n', other: 1 } })).toEqual([['fallback', 'name']]);
   });
 
   test('a local reused by a sibling body aliases only what that body assigned', () => {

@@ -132,24 +132,43 @@ class Analysis {
   private block(b: Block, entry: State, frame: Frame): State {
     const cur: State = new Map(entry);
     const after: State = new Map(entry);
+    // Arrays of constant strings built in this block so far (`object.get(x, ["a", "b"], d)`).
+    const arrays = new Map<Local, readonly string[]>();
     const set = (l: Local, o: Origins): void => {
       cur.set(l, o);
       joinInto(after, l, o);
+      arrays.delete(l);
     };
-    for (const s of b.stmts ?? []) this.stmt(s, cur, set, frame);
+    for (const s of b.stmts ?? []) this.stmt(s, cur, set, frame, arrays);
     return after;
+  }
+
+  /** What `src.seg` aliases; the key must be kept where it exists, even if its value is never used. */
+  private dot(src: Origins | undefined, seg: string): Origins {
+    if (src === undefined || src.size === 0) return NONE;
+    const out: Origins = new Map();
+    for (const p of src.values()) {
+      if (p.length >= MAX_DEPTH) this.node(p).whole = true;
+      else {
+        const q = [...p, seg];
+        out.set(keyOf(q), q);
+        this.node(q).present = true;
+      }
+    }
+    return out;
   }
 
   private operand(op: Operand, state: State): Origins | undefined {
     return op.type === 'local' ? state.get(op.value) : undefined;
   }
 
-  private stmt(s: Stmt, state: State, set: (l: Local, o: Origins) => void, frame: Frame): void {
+  private stmt(s: Stmt, state: State, set: (l: Local, o: Origins) => void, frame: Frame, arrays: Map<Local, readonly string[]>): void {
     const op = (o: Operand): Origins | undefined => this.operand(o, state);
     const loc = (l: Local): Origins | undefined => state.get(l);
-    /** Continue with the state a nested block left. */
+    /** Continue with the state a nested block left (which may have changed any array). */
     const adopt = (st: State): void => {
       for (const [l, o] of st) if (state.get(l) !== o) set(l, o);
+      arrays.clear();
     };
     switch (s.type) {
       case 'DotStmt': {
@@ -166,18 +185,7 @@ class Analysis {
           set(s.stmt.target, NONE);
           return;
         }
-        const seg = this.strings[key.value] ?? '';
-        const out: Origins = new Map();
-        for (const p of src.values()) {
-          if (p.length >= MAX_DEPTH) this.node(p).whole = true;
-          else {
-            const q = [...p, seg];
-            out.set(keyOf(q), q);
-            // The lookup itself succeeds only where the key exists, even if its value is never used.
-            this.node(q).present = true;
-          }
-        }
-        set(s.stmt.target, out);
+        set(s.stmt.target, this.dot(src, this.strings[key.value] ?? ''));
         return;
       }
       case 'AssignVarStmt':
@@ -237,10 +245,15 @@ class Analysis {
         adopt(st);
         return;
       }
-      case 'ArrayAppendStmt':
-        this.whole(op(s.stmt.value));
+      case 'ArrayAppendStmt': {
+        const built = arrays.get(s.stmt.array);
+        const value = s.stmt.value;
+        if (built !== undefined && value.type === 'string_index') arrays.set(s.stmt.array, [...built, this.strings[value.value] ?? '']);
+        else arrays.delete(s.stmt.array);
+        this.whole(op(value));
         this.whole(loc(s.stmt.array));
         return;
+      }
       case 'SetAddStmt':
         this.whole(op(s.stmt.value));
         this.whole(loc(s.stmt.set));
@@ -263,6 +276,13 @@ class Analysis {
         const args = (s.stmt.args ?? []).map(op);
         const fn = this.funcs.get(s.stmt.func);
         if (fn === undefined) {
+          const key = s.stmt.args?.[1];
+          const path = key?.type === 'string_index' ? [this.strings[key.value] ?? ''] : key?.type === 'local' ? arrays.get(key.value) : undefined;
+          if (s.stmt.func === 'object.get' && args.length === 3 && path !== undefined) {
+            // `object.get(x, "k", default)` reads x.k as `x.k` would (a path key: x.a.b), or gives the default.
+            set(s.stmt.result, union(path.reduce((o, seg) => this.dot(o, seg), args[0] ?? NONE), args[2]));
+            return;
+          }
           // A builtin: it may look at all of each argument.
           for (const a of args) this.whole(a);
           set(s.stmt.result, NONE);
@@ -308,8 +328,11 @@ class Analysis {
       case 'NotStmt':
         adopt(this.block(s.stmt.block, state, frame));
         return;
-      case 'AssignIntStmt':
       case 'MakeArrayStmt':
+        set(s.stmt.target, NONE);
+        arrays.set(s.stmt.target, []);
+        return;
+      case 'AssignIntStmt':
       case 'MakeNullStmt':
       case 'MakeNumberIntStmt':
       case 'MakeNumberRefStmt':
