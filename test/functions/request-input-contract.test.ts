@@ -169,6 +169,31 @@ describe('path limits', () => {
   });
 });
 
+describe('the reason a path is refused with', () => {
+  it.each([
+    ['/v1/a%2f%2541', 'encoded_slash'],
+    ['/v1/a%5C%2541', 'encoded_slash'],
+    ['/v1/a%2F%E0%A4%A', 'encoded_slash'],
+    ['/v1/a%2541%E0%A4%A', 'double_encoding'],
+  ])('%s: %s (encoded separators are found in the raw segment, before any decoding; double encoding before a malformed escape)', (raw, reason) => {
+    expect(refusal(() => pathSegments(raw))).toBe(reason);
+  });
+
+  it.each([
+    ['/v1/a%2Fb', 'encoded_slash'],
+    ['/v1/a\\b', 'encoded_slash'],
+    ['/v1/%EF%BC%8Fb', 'encoded_slash'],
+    ['/v1/..', 'dot_segment'],
+    ['/v1/%2e', 'dot_segment'],
+    ['/v1/%2E%2e;x', 'dot_segment'],
+    ['/v1/. ', 'dot_segment'],
+    ['/v1/%EF%BC%8E', 'dot_segment'],
+  ])('%s: %s, plain or in a form a lenient backend resolves', (raw, reason) => {
+    expect(refusal(() => pathSegments(raw))).toBe(reason);
+    expect(refusal(() => checkedSegments(raw))).toBe(reason);
+  });
+});
+
 describe('request facts from each event version', () => {
   it('REST: method, path, query (multi-value wins), source IP, stage, resource and request id', () => {
     const event = restEvent();
