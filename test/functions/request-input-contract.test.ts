@@ -295,6 +295,17 @@ describe('the policy input', () => {
     expect(input.token).toEqual({ payload: { sub: 's', scp: ['a'] }, scopes: ['a'], validation: 'local' });
   });
 
+  it('token.validation says how the token was checked (local unless introspection confirmed it); clientCert is present only with a certificate', () => {
+    const facts = requestFacts(restEvent());
+    const local = buildRequestInput(facts, token, 'x-api-key');
+    expect(local.token.validation).toBe('local');
+    expect(Object.keys(local)).not.toContain('clientCert');
+    const cert = { pem: 'PEM', subjectDN: 'CN=p', issuerDN: 'CN=ca', serialNumber: '01', validity: { notBefore: 'a', notAfter: 'b' }, fingerprintSha256: 'ab', sanDns: [] };
+    const secured = buildRequestInput(facts, token, 'x-api-key', undefined, { validation: 'introspected', clientCert: cert });
+    expect(secured.token.validation).toBe('introspected');
+    expect(secured.clientCert).toBe(cert);
+  });
+
   it('an event is payload 2.0 only when its version says "2.0"', () => {
     const event = v2Event() as unknown as { version: string };
     event.version = '1.0';
