@@ -406,6 +406,18 @@ describe('what the decision log and the logs say', () => {
     const noLambda = v2Event() as unknown as { requestContext: { authorizer: Record<string, unknown> } };
     noLambda.requestContext.authorizer = {};
     expect((await run(noLambda as unknown as HttpApiProxyEvent, new FakeBackend(json({})))).decision).toMatchObject({ reason: 'missing_authorizer_context' });
+    const noContext = v2Event() as unknown as Record<string, unknown>;
+    delete noContext.requestContext;
+    expect((await run(noContext as unknown as HttpApiProxyEvent, new FakeBackend(json({})))).decision).toMatchObject({ reason: 'missing_authorizer_context', method: '' });
+  });
+
+  it('REST: an event without requestContext.identity is served, without x-forwarded-for', async () => {
+    const event = restEvent() as unknown as { requestContext: Record<string, unknown> };
+    delete event.requestContext.identity;
+    const backend = new FakeBackend(json({}));
+    const { result } = await run(event as unknown as APIGatewayProxyEvent, backend);
+    expect(result.statusCode).toBe(200);
+    expect(backend.sent[0].headers).not.toHaveProperty('x-forwarded-for');
   });
 });
 
