@@ -239,6 +239,26 @@ describe('request facts from each event version', () => {
     });
   });
 
+  it('REST: an event without requestContext gives empty strings; without any method it is refused (bad_method)', () => {
+    const event = restEvent() as unknown as Record<string, unknown>;
+    delete event.requestContext;
+    delete event.resource;
+    const facts = requestFacts(event as unknown as AnyRequestEvent);
+    expect(facts).toMatchObject({ method: 'GET', sourceIp: '', stage: '', resource: '', requestId: '' });
+    delete event.httpMethod;
+    expect(refusal(() => requestFacts(event as unknown as AnyRequestEvent))).toBe('bad_method');
+  });
+
+  it('REST: an empty multi-value map falls back to the single-value one (query and headers); undefined multi values are skipped', () => {
+    const event = restEvent();
+    event.multiValueQueryStringParameters = {};
+    event.queryStringParameters = { a: '1' };
+    event.multiValueHeaders = { 'X-A': undefined as unknown as string[], 'X-B': ['2'] };
+    const facts = requestFacts(event);
+    expect(facts.query).toEqual({ a: ['1'] });
+    expect(facts.rawHeaders).toEqual([['x-b', '2']]);
+  });
+
   it('payload 2.0: the same facts from rawPath, rawQueryString, requestContext.http and routeKey', () => {
     const event = v2Event();
     event.rawQueryString = 'status=open&status=closed&x=%20y';
@@ -286,7 +306,7 @@ describe('the policy input', () => {
 
   it('api carries the product only when one is configured', () => {
     const facts = requestFacts(restEvent());
-    expect(buildRequestInput(facts, token, 'x-api-key').api).toEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}' });
+    expect(buildRequestInput(facts, token, 'x-api-key').api).toStrictEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}' });
     expect(buildRequestInput(facts, token, 'x-api-key', 'claims').api).toEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}', product: 'claims' });
   });
 
