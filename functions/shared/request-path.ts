@@ -49,13 +49,10 @@ export function checkedSegments(rawPath: string): string[] {
     }
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(segment)) throw new RequestRejectedError('control_character', 'NUL or control character in path');
-    if (segment.includes('\\') || segment.includes('/')) throw new RequestRejectedError('encoded_slash', 'slash or backslash inside a segment');
-    if (segment === '.' || segment === '..') throw new RequestRejectedError('dot_segment', 'dot segment in path');
-    refuseLenientTricks(segment);
+    refuseSlashOrDotSegment(segment);
     segments.push(segment);
   }
-  if (segments.length > MAX_PATH_SEGMENTS) throw new RequestRejectedError('path_too_long', `more than ${MAX_PATH_SEGMENTS} path segments`);
-  return segments;
+  return limitSegmentCount(segments);
 }
 
 function plainSegments(rawPath: string): string[] {
@@ -65,18 +62,28 @@ function plainSegments(rawPath: string): string[] {
     if (segment === '.' || segment === '..') throw new RequestRejectedError('dot_segment', 'dot segment in path');
     segments.push(segment);
   }
+  return limitSegmentCount(segments);
+}
+
+function limitSegmentCount(segments: string[]): string[] {
   if (segments.length > MAX_PATH_SEGMENTS) throw new RequestRejectedError('path_too_long', `more than ${MAX_PATH_SEGMENTS} path segments`);
   return segments;
 }
 
-/** A segment that some backend stack would read as a dot segment or a path separator. */
-function refuseLenientTricks(segment: string): void {
+/**
+ * A decoded segment that holds a path separator or is a dot segment, or that
+ * some backend stack would read as one: NFKC normalisation turns `／`, `＼`
+ * into `/`, `\` and `．．` into `..`; Tomcat, Jetty and Spring strip `;params`
+ * (and some servers whitespace) before resolving dot segments. The plain forms
+ * (`/`, `\`, `.`, `..`) are the same check: normalising them changes nothing.
+ */
+function refuseSlashOrDotSegment(segment: string): void {
   const normalised = segment.normalize('NFKC');
   if (normalised.includes('/') || normalised.includes('\\')) {
-    throw new RequestRejectedError('encoded_slash', 'a character that normalises to a slash or backslash in path');
+    throw new RequestRejectedError('encoded_slash', 'slash or backslash in a segment (decoded, or after Unicode normalisation)');
   }
   const beforeParams = normalised.split(';')[0].trim();
   if (beforeParams === '.' || beforeParams === '..') {
-    throw new RequestRejectedError('dot_segment', 'dot segment hidden behind ;params, whitespace or a Unicode form');
+    throw new RequestRejectedError('dot_segment', 'dot segment in path (plain, or behind ;params, whitespace or a Unicode form)');
   }
 }

@@ -175,3 +175,119 @@ describe('the ARN an Allow would name', () => {
     expect((await run(at(513))).answer).toBe('Deny:arn_too_long');
   });
 });
+
+describe('what the logs and the decision event say', () => {
+  const errorLines = (logs: Captured): Array<Record<string, unknown>> => logs.parsed().filter((l) => l.level === 'error');
+  /** Info lines of the request itself (not decision events, not the policy store's). */
+  const infoLines = (logs: Captured): Array<Record<string, unknown>> =>
+    logs.parsed().filter((l) => l.level === 'info' && l.decision_id === undefined && l.message !== 'policy activated');
+
+  it('an Allow is one decision event: phase, method, path, entrypoint, input, result, evaluation time, bundle revision and caller IP', async () => {
+    const event = rest();
+    const { logs } = await run(event);
+    const [decision] = logs.summaries();
+    expect(decision).toMatchObject({ phase: 'request', result: 'allow', reason: 'ok', method: 'GET', path: event.path, requestId: event.requestContext.requestId });
+    const opa = decision.event as Record<string, unknown> & { metrics: Record<string, number> };
+    expect(opa.path).toBe('acme/authz/decision');
+    expect(opa.input).toMatchObject({ method: 'GET', path: ['v1', 'claims', 'enrollee', '1001'] });
+    expect(opa.result).toEqual({ allow: true, reason: 'ok', context: {} });
+    expect(opa.bundles).toEqual({ authz: { revision: 'test-rev-0001' } });
+    expect(opa.requested_by).toBe(event.requestContext.identity.sourceIp);
+    // Nanoseconds spent evaluating: more than nothing, less than a minute.
+    expect(opa.metrics.timer_rego_query_eval_ns).toBeGreaterThan(0);
+    expect(opa.metrics.timer_rego_query_eval_ns).toBeLessThan(60e9);
+    expect(infoLines(logs)).toEqual([]);
+    expect(errorLines(logs)).toEqual([]);
+  });
+
+  it('a rejected token: 401, one info line "token rejected" with its reason and the ids, no error line', async () => {
+    const event = rest();
+    event.headers = { ...event.headers, Authorization: 'Basic x' };
+    event.multiValueHeaders = { ...event.multiValueHeaders, Authorization: ['Basic x'] };
+    const { answer, logs } = await run(event);
+    expect(answer).toBe('Unauthorized:malformed_authorization');
+    expect(infoLines(logs)).toEqual([expect.objectContaining({ message: 'token rejected', reason: 'malformed_authorization', requestId: event.requestContext.requestId, decisionId: logs.summary()?.decisionId })]);
+    expect(errorLines(logs)).toEqual([]);
+  });
+
+  it('a request refused before the policy: Deny with the token\'s sub, one info line with the reason', async () => {
+    const event = rest();
+    event.path = '/v1/claims/%2e%2e/1001';
+    const { answer, logs, policyRan } = await run(event);
+    expect(answer).toBe('Deny:dot_segment');
+    expect(policyRan).toBe(false);
+    expect(infoLines(logs)).toEqual([expect.objectContaining({ message: 'request refused before the policy', reason: 'dot_segment', requestId: event.requestContext.requestId })]);
+    expect(logs.summary()).toMatchObject({ result: 'rejected', sub: 'alice@acme.example' });
+  });
+
+  it('a Deny by the policy names the caller (principalId = sub) and logs no info or error line (the decision event says it)', async () => {
+    const logs = captureLogs();
+    const handler = createAuthorizer({
+      config: { apiKeyHeader: 'x-api-key', maxTokenBytes: 8192, requestEntrypoint: 'acme/authz/decision', apiProduct: undefined },
+      verifier,
+      engine: Promise.resolve(scriptedEngine(() => resultOf({ allow: false, reason: 'not_own_record' }))),
+      logger: logs.logger,
+      decisions: logs.decisions,
+    });
+    const result = await handler(rest());
+    expect(result.principalId).toBe('alice@acme.example');
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    expect(infoLines(logs)).toEqual([]);
+    expect(errorLines(logs)).toEqual([]);
+  });
+
+  it('an authorizer failure: the thrown message is exactly "Authorizer unavailable"; the error line names the outcome, reason and error', async () => {
+    const logs = captureLogs();
+    const handler = createAuthorizer({
+      config: { apiKeyHeader: 'x-api-key', maxTokenBytes: 8192, requestEntrypoint: 'acme/authz/decision', apiProduct: undefined },
+      verifier: { hydrate: async () => undefined, verify: async () => { throw new TypeError('boom'); } },
+      engine: Promise.resolve(scriptedEngine(() => resultOf(true))),
+      logger: logs.logger,
+      decisions: logs.decisions,
+    });
+    const event = rest();
+    await expect(handler(event)).rejects.toThrow(new Error('Authorizer unavailable'));
+    expect(errorLines(logs)).toEqual([expect.objectContaining({ message: 'authorizer failure (unavailable)', reason: 'internal_error', errorName: 'TypeError', errorMessage: 'boom', requestId: event.requestContext.requestId })]);
+    expect(infoLines(logs)).toEqual([]);
+  });
+
+  it.each([
+    ['no methodArn', (e: Record<string, unknown>) => { delete e.methodArn; }],
+    ['a methodArn that is not a string', (e: Record<string, unknown>) => { e.methodArn = 7; }],
+    ['a methodArn that is not an ARN, and no token', (e: Record<string, unknown>) => { e.methodArn = 'not-an-arn'; delete e.headers; delete e.multiValueHeaders; }],
+  ])('%s: "Authorizer unavailable" before the token is looked at, with an error line saying why', async (_what, change) => {
+    const event = rest() as unknown as Record<string, unknown>;
+    change(event);
+    const { answer, logs } = await run(event as unknown as AuthorizerEvent);
+    expect(answer).toBe(UNAVAILABLE);
+    expect(errorLines(logs)).toEqual([expect.objectContaining({ message: 'authorizer event has no usable methodArn/routeArn', requestId: (event.requestContext as { requestId: string }).requestId })]);
+  });
+
+  it('REST events without requestContext, without identity, or without method and path are judged, never a crash', async () => {
+    const noContext = rest() as unknown as Record<string, unknown>;
+    delete noContext.requestContext;
+    expect((await run(noContext as unknown as AuthorizerEvent)).answer).toBe('Allow');
+    const noIdentity = rest() as unknown as { requestContext: Record<string, unknown> };
+    delete noIdentity.requestContext.identity;
+    const judged = await run(noIdentity as unknown as AuthorizerEvent);
+    expect(judged.answer).toBe('Allow');
+    expect(judged.logs.summary()?.event).not.toHaveProperty('requested_by');
+    const bare = rest() as unknown as Record<string, unknown>;
+    delete bare.httpMethod;
+    delete bare.path;
+    const refused = await run(bare as unknown as AuthorizerEvent);
+    expect(refused.answer).toBe('Deny:bad_path');
+    expect(refused.logs.summary()).toMatchObject({ method: '', path: '' });
+  });
+
+  it('payload 2.0 events without requestContext or without requestContext.http: "Authorizer unavailable", never another error', async () => {
+    const noContext = v2() as unknown as Record<string, unknown>;
+    delete noContext.requestContext;
+    expect((await run(noContext as unknown as AuthorizerEvent)).answer).toBe(UNAVAILABLE);
+    const noHttp = v2() as unknown as { requestContext: Record<string, unknown> };
+    delete noHttp.requestContext.http;
+    const { answer, logs } = await run(noHttp as unknown as AuthorizerEvent);
+    expect(answer).toBe(UNAVAILABLE);
+    expect(logs.summary()).toMatchObject({ method: '' });
+  });
+});

@@ -169,6 +169,31 @@ describe('path limits', () => {
   });
 });
 
+describe('the reason a path is refused with', () => {
+  it.each([
+    ['/v1/a%2f%2541', 'encoded_slash'],
+    ['/v1/a%5C%2541', 'encoded_slash'],
+    ['/v1/a%2F%E0%A4%A', 'encoded_slash'],
+    ['/v1/a%2541%E0%A4%A', 'double_encoding'],
+  ])('%s: %s (encoded separators are found in the raw segment, before any decoding; double encoding before a malformed escape)', (raw, reason) => {
+    expect(refusal(() => pathSegments(raw))).toBe(reason);
+  });
+
+  it.each([
+    ['/v1/a%2Fb', 'encoded_slash'],
+    ['/v1/a\\b', 'encoded_slash'],
+    ['/v1/%EF%BC%8Fb', 'encoded_slash'],
+    ['/v1/..', 'dot_segment'],
+    ['/v1/%2e', 'dot_segment'],
+    ['/v1/%2E%2e;x', 'dot_segment'],
+    ['/v1/. ', 'dot_segment'],
+    ['/v1/%EF%BC%8E', 'dot_segment'],
+  ])('%s: %s, plain or in a form a lenient backend resolves', (raw, reason) => {
+    expect(refusal(() => pathSegments(raw))).toBe(reason);
+    expect(refusal(() => checkedSegments(raw))).toBe(reason);
+  });
+});
+
 describe('request facts from each event version', () => {
   it('REST: method, path, query (multi-value wins), source IP, stage, resource and request id', () => {
     const event = restEvent();
@@ -212,6 +237,26 @@ describe('request facts from each event version', () => {
     expect(requestFacts(event as unknown as AnyRequestEvent)).toEqual({
       method: 'GET', rawPath: '/x', path: ['x'], query: {}, rawHeaders: [], sourceIp: '', stage: '', resource: '/r', requestId: '',
     });
+  });
+
+  it('REST: an event without requestContext gives empty strings; without any method it is refused (bad_method)', () => {
+    const event = restEvent() as unknown as Record<string, unknown>;
+    delete event.requestContext;
+    delete event.resource;
+    const facts = requestFacts(event as unknown as AnyRequestEvent);
+    expect(facts).toMatchObject({ method: 'GET', sourceIp: '', stage: '', resource: '', requestId: '' });
+    delete event.httpMethod;
+    expect(refusal(() => requestFacts(event as unknown as AnyRequestEvent))).toBe('bad_method');
+  });
+
+  it('REST: an empty multi-value map falls back to the single-value one (query and headers); undefined multi values are skipped', () => {
+    const event = restEvent();
+    event.multiValueQueryStringParameters = {};
+    event.queryStringParameters = { a: '1' };
+    event.multiValueHeaders = { 'X-A': undefined as unknown as string[], 'X-B': ['2'] };
+    const facts = requestFacts(event);
+    expect(facts.query).toEqual({ a: ['1'] });
+    expect(facts.rawHeaders).toEqual([['x-b', '2']]);
   });
 
   it('payload 2.0: the same facts from rawPath, rawQueryString, requestContext.http and routeKey', () => {
@@ -261,13 +306,24 @@ describe('the policy input', () => {
 
   it('api carries the product only when one is configured', () => {
     const facts = requestFacts(restEvent());
-    expect(buildRequestInput(facts, token, 'x-api-key').api).toEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}' });
+    expect(buildRequestInput(facts, token, 'x-api-key').api).toStrictEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}' });
     expect(buildRequestInput(facts, token, 'x-api-key', 'claims').api).toEqual({ stage: 'prod', resource: '/v1/claims/enrollee/{id}', product: 'claims' });
   });
 
   it('token is the verified payload, scopes and how it was validated, nothing else', () => {
     const input = buildRequestInput(requestFacts(restEvent()), { sub: 's', payload: { sub: 's', scp: ['a'] }, scopes: ['a'] }, 'x-api-key');
     expect(input.token).toEqual({ payload: { sub: 's', scp: ['a'] }, scopes: ['a'], validation: 'local' });
+  });
+
+  it('token.validation says how the token was checked (local unless introspection confirmed it); clientCert is present only with a certificate', () => {
+    const facts = requestFacts(restEvent());
+    const local = buildRequestInput(facts, token, 'x-api-key');
+    expect(local.token.validation).toBe('local');
+    expect(Object.keys(local)).not.toContain('clientCert');
+    const cert = { pem: 'PEM', subjectDN: 'CN=p', issuerDN: 'CN=ca', serialNumber: '01', validity: { notBefore: 'a', notAfter: 'b' }, fingerprintSha256: 'ab', sanDns: [] };
+    const secured = buildRequestInput(facts, token, 'x-api-key', undefined, { validation: 'introspected', clientCert: cert });
+    expect(secured.token.validation).toBe('introspected');
+    expect(secured.clientCert).toBe(cert);
   });
 
   it('an event is payload 2.0 only when its version says "2.0"', () => {
