@@ -17,7 +17,7 @@ import type {
 import { extractBearerToken, headerValues } from '../shared/bearer-token';
 import type { AuthorizerConfig } from '../shared/config';
 import { beginDecision, type DecisionLog } from '../shared/decision-log';
-import { outcomeFor, PolicyDeniedError, reasonOf } from '../shared/errors';
+import { outcomeFor, PolicyDeniedError, reasonOf, rejectionDetail } from '../shared/errors';
 import { checkExactArn, denyResource, iamPolicy, parseMethodArn } from '../shared/iam-policy';
 import { describeError, type Logger } from '../shared/logger';
 import { decide, type Decision, type PolicyEngine } from '../shared/policy-engine';
@@ -138,7 +138,7 @@ export function createAuthorizer(deps: AuthorizerDeps): AuthorizerHandler {
       if (outcome.level === 'error') {
         logger.error(`authorizer failure (${outcome.authorizer})`, { decisionId, requestId, reason, ...describeError(error) });
       } else if (outcome.result !== 'deny') {
-        logger.info(outcome.authorizer === 'unauthorized' ? 'token rejected' : 'request refused before the policy', { decisionId, requestId, reason });
+        logger.info(outcome.authorizer === 'unauthorized' ? 'token rejected' : 'request refused before the policy', { decisionId, requestId, reason, ...rejectionDetail(error) });
       }
       if (outcome.authorizer === 'unauthorized') throw new Error(UNAUTHORIZED);
       if (outcome.authorizer === 'unavailable') throw new Error(UNAVAILABLE);

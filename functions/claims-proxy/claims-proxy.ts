@@ -16,6 +16,7 @@ import {
   BackendServerError,
   outcomeFor,
   reasonOf,
+  rejectionDetail,
   ResponseWithheldError,
   RETRY_AFTER_SECONDS,
   type ErrorResponse,
@@ -299,7 +300,7 @@ export function createClaimsProxy(deps: ClaimsProxyDeps): ClaimsProxyHandler {
       decision.record(outcome.result, reason);
       const fields = { decisionId, requestId, reason, status: outcome.response.status };
       if (outcome.level === 'error') logger.error('claims proxy failed (no backend body sent)', { ...fields, ...describeError(error) });
-      else if (outcome.result !== 'withheld') logger.info('request refused', fields);
+      else if (outcome.result !== 'withheld') logger.info('request refused', { ...fields, ...rejectionDetail(error) });
       const extra: Record<string, string> = { decisionId };
       if (requestDecisionId !== undefined) extra.requestDecisionId = requestDecisionId;
       if (error instanceof ResponseWithheldError) extra.reason = reason;

@@ -155,7 +155,10 @@ export type RequestRejection =
   /** The forwarded client certificate is not one parsable PEM certificate with short printable fields. */
   | 'bad_client_certificate';
 
-/** The request is refused before any policy runs (path tricks, oversized input, an ARN that is not this request). */
+/**
+ * The request is refused before any policy runs (path tricks, oversized input, an ARN that is not this request).
+ * The message is logged beside the reason (`rejectionDetail`), so it is fixed text: never request data.
+ */
 export class RequestRejectedError extends FunctionError<RequestRejection> {
   readonly kind = 'request_rejected';
   constructor(
@@ -379,4 +382,12 @@ export function outcomeFor(error: unknown): FailureOutcome {
 /** A short reason for logs, for any thrown value. */
 export function reasonOf(error: unknown): string {
   return error instanceof FunctionError ? error.reason : 'internal_error';
+}
+
+/**
+ * The log fields of a request refused before the policy beyond its reason:
+ * which check refused it (one reason, e.g. `path_too_long`, covers several).
+ */
+export function rejectionDetail(error: unknown): { detail?: string } {
+  return error instanceof RequestRejectedError ? { detail: error.message } : {};
 }

@@ -216,7 +216,7 @@ describe('what the logs and the decision event say', () => {
     const { answer, logs, policyRan } = await run(event);
     expect(answer).toBe('Deny:dot_segment');
     expect(policyRan).toBe(false);
-    expect(infoLines(logs)).toEqual([expect.objectContaining({ message: 'request refused before the policy', reason: 'dot_segment', requestId: event.requestContext.requestId })]);
+    expect(infoLines(logs)).toEqual([expect.objectContaining({ message: 'request refused before the policy', reason: 'dot_segment', detail: 'dot segment in path (plain, or behind ;params, whitespace or a Unicode form)', requestId: event.requestContext.requestId })]);
     expect(logs.summary()).toMatchObject({ result: 'rejected', sub: 'alice@acme.example' });
   });
 

@@ -350,7 +350,7 @@ describe('what the decision log and the logs say', () => {
     event.path = '/v1/claims/%2e%2e/x';
     const refused = await run(event, new FakeBackend(json({})));
     expect(refused.result.statusCode).toBe(400);
-    expect(infoLines(refused.logs)).toEqual([expect.objectContaining({ message: 'request refused', reason: 'dot_segment', status: 400, requestId: event.requestContext.requestId })]);
+    expect(infoLines(refused.logs)).toEqual([expect.objectContaining({ message: 'request refused', reason: 'dot_segment', detail: 'dot segment in path (plain, or behind ;params, whitespace or a Unicode form)', status: 400, requestId: event.requestContext.requestId })]);
     const withheld = await run(restEvent(), new FakeBackend(json({ a: 1 })), scriptedEngine(() => []));
     expect(withheld.result.statusCode).toBe(403);
     expect(infoLines(withheld.logs)).toEqual([]);

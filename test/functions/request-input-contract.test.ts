@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { RequestRejectedError } from '../../functions/shared/errors';
+import { PolicyDeniedError, rejectionDetail, RequestRejectedError } from '../../functions/shared/errors';
 import { buildRequestInput, MAX_HEADERS, requestFacts, SECRET_HEADERS, type AnyRequestEvent } from '../../functions/shared/request-input';
 import { checkedSegments, pathSegments } from '../../functions/shared/request-path';
 import type { VerifiedToken } from '../../functions/shared/token-verifier';
@@ -331,5 +331,41 @@ describe('the policy input', () => {
     event.version = '1.0';
     // Read as REST, it has no httpMethod: refused, never read with the wrong shape.
     expect(refusal(() => requestFacts(event as unknown as AnyRequestEvent))).toBe('bad_method');
+  });
+});
+
+describe('which check refused a path: the reason and the logged detail', () => {
+  // The message is what an operator reads beside the reason (errors.ts rejectionDetail), so each is pinned.
+  const cases: [string, string, string, string][] = [
+    ['longer than 2048 bytes', `/${'a'.repeat(2048)}`, 'path_too_long', 'path longer than 2048 bytes'],
+    ['more than 64 segments', '/a'.repeat(65), 'path_too_long', 'more than 64 path segments'],
+    ['more than 64 segments, not plain', `${'/a'.repeat(64)}/%C3%A9`, 'path_too_long', 'more than 64 path segments'],
+    ['no leading slash', 'v1/claims', 'bad_path', 'path does not start with /'],
+    ['a query', '/v1/claims?x=1', 'bad_path', 'path carries a query or fragment'],
+    ['a fragment', '/v1/claims#x', 'bad_path', 'path carries a query or fragment'],
+    ['an encoded slash', '/v1/a%2Fb', 'encoded_slash', 'encoded slash or backslash in path'],
+    ['double encoding', '/v1/a%2541', 'double_encoding', 'double percent-encoding in path'],
+    ['a malformed escape', '/v1/a%E0%A4', 'bad_encoding', 'malformed percent-encoding in path'],
+    ['a control character', '/v1/a%00b', 'control_character', 'NUL or control character in path'],
+    ['a plain dot segment', '/v1/../admin', 'dot_segment', 'dot segment in path'],
+    ['a fullwidth solidus', '/v1/a%EF%BC%8Fb', 'encoded_slash', 'slash or backslash in a segment (decoded, or after Unicode normalisation)'],
+    ['an encoded dot segment', '/v1/%2E%2E/admin', 'dot_segment', 'dot segment in path (plain, or behind ;params, whitespace or a Unicode form)'],
+    ['a dot segment behind ;params', '/v1/..;x/admin', 'dot_segment', 'dot segment in path (plain, or behind ;params, whitespace or a Unicode form)'],
+  ];
+  it.each(cases)('%s', (_name, rawPath, reason, detail) => {
+    let caught: unknown;
+    try {
+      pathSegments(rawPath);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(RequestRejectedError);
+    expect(caught).toMatchObject({ reason, message: detail });
+    expect(rejectionDetail(caught)).toEqual({ detail });
+  });
+
+  it('only a request rejection has a detail (a token or policy failure logs its reason alone)', () => {
+    expect(rejectionDetail(new Error('x'))).toEqual({});
+    expect(rejectionDetail(new PolicyDeniedError('not_permitted'))).toEqual({});
   });
 });
