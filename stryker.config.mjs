@@ -5,7 +5,7 @@
  * exercise these files without a child process, browser or packed package:
  * e2e, CLI and package tests run elsewhere and are invisible to it, so what
  * matters is covered in-process. Iterate on one file with
- * `npx stryker run --mutate functions/shared/scopes.ts`.
+ * `MUTATION_TESTS=test/functions/scopes.test.ts npx stryker run --mutate functions/shared/scopes.ts`.
  */
 import jestConfig from './jest.config.js';
 
@@ -35,6 +35,14 @@ const IN_PROCESS_SUITES = [
   '<rootDir>/test/local/iam-policy.test.ts',
 ];
 
+/**
+ * A per-file run names the suites that own the file: MUTATION_TESTS=a.test.ts,b.test.ts
+ * (paths from the repository root). They become jest's testMatch. Not `--testFiles`:
+ * StrykerJS 9.6.1 then gives a static mutant the file paths as a test-name filter, jest
+ * runs no test, and every static mutant "survives" (stryker-js#6144).
+ */
+const SELECTED = (process.env.MUTATION_TESTS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',
@@ -43,7 +51,11 @@ export default {
   jest: {
     projectType: 'custom',
     // Only the folders those suites live in: each mutant's jest run crawls less.
-    config: { ...jestConfig, roots: ['<rootDir>/test/functions', '<rootDir>/test/local'], testMatch: IN_PROCESS_SUITES },
+    config: {
+      ...jestConfig,
+      roots: ['<rootDir>/test/functions', '<rootDir>/test/local'],
+      testMatch: SELECTED.length > 0 ? SELECTED.map((t) => `<rootDir>/${t}`) : IN_PROCESS_SUITES,
+    },
     enableFindRelatedTests: false,
   },
   // The TypeScript checker (drops mutants that do not compile) costs more than the tests on
