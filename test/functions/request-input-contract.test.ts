@@ -369,3 +369,40 @@ describe('which check refused a path: the reason and the logged detail', () => {
     expect(rejectionDetail(new PolicyDeniedError('not_permitted'))).toEqual({});
   });
 });
+
+describe('which check refused the request facts: the reason and the logged detail', () => {
+  const refusal = (event: AnyRequestEvent): unknown => {
+    try {
+      requestFacts(event);
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+  const many = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`x-h${i}`, 'v']));
+
+  it('more than 100 headers (REST, single-value map)', () => {
+    const e = restEvent();
+    e.headers = many(MAX_HEADERS + 1);
+    e.multiValueHeaders = {};
+    expect(refusal(e)).toMatchObject({ reason: 'too_many_headers', message: 'more than 100 headers' });
+  });
+
+  it('more than 100 headers (HTTP API payload 2.0)', () => {
+    const e = v2Event();
+    e.headers = many(MAX_HEADERS + 1);
+    expect(refusal(e)).toMatchObject({ reason: 'too_many_headers', message: 'more than 100 headers' });
+  });
+
+  it('more than 100 query values', () => {
+    const e = restEvent();
+    e.multiValueQueryStringParameters = { q: Array.from({ length: 101 }, (_, i) => String(i)) };
+    expect(refusal(e)).toMatchObject({ reason: 'too_many_query_params', message: 'more than 100 query values' });
+  });
+
+  it('a method that is not a token', () => {
+    const e = restEvent();
+    e.httpMethod = 'GE T';
+    expect(refusal(e)).toMatchObject({ reason: 'bad_method', message: 'missing or invalid HTTP method' });
+  });
+});
