@@ -12,18 +12,22 @@ import jestConfig from './jest.config.js';
 /** Where reports and the incremental file go (one folder per run when several run side by side). */
 const OUT = process.env.MUTATION_OUT ?? 'reports/mutation';
 
-/** The nine files whose checks decide who gets in and what they see. */
-const SECURITY_FILES = [
-  'functions/authorizer/authorizer.ts',
-  'functions/claims-proxy/claims-proxy.ts',
-  'functions/shared/bearer-token.ts',
-  'functions/shared/token-verifier.ts',
-  'functions/shared/jwks-cache.ts',
-  'functions/shared/request-path.ts',
-  'functions/shared/request-input.ts',
-  'functions/shared/iam-policy.ts',
-  'functions/shared/scopes.ts',
-];
+/**
+ * The nine files whose checks decide who gets in and what they see, each with
+ * the in-process suites that own it (`npm run mutation` runs one file at a
+ * time against its suites: scripts/mutation.mjs).
+ */
+export const SECURITY_FILES = {
+  'functions/authorizer/authorizer.ts': ['authorizer', 'authorizer-contract', 'authorizer-introspection', 'shadow', 'client-cert'],
+  'functions/claims-proxy/claims-proxy.ts': ['claims-proxy', 'claims-proxy-contract'],
+  'functions/shared/bearer-token.ts': ['bearer-token', 'request-input'],
+  'functions/shared/token-verifier.ts': ['token-verifier', 'token-verifier-claims'],
+  'functions/shared/jwks-cache.ts': ['jwks-cache', 'jwks-rotation'],
+  'functions/shared/request-path.ts': ['request-input', 'request-input-contract'],
+  'functions/shared/request-input.ts': ['request-input', 'request-input-contract', 'input-by-need'],
+  'functions/shared/iam-policy.ts': ['iam-policy'],
+  'functions/shared/scopes.ts': ['scopes', 'token-verifier-claims'],
+};
 
 /** In-process suites that reach those files (jest testMatch globs, relative to the repository root). */
 const IN_PROCESS_SUITES = [
@@ -46,7 +50,7 @@ const SELECTED = (process.env.MUTATION_TESTS ?? '').split(',').map((t) => t.trim
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',
-  mutate: SECURITY_FILES,
+  mutate: Object.keys(SECURITY_FILES),
   testRunner: 'jest',
   jest: {
     projectType: 'custom',
