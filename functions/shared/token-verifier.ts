@@ -84,7 +84,13 @@ class CustomCheckError extends JwtInvalidClaimError {
 
 type CustomCheck = (props: { header: JwtHeader; payload: JwtPayload }) => void;
 
-function customChecks(opts: TokenVerifierOptions, now: () => number): CustomCheck {
+/**
+ * The checks aws-jwt-verify leaves out, run by the library after the signature
+ * and its own claim checks; each throws a claim error carrying its rejection.
+ * Exported for its unit tests: the key cache refuses an unconfigured `alg`
+ * before this runs, so only a direct call shows that the pin here holds alone.
+ */
+export function customChecks(opts: TokenVerifierOptions, now: () => number): CustomCheck {
   const algorithms = new Set(opts.algorithms);
   const audiences = new Set(opts.audiences);
   return ({ header, payload }) => {
@@ -92,7 +98,8 @@ function customChecks(opts: TokenVerifierOptions, now: () => number): CustomChec
       throw new CustomCheckError('algorithm_not_allowed', `algorithm ${String(header.alg)} is not allowed`);
     }
     if ('crit' in header) throw new CustomCheckError('crit_header', 'tokens with a crit header are not accepted');
-    if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
+    // Number.isFinite is false for anything that is not a number (and for NaN, ±Infinity).
+    if (!Number.isFinite(payload.exp)) {
       throw new CustomCheckError('missing_exp', 'token has no numeric exp');
     }
     if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat > now() / 1000 + opts.clockSkewSeconds)) {
@@ -113,8 +120,12 @@ function customChecks(opts: TokenVerifierOptions, now: () => number): CustomChec
   };
 }
 
-/** Translate any verification failure into our hierarchy (fail closed). */
-function toTokenError(error: unknown): InvalidTokenError | JwksUnavailableError {
+/**
+ * Translate any verification failure into our hierarchy (fail closed): a JWKS
+ * outage is a JwksUnavailableError (503), everything else an
+ * InvalidTokenError (401) with the reason of the library's error class.
+ */
+export function toTokenError(error: unknown): InvalidTokenError | JwksUnavailableError {
   if (error instanceof JwksUnavailableError || error instanceof InvalidTokenError) return error;
   if (error instanceof CustomCheckError) return new InvalidTokenError(error.reason, error.message, { cause: error });
   const reasonFor = (): TokenRejection => {

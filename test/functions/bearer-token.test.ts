@@ -72,6 +72,17 @@ describe('extractBearerToken', () => {
     ['a word before the scheme, with a leading space', [` x Bearer ${JWT}`], 'malformed'],
     ['a scheme that starts with bearer', [`Bearerx ${JWT}`], 'malformed'],
     ['the token alone', [JWT], 'malformed'],
+    // one letter of the scheme changed, in each position (the one-scan path must not accept them)
+    ['Xearer', [`Xearer ${JWT}`], 'malformed'],
+    ['Bxarer', [`Bxarer ${JWT}`], 'malformed'],
+    ['Bexrer', [`Bexrer ${JWT}`], 'malformed'],
+    ['Beaxer', [`Beaxer ${JWT}`], 'malformed'],
+    ['Bearxr', [`Bearxr ${JWT}`], 'malformed'],
+    ['Bearex', [`Bearex ${JWT}`], 'malformed'],
+    // extra dots whose every part is canonical base64url (empty or 'AA'): not three parts
+    ['an empty first part after a dot', ['Bearer ..AA.AA'], 'malformed'],
+    ['three dots in a row', ['Bearer AA...AA'], 'malformed'],
+    ['two trailing dots', ['Bearer AA.AA..'], 'malformed'],
     ['two parts', ['Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0'], 'malformed'],
     ['four parts', [`Bearer ${JWT}.x`], 'malformed'],
     ['an empty header part', ['Bearer .eyJzdWIiOiJhIn0.c2ln'], 'malformed'],

@@ -5,7 +5,7 @@
  * back-off that never blocks known keys, and the JWKS document rules.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { KidNotFoundInJwksError } from 'aws-jwt-verify/error';
+import { JwtWithoutValidKidError, KidNotFoundInJwksError } from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import type { JwkWithKid } from 'aws-jwt-verify/jwk';
 import { loadAuthorizerConfig } from '../../functions/shared/config';
@@ -365,20 +365,32 @@ describe('JWKS documents', () => {
     expect(parsed.keys.get('ec')).toEqual({ kty: 'EC', kid: 'ec', crv: 'P-256', x: ec.x, y: ec.y });
   });
 
-  it.each<[string, string]>([
-    ['not JSON', '{"keys": ['],
-    ['not an object', '[]'],
-    ['no keys array', '{"keys": {}}'],
-    ['a key that is not an object', JSON.stringify({ keys: [K1, 'k2'] })],
-    ['two usable keys with one kid', JSON.stringify({ keys: [K1, { ...K2, kid: 'k1' }] })],
-    ['no usable key', JSON.stringify({ keys: [{ ...K1, use: 'enc' }] })],
-    ['too many keys', JSON.stringify({ keys: Array.from({ length: MAX_JWKS_KEYS + 1 }, (_, i) => ({ ...K1, kid: `k${i}` })) })],
-  ])('rejects the whole document: %s', (_name, body) => {
-    expect(() => parseJwksDocument(new TextEncoder().encode(body).buffer as ArrayBuffer, ['RS256'])).toThrow(JwksUnavailableError);
+  // The messages are logged (a JWKS outage is an error-level 503), so each names what is wrong.
+  it.each<[string, string, string]>([
+    ['not JSON', '{"keys": [', 'JWKS is not UTF-8 JSON'],
+    ['an array', '[]', 'JWKS is not a JSON object'],
+    ['null', 'null', 'JWKS is not a JSON object'],
+    ['a string', '"keys"', 'JWKS is not a JSON object'],
+    ['no keys array', '{"keys": {}}', 'JWKS has no keys array'],
+    ['a key that is a string', JSON.stringify({ keys: [K1, 'k2'] }), 'JWKS has a key that is not an object'],
+    ['a key that is null', JSON.stringify({ keys: [K1, null] }), 'JWKS has a key that is not an object'],
+    ['a key that is an array', JSON.stringify({ keys: [K1, [K2]] }), 'JWKS has a key that is not an object'],
+    ['two usable keys with one kid', JSON.stringify({ keys: [K1, { ...K2, kid: 'k1' }] }), 'JWKS has two usable keys with the same kid'],
+    ['no usable key', JSON.stringify({ keys: [{ ...K1, use: 'enc' }] }), 'JWKS has no key usable for RS256'],
+    ['too many keys', JSON.stringify({ keys: Array.from({ length: MAX_JWKS_KEYS + 1 }, (_, i) => ({ ...K1, kid: `k${i}` })) }), `JWKS has ${MAX_JWKS_KEYS + 1} keys (at most ${MAX_JWKS_KEYS} accepted)`],
+  ])('rejects the whole document: %s', (_name, body, message) => {
+    const parse = (): unknown => parseJwksDocument(new TextEncoder().encode(body).buffer as ArrayBuffer, ['RS256']);
+    expect(parse).toThrow(JwksUnavailableError);
+    expect(parse).toThrow(new JwksUnavailableError(message));
   });
 
-  it('rejects bytes that are not UTF-8', () => {
+  it('rejects bytes that are not UTF-8, even inside a string of an otherwise valid document', () => {
     expect(() => parseJwksDocument(new Uint8Array([0x7b, 0xff, 0x7d]).buffer, ['RS256'])).toThrow(JwksUnavailableError);
+    const valid = new TextEncoder().encode(JSON.stringify({ keys: [K1], note: 'X' }));
+    expect(parseJwksDocument(valid.buffer as ArrayBuffer, ['RS256']).keys.size).toBe(1);
+    const bytes = Uint8Array.from(valid);
+    bytes[bytes.lastIndexOf(0x58)] = 0xff; // the X becomes a byte that is not UTF-8
+    expect(() => parseJwksDocument(bytes.buffer, ['RS256'])).toThrow(new JwksUnavailableError('JWKS is not UTF-8 JSON'));
   });
 
   it('a document of exactly MAX_JWKS_KEYS keys is accepted', () => {
@@ -401,5 +413,152 @@ describe('JWKS_REFRESH_MIN_INTERVAL_MS', () => {
     expect(loadAuthorizerConfig({ ...base, JWKS_REFRESH_MIN_INTERVAL_MS: '500' }, '/t').jwksRefreshMinIntervalMs).toBe(500);
     expect(() => loadAuthorizerConfig({ ...base, JWKS_REFRESH_MIN_INTERVAL_MS: '10' }, '/t')).toThrow(ConfigError);
     expect(() => loadAuthorizerConfig({ ...base, JWKS_REFRESH_MIN_INTERVAL_MS: 'soon' }, '/t')).toThrow(ConfigError);
+  });
+});
+
+describe('which JWKS entries are usable, rule by rule', () => {
+  const doc = (keys: unknown[]): unknown => ({ keys });
+  /** The kids kept from `keys` for `algorithms`; [] when the document has no usable key. */
+  const kept = (keys: unknown[], algorithms: string[] = ['RS256']): string[] => {
+    try {
+      return [...usableJwks(doc(keys), algorithms).keys.keys()];
+    } catch (error) {
+      if (error instanceof JwksUnavailableError && error.message.startsWith('JWKS has no key usable')) return [];
+      throw error;
+    }
+  };
+  const ecKey = (namedCurve: string): Jwk => generateKeyPairSync('ec', { namedCurve }).publicKey.export({ format: 'jwk' }) as Jwk;
+  const EC256 = ecKey('P-256');
+
+  it.each(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'])('a key carrying the private member %s is skipped', (member) => {
+    expect(kept([{ ...K1, [member]: 'AQAB' }, K2])).toEqual(['k2']);
+  });
+
+  it('each RSA and EC algorithm keeps the keys of its own type and curve only', () => {
+    expect(kept([{ ...K1, alg: 'RS384' }], ['RS384'])).toEqual(['k1']);
+    expect(kept([{ ...K1, alg: 'RS512' }], ['RS512'])).toEqual(['k1']);
+    expect(kept([{ ...ecKey('P-384'), kid: 'p384' }], ['ES384'])).toEqual(['p384']);
+    expect(kept([{ ...ecKey('P-521'), kid: 'p521' }], ['ES512'])).toEqual(['p521']);
+    expect(kept([{ ...EC256, kid: 'p256' }], ['ES384', 'ES512'])).toEqual([]);
+    expect(kept([{ ...EC256, kid: 'ec-no-alg' }, K1], ['RS256'])).toEqual(['k1']); // an EC key without alg is not an RS256 key
+  });
+
+  it('EdDSA keeps Ed25519 and Ed448 keys', () => {
+    const ed448 = generateKeyPairSync('ed448').publicKey.export({ format: 'jwk' }) as Jwk;
+    expect(kept([{ ...ed448, kid: 'ed448' }], ['EdDSA'])).toEqual(['ed448']);
+  });
+
+  it('an algorithm without a known key type keeps nothing (and does not crash)', () => {
+    expect(() => usableJwks(doc([{ ...K1, alg: undefined }]), ['PS256'])).toThrow(new JwksUnavailableError('JWKS has no key usable for PS256'));
+    expect(() => usableJwks(doc([{ ...K1, use: 'enc' }]), ['RS256', 'ES256'])).toThrow(new JwksUnavailableError('JWKS has no key usable for RS256, ES256'));
+  });
+
+  it('with several algorithms configured, a key is checked against its own alg, not any configured one', () => {
+    expect(kept([{ ...K1, alg: 'ES256' }, K2], ['RS256', 'ES256'])).toEqual(['k2']);
+  });
+
+  it('key_ops must include verify when present', () => {
+    expect(kept([{ ...K1, key_ops: ['verify'] }])).toEqual(['k1']);
+    expect(kept([{ ...K1, key_ops: 'verify' }, K2])).toEqual(['k2']);
+  });
+
+  it('the kid is 1 to 256 characters', () => {
+    expect(kept([{ ...K1, kid: '' }, K2])).toEqual(['k2']);
+    expect(kept([{ ...K1, kid: 'k'.repeat(256) }])).toEqual(['k'.repeat(256)]);
+    expect(kept([{ ...K1, kid: 'k'.repeat(257) }, K2])).toEqual(['k2']);
+  });
+
+  it('n, e, x and y must be base64url from end to end, and within their lengths', () => {
+    expect(kept([{ ...K1, n: `+${K1.n}` }, K2])).toEqual(['k2']);
+    expect(kept([{ ...K1, n: `${K1.n}=` }, K2])).toEqual(['k2']);
+    expect(kept([{ ...K1, e: 'AQAB=' }, K2])).toEqual(['k2']);
+    expect(kept([{ ...K1, e: 'AQABAQABA' }, K2])).toEqual(['k2']);
+    const ec: Jwk = { ...EC256, kid: 'ec' };
+    expect(kept([ec], ['ES256'])).toEqual(['ec']);
+    for (const bad of [{ x: `${ec.x}=` }, { x: 'A'.repeat(129) }, { y: `${ec.y}=` }, { y: 'A'.repeat(129) }]) {
+      expect(kept([{ ...ec, ...bad }], ['ES256'])).toEqual([]);
+    }
+  });
+
+  it('a kept key has exactly the members it was published with (no alg or use added)', () => {
+    const { alg: _alg, use: _use, ...bare } = K1;
+    expect(usableJwks(doc([bare]), ['RS256']).keys.get('k1')).toStrictEqual({ kty: 'RSA', kid: 'k1', n: K1.n, e: K1.e });
+  });
+});
+
+describe('the cache around a fetch', () => {
+  it('getJwks returns the usable keys, and fetches only when the set is missing or stale', async () => {
+    const keys = await cache.getJwks(URI);
+    expect(keys.keys.map((k) => k.kid)).toEqual(['k1']);
+    expect(fetcher.calls).toBe(1);
+  });
+
+  it('a cold cache fetches once for an unknown kid and refuses it (no second fetch)', async () => {
+    const cold = newCache();
+    const before = fetcher.calls;
+    const refused = track(cold.getJwk(URI, jwt('nope')));
+    await clock.advance(3 * INTERVAL);
+    expect(refused.state).toBe('rejected');
+    expect(refused.error).toBeInstanceOf(KidNotFoundInJwksError);
+    expect(fetcher.calls - before).toBe(1);
+  });
+
+  it('a failed fetch at cold start backs off: the next request is refused at once, without a fetch, with the logged reason', async () => {
+    const cold = newCache();
+    fetcher.mode = 'fail';
+    const before = fetcher.calls;
+    await expect(cold.getJwk(URI, jwt('k1'))).rejects.toBeInstanceOf(JwksUnavailableError);
+    await clock.advance(INTERVAL / 2);
+    await expect(cold.getJwk(URI, jwt('k1'))).rejects.toThrow(new JwksUnavailableError(`JWKS refresh backing off for ${INTERVAL / 2} ms after 1 failed fetch(es)`));
+    expect(fetcher.calls - before).toBe(1);
+  });
+
+  it('a fetcher failure that is not a JWKS error is one, with the logged message', async () => {
+    const cold = new RotationSafeJwksCache({
+      fetcher: { fetch: () => Promise.reject(new TypeError('socket')) },
+      algorithms: ['RS256'],
+      maxAgeSeconds: MAX_AGE_S,
+      clock,
+    });
+    const error = await cold.getJwks(URI).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JwksUnavailableError);
+    expect((error as Error).message).toBe('JWKS fetch failed');
+  });
+
+  it('a request that joined a fetch under way is served by it when it brings the key (no wait for the next)', async () => {
+    fetcher.keys = [K1, K2];
+    fetcher.mode = 'held';
+    const first = track(cache.getJwk(URI, jwt('k2')));
+    await clock.advance(10);
+    const joined = track(cache.getJwk(URI, jwt('k2')));
+    fetcher.release();
+    await settle();
+    expect(first.state).toBe('resolved');
+    expect(joined.state).toBe('resolved');
+    expect(fetcher.calls).toBe(2);
+  });
+
+  it('the sync lookup refuses a kid that is not a string, or unknown, without echoing a hostile kid', () => {
+    expect(() => cache.getCachedJwk(URI, jwt(undefined))).toThrow(JwtWithoutValidKidError);
+    expect(() => cache.getCachedJwk(URI, jwt('k9'))).toThrow(KidNotFoundInJwksError);
+    expect(() => cache.getCachedJwk(URI, jwt('k9\n{"forged":1}'))).toThrow('JWK for kid (not shown) not found in the JWKS');
+  });
+
+  it('a logged alg or kid is shown only when it is a short plain string', async () => {
+    const byAlg = await cache.getJwk(URI, { header: { alg: 42 as unknown as string, kid: 'k1' }, payload: {} }).catch((e: unknown) => e);
+    expect((byAlg as Error).message).toBe('algorithm (not shown) is not allowed');
+    const byKid = track(cache.getJwk(URI, jwt('k9\n')));
+    await clock.advance(INTERVAL);
+    expect((byKid.error as Error).message).toBe('JWK for kid (not shown) not found in the JWKS');
+  });
+
+  it('without a clock option the system clock and timer are used', async () => {
+    const real = new FakeFetcher(clock);
+    const sys = new RotationSafeJwksCache({ fetcher: real, algorithms: ['RS256'], maxAgeSeconds: MAX_AGE_S, refreshMinIntervalMs: 20 });
+    await sys.getJwks(URI);
+    const started = Date.now();
+    await expect(sys.getJwk(URI, jwt('nope'))).rejects.toBeInstanceOf(KidNotFoundInJwksError); // waits ~20 ms on setTimeout
+    expect(real.calls).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
   });
 });

@@ -5,7 +5,8 @@
  * an accepted token (DESIGN.md §3: access tokens only, ID tokens rejected).
  */
 import { InvalidTokenError } from '../../functions/shared/errors';
-import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from '../../functions/shared/token-verifier';
+import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { createTokenVerifier, customChecks, toTokenError, type TokenVerifier, type TokenVerifierOptions } from '../../functions/shared/token-verifier';
 import { accessClaims, AUDIENCE, CLIENT_ID, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
 import { startJwksServer, type JwksServer } from './support/servers';
 
@@ -116,5 +117,50 @@ describe('iat', () => {
 
   it('a token without iat is accepted (the claim is optional)', async () => {
     expect(await answer(without(accessClaims(issuer), 'iat'))).toBe('accepted');
+  });
+});
+
+describe('the custom check called alone (in the verifier, the key cache refuses an unconfigured alg first)', () => {
+  const NOW_MS = 1_700_000_000_000;
+  const options = (): TokenVerifierOptions => ({
+    issuers: [issuer],
+    audiences: [AUDIENCE],
+    jwksUris: [`${issuer}/v1/keys`],
+    algorithms: ['RS256'],
+    clockSkewSeconds: 60,
+    jwksMaxAgeSeconds: 900,
+    jwksFetchTimeoutMs: 5000,
+  });
+  /** The rejection reason of the check, or 'passes'. */
+  function check(header: Record<string, unknown>, claims: Record<string, unknown>): string {
+    try {
+      customChecks(options(), () => NOW_MS)({ header: header as JwtHeader, payload: claims as JwtPayload });
+      return 'passes';
+    } catch (error) {
+      const translated = toTokenError(error);
+      if (translated instanceof InvalidTokenError) return translated.reason;
+      throw error;
+    }
+  }
+  const payload = (overrides: Record<string, unknown> = {}): Record<string, unknown> =>
+    accessClaims(issuer, { iat: NOW_MS / 1000 - 10, exp: NOW_MS / 1000 + 3600, ...overrides });
+
+  it('a configured alg passes; another alg, or none that is a string, is algorithm_not_allowed', () => {
+    expect(check({ alg: 'RS256', kid: 'k' }, payload())).toBe('passes');
+    expect(check({ alg: 'HS256', kid: 'k' }, payload())).toBe('algorithm_not_allowed');
+    expect(check({ alg: 'none', kid: 'k' }, payload())).toBe('algorithm_not_allowed');
+    expect(check({ kid: 'k' }, payload())).toBe('algorithm_not_allowed');
+    expect(check({ alg: ['RS256'], kid: 'k' }, payload())).toBe('algorithm_not_allowed');
+  });
+
+  it('iat exactly at now + skew passes; one second later is iat_in_future', () => {
+    expect(check({ alg: 'RS256' }, payload({ iat: NOW_MS / 1000 + 60 }))).toBe('passes');
+    expect(check({ alg: 'RS256' }, payload({ iat: NOW_MS / 1000 + 61 }))).toBe('iat_in_future');
+  });
+
+  it('exp that is missing, not a number, NaN or infinite is missing_exp', () => {
+    for (const exp of [undefined, '9999999999', Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(check({ alg: 'RS256' }, payload({ exp }))).toBe('missing_exp');
+    }
   });
 });

@@ -3,7 +3,13 @@
  * every 401 case of issue #4 and the JWKS fail-closed behaviour.
  */
 import { InvalidTokenError, JwksUnavailableError } from '../../functions/shared/errors';
-import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from '../../functions/shared/token-verifier';
+import { JwtVerifier } from 'aws-jwt-verify';
+import {
+  FetchError, JwkInvalidKtyError, JwkInvalidUseError, JwksNotAvailableInCacheError, JwksValidationError, JwtExpiredError, JwtInvalidAudienceError,
+  JwkValidationError, JwtInvalidIssuerError, JwtInvalidSignatureAlgorithmError, JwtInvalidSignatureError, JwtNotBeforeError, JwtParseError,
+  JwtWithoutValidKidError, KidNotFoundInJwksError, NotSupportedError, ParameterValidationError, WaitPeriodNotYetEndedJwkError,
+} from 'aws-jwt-verify/error';
+import { createTokenVerifier, toTokenError, type TokenVerifier, type TokenVerifierOptions } from '../../functions/shared/token-verifier';
 import { accessClaims, AUDIENCE, CLIENT_ID, ISSUER_PATH, rsaKey, signHs256WithPublicKey, signRs256, unsigned, type TestKey } from './support/jwt';
 import { JwksFetcher, MAX_JWKS_BYTES } from '../../functions/shared/jwks-fetcher';
 import { startJwksServer, startServer, type JwksServer } from './support/servers';
@@ -256,5 +262,79 @@ describe('JWKS availability fails closed', () => {
     clock += 61_000;
     expect(await rejection(verifier, signRs256(key, accessClaims(issuer)))).toBeInstanceOf(InvalidTokenError);
     await expect(verifier.verify(signRs256(otherKey, accessClaims(issuer)))).resolves.toBeDefined();
+  });
+});
+
+describe('every verification failure is a rejected token (401) with its reason, except a JWKS outage (503)', () => {
+  it.each<[string, string, unknown]>([
+    ['JwtExpiredError', 'expired', new JwtExpiredError('expired', 1)],
+    ['JwtNotBeforeError', 'not_yet_valid', new JwtNotBeforeError('not yet', 1)],
+    ['JwtInvalidIssuerError', 'wrong_issuer', new JwtInvalidIssuerError('iss', 'a', 'b')],
+    ['ParameterValidationError', 'wrong_issuer', new ParameterValidationError('no config for this iss')],
+    ['JwtInvalidAudienceError', 'wrong_audience', new JwtInvalidAudienceError('aud', 'a', 'b')],
+    ['JwtInvalidSignatureAlgorithmError', 'algorithm_not_allowed', new JwtInvalidSignatureAlgorithmError('alg', 'HS256', 'RS256')],
+    ['JwkInvalidKtyError', 'algorithm_not_allowed', new JwkInvalidKtyError('kty', 'EC', 'RSA')],
+    ['JwkInvalidUseError', 'algorithm_not_allowed', new JwkInvalidUseError('use', 'enc', 'sig')],
+    ['JwtInvalidSignatureError', 'bad_signature', new JwtInvalidSignatureError('sig')],
+    ['JwtWithoutValidKidError', 'unknown_kid', new JwtWithoutValidKidError('kid')],
+    ['KidNotFoundInJwksError', 'unknown_kid', new KidNotFoundInJwksError('kid')],
+    ['WaitPeriodNotYetEndedJwkError', 'unknown_kid', new WaitPeriodNotYetEndedJwkError('wait')],
+    ['JwtParseError', 'malformed_token', new JwtParseError('parse')],
+    // library errors without a reason of their own
+    ['JwkValidationError', 'invalid_token', new JwkValidationError('bad jwk')],
+    ['NotSupportedError', 'invalid_token', new NotSupportedError('unsupported')],
+    ['JwksNotAvailableInCacheError', 'invalid_token', new JwksNotAvailableInCacheError('not cached')],
+    // anything else thrown while verifying
+    ['a TypeError', 'verification_failed', new TypeError('x is not a function')],
+    ['a thrown string', 'verification_failed', 'boom'],
+  ])('%s: InvalidTokenError %s', (_name, reason, error) => {
+    const translated = toTokenError(error);
+    expect(translated).toBeInstanceOf(InvalidTokenError);
+    expect((translated as InvalidTokenError).reason).toBe(reason);
+  });
+
+  it.each<[string, Error]>([
+    ['FetchError', new FetchError('https://idp.example/v1/keys', 'socket hang up')],
+    ['JwksValidationError', new JwksValidationError('JWKS does not have keys')],
+  ])('%s: JwksUnavailableError, with the message logged at error level', (_name, error) => {
+    const translated = toTokenError(error);
+    expect(translated).toBeInstanceOf(JwksUnavailableError);
+    expect(translated.message).toBe(`JWKS unusable: ${error.message}`);
+  });
+
+  it('our own errors pass through unchanged', () => {
+    const outage = new JwksUnavailableError('JWKS fetch failed');
+    const rejected = new InvalidTokenError('missing_sub', 'token has no sub');
+    expect(toTokenError(outage)).toBe(outage);
+    expect(toTokenError(rejected)).toBe(rejected);
+  });
+});
+
+describe('hydrate (cold start) rejects only with JwksUnavailableError', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('a failure of the library that is not a JWKS error is still JWKS unavailable, with its logged message', async () => {
+    jest.spyOn(JwtVerifier.prototype, 'hydrate').mockRejectedValue(new TypeError('unexpected'));
+    const error = await createTokenVerifier(options()).hydrate().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(JwksUnavailableError);
+    expect((error as Error).message).toBe('JWKS could not be loaded');
+  });
+
+  it('a JWKS error is passed on as it is', async () => {
+    const outage = new JwksUnavailableError('JWKS endpoint answered 503');
+    jest.spyOn(JwtVerifier.prototype, 'hydrate').mockRejectedValue(outage);
+    await expect(createTokenVerifier(options()).hydrate()).rejects.toBe(outage);
+  });
+});
+
+describe('an unknown kid right after hydrate', () => {
+  it('waits for the refresh slot on the real timer, then is unknown_kid', async () => {
+    const verifier = createTokenVerifier(options({ jwksRefreshMinIntervalMs: 100 }));
+    await verifier.hydrate();
+    const before = jwks.fetches();
+    const started = Date.now();
+    await expectInvalid(signRs256(otherKey, accessClaims(issuer)), 'unknown_kid', verifier);
+    expect(jwks.fetches()).toBe(before + 1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
   });
 });
