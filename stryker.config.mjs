@@ -22,7 +22,7 @@ export const SECURITY_FILES = {
   'functions/claims-proxy/claims-proxy.ts': ['claims-proxy', 'claims-proxy-contract'],
   'functions/shared/bearer-token.ts': ['bearer-token', 'request-input'],
   'functions/shared/token-verifier.ts': ['token-verifier', 'token-verifier-claims'],
-  'functions/shared/jwks-cache.ts': ['jwks-cache', 'jwks-rotation'],
+  'functions/shared/jwks-cache.ts': ['jwks-cache'],
   'functions/shared/request-path.ts': ['request-input', 'request-input-contract'],
   'functions/shared/request-input.ts': ['request-input', 'request-input-contract', 'input-by-need'],
   'functions/shared/iam-policy.ts': ['iam-policy'],

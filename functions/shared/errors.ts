@@ -52,7 +52,11 @@ export class ConfigError extends FunctionError<'invalid_configuration'> {
   readonly reason = 'invalid_configuration';
 }
 
-/** No Authorization header (RFC 6750: bare challenge, no error code). */
+/**
+ * No Authorization header (RFC 6750: bare challenge, no error code). This and
+ * MalformedAuthorizationError are logged with their message (`rejectionDetail`):
+ * fixed text, at most the scheme's name (20 letters), never the credentials.
+ */
 export class MissingTokenError extends FunctionError<'missing_token'> {
   readonly kind = 'missing_token';
   readonly reason = 'missing_token';
@@ -385,9 +389,13 @@ export function reasonOf(error: unknown): string {
 }
 
 /**
- * The log fields of a request refused before the policy beyond its reason:
- * which check refused it (one reason, e.g. `path_too_long`, covers several).
+ * The log fields of a request refused before the policy, beyond its reason:
+ * which check refused it (one reason, e.g. `path_too_long` or
+ * `malformed_authorization`, covers several). Only for the errors whose
+ * messages are written for it (request rejections and the Authorization
+ * header's form), never a token's or a library's message.
  */
 export function rejectionDetail(error: unknown): { detail?: string } {
-  return error instanceof RequestRejectedError ? { detail: error.message } : {};
+  const written = error instanceof RequestRejectedError || error instanceof MissingTokenError || error instanceof MalformedAuthorizationError;
+  return written ? { detail: error.message } : {};
 }

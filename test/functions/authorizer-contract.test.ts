@@ -206,7 +206,7 @@ describe('what the logs and the decision event say', () => {
     event.multiValueHeaders = { ...event.multiValueHeaders, Authorization: ['Basic x'] };
     const { answer, logs } = await run(event);
     expect(answer).toBe('Unauthorized:malformed_authorization');
-    expect(infoLines(logs)).toEqual([expect.objectContaining({ message: 'token rejected', reason: 'malformed_authorization', requestId: event.requestContext.requestId, decisionId: logs.summary()?.decisionId })]);
+    expect(infoLines(logs)).toEqual([expect.objectContaining({ message: 'token rejected', reason: 'malformed_authorization', detail: 'unsupported scheme Basic', requestId: event.requestContext.requestId, decisionId: logs.summary()?.decisionId })]);
     expect(errorLines(logs)).toEqual([]);
   });
 

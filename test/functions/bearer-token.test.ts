@@ -4,7 +4,7 @@
  * for each header value: the token, MissingTokenError or
  * MalformedAuthorizationError (DESIGN.md §3, §7).
  */
-import { MalformedAuthorizationError, MissingTokenError } from '../../functions/shared/errors';
+import { MalformedAuthorizationError, MissingTokenError, rejectionDetail } from '../../functions/shared/errors';
 import { extractBearerToken, headerValues } from '../../functions/shared/bearer-token';
 import * as fc from 'fast-check';
 
@@ -156,5 +156,32 @@ describe('one spelling per token: the canonical base64url check', () => {
   it.each(['AA', 'AAA', 'AAAA', 'AQ', 'AAE', ''])('signature %j (unused bits zero) is accepted', (sig) => {
     const token = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.${sig}`;
     expect(extractBearerToken([`Bearer ${token}`], 8192)).toBe(token);
+  });
+});
+
+describe('which check refused the Authorization header: the logged detail', () => {
+  // The message is what an operator reads beside the reason (errors.ts rejectionDetail), so each is pinned.
+  const refusal = (values: string[], maxBytes = 8192): unknown => {
+    try {
+      extractBearerToken(values, maxBytes);
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+  const JWS = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.AAAA';
+  it.each<[string, string[], number, typeof MissingTokenError | typeof MalformedAuthorizationError, string]>([
+    ['no header', [], 8192, MissingTokenError, 'no Authorization header'],
+    ['an empty header', ['   '], 8192, MissingTokenError, 'empty Authorization header'],
+    ['two headers', [`Bearer ${JWS}`, `Bearer ${JWS}`], 8192, MalformedAuthorizationError, 'more than one Authorization header'],
+    ['too long', [`Bearer ${JWS}`], 20, MalformedAuthorizationError, 'Authorization header longer than 20 bytes'],
+    ['no credentials', ['Bearer'], 8192, MalformedAuthorizationError, 'Authorization header is not "<scheme> <credentials>"'],
+    ['another scheme', [`Basic ${JWS}`], 8192, MalformedAuthorizationError, 'unsupported scheme Basic'],
+    ['not a compact JWS', ['Bearer a.b'], 8192, MalformedAuthorizationError, 'bearer credentials are not a compact JWT (base64url without padding)'],
+    ['not canonical', ['Bearer  eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.AB'], 8192, MalformedAuthorizationError, 'bearer credentials are not canonical base64url'],
+  ])('%s', (_name, values, maxBytes, type, detail) => {
+    const error = refusal(values, maxBytes);
+    expect(error).toBeInstanceOf(type);
+    expect(rejectionDetail(error)).toEqual({ detail });
   });
 });

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { PolicyDeniedError, rejectionDetail, RequestRejectedError } from '../../functions/shared/errors';
+import { InvalidTokenError, PolicyDeniedError, rejectionDetail, RequestRejectedError } from '../../functions/shared/errors';
 import { buildRequestInput, MAX_HEADERS, requestFacts, SECRET_HEADERS, type AnyRequestEvent } from '../../functions/shared/request-input';
 import { checkedSegments, pathSegments } from '../../functions/shared/request-path';
 import type { VerifiedToken } from '../../functions/shared/token-verifier';
@@ -364,9 +364,10 @@ describe('which check refused a path: the reason and the logged detail', () => {
     expect(rejectionDetail(caught)).toEqual({ detail });
   });
 
-  it('only a request rejection has a detail (a token or policy failure logs its reason alone)', () => {
+  it('only request and Authorization-header rejections have a detail (a token, policy or library failure logs its reason alone)', () => {
     expect(rejectionDetail(new Error('x'))).toEqual({});
     expect(rejectionDetail(new PolicyDeniedError('not_permitted'))).toEqual({});
+    expect(rejectionDetail(new InvalidTokenError('expired', 'Token expired at 2026-12-03'))).toEqual({});
   });
 });
 
