@@ -3,7 +3,7 @@
  * name (exact, IAM-sized, the request the policy decided on), the Deny's
  * Resource, and the flat context API Gateway accepts (DESIGN.md §3, §7).
  */
-import { RequestRejectedError } from '../../functions/shared/errors';
+import { rejectionDetail, RequestRejectedError } from '../../functions/shared/errors';
 import { checkExactArn, denyResource, iamPolicy, MAX_RESOURCE_CHARS, parseMethodArn, type DecidedRequest, type MethodArn } from '../../functions/shared/iam-policy';
 
 const API = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234';
@@ -148,5 +148,25 @@ describe('iamPolicy', () => {
   it('keeps only string, boolean and finite number context values', () => {
     const context = { s: 'x', b: false, n: 0, big: 1e300, inf: Infinity, nan: NaN, o: { a: 1 }, a: [1], nul: null } as unknown as Record<string, string>;
     expect(iamPolicy({ effect: 'Allow', principalId: 'p', resource: ARN, context }).context).toEqual({ s: 'x', b: false, n: 0, big: 1e300 });
+  });
+});
+
+describe('which check refused an ARN: the logged detail', () => {
+  // The message is what an operator reads beside the reason (errors.ts rejectionDetail), so each is pinned.
+  const detail = (text: string, request: DecidedRequest): unknown => {
+    try {
+      checkExactArn(arn(text), request);
+    } catch (error) {
+      return rejectionDetail(error);
+    }
+    return undefined;
+  };
+  it.each<[string, string, DecidedRequest, string]>([
+    ['a method API Gateway does not route', `${API}/prod/TRACE/v1/claims/enrollee/1001`, { ...GET_1001, method: 'TRACE' }, 'the method is not one API Gateway routes'],
+    ['an IAM wildcard in the path', `${API}/prod/GET/v1/claims/*`, { ...GET_1001, path: '/v1/claims/*' }, 'the path holds an IAM wildcard (* or ?)'],
+    ['an ARN too long for IAM', `${API}/prod/GET/${'a'.repeat(MAX_RESOURCE_CHARS)}`, { ...GET_1001, path: `/${'a'.repeat(MAX_RESOURCE_CHARS)}` }, `the method ARN is longer than ${MAX_RESOURCE_CHARS} characters`],
+    ['another request', ARN, { ...GET_1001, path: '/v1/claims/enrollee/1002' }, 'the method ARN does not name the method, stage and path of the request'],
+  ])('%s', (_name, text, request, message) => {
+    expect(detail(text, request)).toEqual({ detail: message });
   });
 });
