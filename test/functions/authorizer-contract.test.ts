@@ -11,7 +11,7 @@ import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEvent
 import { createAuthorizer, UNAUTHORIZED, UNAVAILABLE, type AuthorizerEvent } from '../../functions/authorizer/authorizer';
 import { createTokenVerifier, type TokenVerifier } from '../../functions/shared/token-verifier';
 import { resultOf, scriptedEngine } from './support/engines';
-import { accessClaims, AUDIENCE, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
+import { accessClaims, ISSUER_PATH, rsaKey, signRs256, verifierOptions, type TestKey } from './support/jwt';
 import { captureLogs, type Captured } from './support/logs';
 import { startJwksServer, type JwksServer } from './support/servers';
 
@@ -31,15 +31,7 @@ beforeAll(async () => {
   issuer = `${jwks.url}${ISSUER_PATH}`;
   jwt = signRs256(key, accessClaims(issuer));
   // One verifier, hydrated once: a slow first JWKS fetch cannot turn a case into a 503.
-  verifier = createTokenVerifier({
-    issuers: [issuer],
-    audiences: [AUDIENCE],
-    jwksUris: [`${issuer}/v1/keys`],
-    algorithms: ['RS256'],
-    clockSkewSeconds: 60,
-    jwksMaxAgeSeconds: 900,
-    jwksFetchTimeoutMs: 5000,
-  });
+  verifier = createTokenVerifier(verifierOptions(issuer));
   await verifier.hydrate();
 });
 afterAll(() => jwks.close());

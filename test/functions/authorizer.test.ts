@@ -10,7 +10,7 @@ import { createAuthorizer, UNAUTHORIZED, UNAVAILABLE, type AuthorizerHandler } f
 import type { PolicyEngine } from '../../functions/shared/policy-engine';
 import { createTokenVerifier, type TokenVerifier } from '../../functions/shared/token-verifier';
 import { resultOf, scriptedEngine, throwingEngine } from './support/engines';
-import { accessClaims, AUDIENCE, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
+import { accessClaims, ISSUER_PATH, rsaKey, signRs256, verifierOptions, type TestKey } from './support/jwt';
 import { captureLogs, type Captured, type DecisionSummary } from './support/logs';
 import { startJwksServer, type JwksServer } from './support/servers';
 
@@ -35,15 +35,7 @@ beforeEach(() => {
 function authorizer(engine: PolicyEngine | Promise<PolicyEngine>, logs: Captured, verifier?: TokenVerifier): AuthorizerHandler {
   return createAuthorizer({
     config: { apiKeyHeader: 'x-api-key', maxTokenBytes: 8192, requestEntrypoint: 'acme/authz/decision', apiProduct: undefined },
-    verifier: verifier ?? createTokenVerifier({
-      issuers: [issuer],
-      audiences: [AUDIENCE],
-      jwksUris: [`${issuer}/v1/keys`],
-      algorithms: ['RS256'],
-      clockSkewSeconds: 60,
-      jwksMaxAgeSeconds: 900,
-      jwksFetchTimeoutMs: 5000,
-    }),
+    verifier: verifier ?? createTokenVerifier(verifierOptions(issuer)),
     engine: Promise.resolve(engine),
     logger: logs.logger,
     decisions: logs.decisions,

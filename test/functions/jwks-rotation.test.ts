@@ -6,7 +6,7 @@
  */
 import { InvalidTokenError, JwksUnavailableError } from '../../functions/shared/errors';
 import { createTokenVerifier, type TokenVerifier } from '../../functions/shared/token-verifier';
-import { accessClaims, AUDIENCE, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
+import { accessClaims, ISSUER_PATH, rsaKey, signRs256, verifierOptions, type TestKey } from './support/jwt';
 import { startJwksServer, type JwksServer } from './support/servers';
 
 const INTERVAL_MS = 300;
@@ -35,16 +35,7 @@ beforeEach(() => {
 });
 
 async function verifier(): Promise<TokenVerifier> {
-  const v = createTokenVerifier({
-    issuers: [issuer],
-    audiences: [AUDIENCE],
-    jwksUris: [`${issuer}/v1/keys`],
-    algorithms: ['RS256'],
-    clockSkewSeconds: 60,
-    jwksMaxAgeSeconds: 900,
-    jwksFetchTimeoutMs: 5000,
-    jwksRefreshMinIntervalMs: INTERVAL_MS,
-  });
+  const v = createTokenVerifier(verifierOptions(issuer, { jwksRefreshMinIntervalMs: INTERVAL_MS }));
   await v.hydrate();
   return v;
 }

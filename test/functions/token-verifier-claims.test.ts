@@ -7,7 +7,7 @@
 import { InvalidTokenError } from '../../functions/shared/errors';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { createTokenVerifier, customChecks, toTokenError, type TokenVerifier, type TokenVerifierOptions } from '../../functions/shared/token-verifier';
-import { accessClaims, AUDIENCE, CLIENT_ID, ISSUER_PATH, rsaKey, signRs256, type TestKey } from './support/jwt';
+import { accessClaims, AUDIENCE, CLIENT_ID, ISSUER_PATH, rsaKey, signRs256, verifierOptions, type TestKey } from './support/jwt';
 import { startJwksServer, type JwksServer } from './support/servers';
 
 let key: TestKey;
@@ -28,16 +28,7 @@ beforeAll(async () => {
 afterAll(() => jwks.close());
 
 function verifier(overrides: Partial<TokenVerifierOptions> = {}): TokenVerifier {
-  return createTokenVerifier({
-    issuers: [issuer],
-    audiences: [AUDIENCE],
-    jwksUris: [`${issuer}/v1/keys`],
-    algorithms: ['RS256'],
-    clockSkewSeconds: 60,
-    jwksMaxAgeSeconds: 900,
-    jwksFetchTimeoutMs: 5000,
-    ...overrides,
-  });
+  return createTokenVerifier(verifierOptions(issuer, overrides));
 }
 
 /** The rejection reason, or 'accepted'. */
@@ -122,15 +113,7 @@ describe('iat', () => {
 
 describe('the custom check called alone (in the verifier, the key cache refuses an unconfigured alg first)', () => {
   const NOW_MS = 1_700_000_000_000;
-  const options = (): TokenVerifierOptions => ({
-    issuers: [issuer],
-    audiences: [AUDIENCE],
-    jwksUris: [`${issuer}/v1/keys`],
-    algorithms: ['RS256'],
-    clockSkewSeconds: 60,
-    jwksMaxAgeSeconds: 900,
-    jwksFetchTimeoutMs: 5000,
-  });
+  const options = (): TokenVerifierOptions => verifierOptions(issuer);
   /** The rejection reason of the check, or 'passes'. */
   function check(header: Record<string, unknown>, claims: Record<string, unknown>): string {
     try {

@@ -10,7 +10,7 @@ import {
   JwtWithoutValidKidError, KidNotFoundInJwksError, NotSupportedError, ParameterValidationError, WaitPeriodNotYetEndedJwkError,
 } from 'aws-jwt-verify/error';
 import { createTokenVerifier, toTokenError, type TokenVerifier, type TokenVerifierOptions } from '../../functions/shared/token-verifier';
-import { accessClaims, AUDIENCE, CLIENT_ID, ISSUER_PATH, rsaKey, signHs256WithPublicKey, signRs256, unsigned, type TestKey } from './support/jwt';
+import { accessClaims, AUDIENCE, CLIENT_ID, ISSUER_PATH, rsaKey, signHs256WithPublicKey, signRs256, unsigned, verifierOptions, type TestKey } from './support/jwt';
 import { JwksFetcher, MAX_JWKS_BYTES } from '../../functions/shared/jwks-fetcher';
 import { startJwksServer, startServer, type JwksServer } from './support/servers';
 
@@ -36,16 +36,7 @@ beforeEach(() => {
 });
 
 function options(overrides: Partial<TokenVerifierOptions> = {}): TokenVerifierOptions {
-  return {
-    issuers: [issuer],
-    audiences: [AUDIENCE],
-    jwksUris: [`${issuer}/v1/keys`],
-    algorithms: ['RS256'],
-    clockSkewSeconds: 60,
-    jwksMaxAgeSeconds: 900,
-    jwksFetchTimeoutMs: 5000,
-    ...overrides,
-  };
+  return verifierOptions(issuer, overrides);
 }
 
 async function rejection(verifier: TokenVerifier, jwt: string): Promise<unknown> {

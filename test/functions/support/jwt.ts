@@ -1,3 +1,4 @@
+import type { TokenVerifierOptions } from '../../../functions/shared/token-verifier';
 /** Test keys and JWT signing with node:crypto only. */
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 
@@ -55,6 +56,20 @@ export function accessClaims(issuer: string, overrides: Record<string, unknown> 
     enrolleeType: 'primary',
     groups: ['Everyone'],
     dependants: ['1002', '1003', '1004'],
+    ...overrides,
+  };
+}
+
+/** Verifier options for a test issuer (RS256, 60 s skew), with the test's own overrides. */
+export function verifierOptions(issuer: string, overrides: Partial<TokenVerifierOptions> = {}): TokenVerifierOptions {
+  return {
+    issuers: [issuer],
+    audiences: [AUDIENCE],
+    jwksUris: [`${issuer}/v1/keys`],
+    algorithms: ['RS256'],
+    clockSkewSeconds: 60,
+    jwksMaxAgeSeconds: 900,
+    jwksFetchTimeoutMs: 5000,
     ...overrides,
   };
 }
