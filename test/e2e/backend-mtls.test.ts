@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createLocalCa } from '../../local/mtls/pki';
 import { call, userToken } from './helpers/acme-client';
-import { startStackProcess, type StackProcess } from './helpers/stack-process';
+import { outputMatching, startStackProcess, type StackProcess } from './helpers/stack-process';
 
 const RECORD = '/v1/claims/enrollee/1001';
 
@@ -53,7 +53,7 @@ describe('backend over mutual TLS with the wrong pinned CA', () => {
     expect(res.status).toBe(502);
     expect(res.json()).toMatchObject({ error: 'bad_gateway' });
     expect(res.body).not.toMatch(/1001|memberSsn/);
-    expect(stack.output()).toMatch(/"reason":"backend_certificate_rejected"/);
+    expect(await outputMatching(stack, /"reason":"backend_certificate_rejected"/)).toMatch(/"reason":"backend_certificate_rejected"/);
     expect(stack.output()).not.toMatch(/PRIVATE KEY/);
   });
 });

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { oktaIntrospectionAvailable } from '../../local/okta/admin-client';
 import { DEV_CLIENT_ID, findClient } from '../../local/okta/directory';
 import { call, userToken } from './helpers/acme-client';
-import { REPO_ROOT, startStackProcess, type StackProcess } from './helpers/stack-process';
+import { outputMatching, REPO_ROOT, startStackProcess, type StackProcess } from './helpers/stack-process';
 
 const CACHE_TTL_SECONDS = 2;
 const RECORD = '/v1/claims/enrollee/1001';
@@ -132,7 +132,7 @@ describe('a policy that requires introspection for writes (data: products.claims
     const alice = await userToken(stack, 'alice');
     const res = await call(stack, 'POST', RECORD, alice, CLAIM);
     expect(res.status).toBe(403);
-    expect(stack.output()).toMatch(/"reason":"introspection_required"/);
+    expect(await outputMatching(stack, /"reason":"introspection_required"/)).toMatch(/"reason":"introspection_required"/);
     expect((await call(stack, 'GET', RECORD, alice)).status).toBe(200);
   }, 90_000);
 });

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { call, userToken } from './helpers/acme-client';
-import { REPO_ROOT, startStackProcess, type StackProcess } from './helpers/stack-process';
+import { outputMatching, REPO_ROOT, startStackProcess, type StackProcess } from './helpers/stack-process';
 
 let stack: StackProcess;
 let dir: string;
@@ -43,7 +43,7 @@ test('a data change (the read scope renamed) takes effect without a restart, cac
   const dataFile = path.join(dir, 'data.json');
   fs.writeFileSync(dataFile, fs.readFileSync(dataFile, 'utf8').replace('"read": "claims:read"', '"read": "claims:read-v2"'));
   expect(await eventually(async () => (await call(stack, 'GET', path1001, alice)).status === 403)).toBe(true);
-  expect(stack.output()).toMatch(/policy published: revision [0-9a-f]{12}/);
+  expect(await outputMatching(stack, /policy published: revision [0-9a-f]{12}/)).toMatch(/policy published: revision [0-9a-f]{12}/);
 });
 
 test('a Rego file that does not compile is reported and the previous policy keeps serving', async () => {
