@@ -128,7 +128,7 @@ export type DecisionRequest = Pick<DecisionRecord, 'phase' | 'method' | 'path' |
 /** Start timing a decision of `phase` for this request; both handlers record through it. */
 export function beginDecision(log: DecisionLog, request: DecisionRequest): PendingDecision {
   const start = process.hrtime.bigint();
-  // Records are written field by field: V8 (Node 20/22) makes `{ ...request, more }` cost
+  // Records are written field by field: V8 in Node 20 makes `{ ...request, more }` cost
   // microseconds per call, more than the rest of a decision's bookkeeping (bench/authorizer.ts).
   const recordOf = (decisionId: string, result: DecisionResult, reason: string): DecisionRecord => ({
     phase: request.phase,
