@@ -5,8 +5,6 @@
  * are not ARNs. Each case names the exact outcome (Allow / Deny reason /
  * 401 / 503) and whether the policy ran.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { createAuthorizer, UNAUTHORIZED, UNAVAILABLE, type AuthorizerEvent } from '../../functions/authorizer/authorizer';
 import { createTokenVerifier, type TokenVerifier } from '../../functions/shared/token-verifier';
@@ -14,10 +12,8 @@ import { resultOf, scriptedEngine } from './support/engines';
 import { accessClaims, ISSUER_PATH, rsaKey, signRs256, verifierOptions, type TestKey } from './support/jwt';
 import { captureLogs, type Captured } from './support/logs';
 import { startJwksServer, type JwksServer } from './support/servers';
+import { readEvent } from './support/events';
 
-const EVENTS = path.join(__dirname, '..', 'events');
-const readEvent = <T>(name: string, token: string): T =>
-  JSON.parse(fs.readFileSync(path.join(EVENTS, name), 'utf8').replaceAll('__ACCESS_TOKEN__', token)) as T;
 
 let key: TestKey;
 let jwks: JwksServer;

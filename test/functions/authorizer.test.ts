@@ -3,8 +3,6 @@
  * JWKS, an in-test policy engine): 401 / 403 / Allow mapping, context shape,
  * fail-closed policy errors, decision logs without tokens.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { createAuthorizer, UNAUTHORIZED, UNAVAILABLE, type AuthorizerHandler } from '../../functions/authorizer/authorizer';
 import type { PolicyEngine } from '../../functions/shared/policy-engine';
@@ -13,10 +11,8 @@ import { resultOf, scriptedEngine, throwingEngine } from './support/engines';
 import { accessClaims, ISSUER_PATH, rsaKey, signRs256, verifierOptions, type TestKey } from './support/jwt';
 import { captureLogs, type Captured, type DecisionSummary } from './support/logs';
 import { startJwksServer, type JwksServer } from './support/servers';
+import { readEvent } from './support/events';
 
-const EVENTS = path.join(__dirname, '..', 'events');
-const readEvent = <T>(name: string, token: string): T =>
-  JSON.parse(fs.readFileSync(path.join(EVENTS, name), 'utf8').replaceAll('__ACCESS_TOKEN__', token)) as T;
 
 let key: TestKey;
 let jwks: JwksServer;
