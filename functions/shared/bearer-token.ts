@@ -42,11 +42,9 @@ export type MultiHeaderMap = Readonly<Record<string, readonly string[] | undefin
 export function headerValues(name: string, headers: HeaderMap, multi?: MultiHeaderMap): string[] {
   const wanted = name.toLowerCase();
   const out: string[] = [];
-  const seenMulti = new Set<string>();
   if (multi) {
     for (const [key, values] of Object.entries(multi)) {
       if (key.toLowerCase() !== wanted || !values) continue;
-      seenMulti.add(key);
       out.push(...values);
     }
   }

@@ -44,11 +44,17 @@ export interface DecidedRequest {
 }
 
 function decodedOrRaw(path: string): string {
+  if (!path.includes('%')) return path; // nothing to decode (the same string, without decodeURIComponent's copy)
   try {
     return decodeURIComponent(path);
   } catch {
     return path;
   }
+}
+
+/** Whether two paths are the same once each is percent-decoded (a malformed escape compares as written). */
+function samePath(a: string, b: string): boolean {
+  return decodedOrRaw(a) === decodedOrRaw(b);
 }
 
 /**
@@ -62,10 +68,9 @@ export function checkExactArn(arn: MethodArn, request: DecidedRequest): void {
   if (!API_GATEWAY_METHODS.has(arn.method)) throw new RequestRejectedError('bad_method', 'the method is not one API Gateway routes');
   if (arn.path.includes('*') || arn.path.includes('?')) throw new RequestRejectedError('wildcard_in_path', 'the path holds an IAM wildcard (* or ?)');
   if (arn.arn.length > MAX_RESOURCE_CHARS) throw new RequestRejectedError('arn_too_long', `the method ARN is longer than ${MAX_RESOURCE_CHARS} characters`);
-  const samePath = (p: string): boolean => decodedOrRaw(p) === decodedOrRaw(arn.path);
   // An HTTP API's rawPath carries a named stage as its first segment.
   const stagePrefix = `/${arn.stage}`;
-  const pathAgrees = samePath(request.path) || (request.path.startsWith(`${stagePrefix}/`) && samePath(request.path.slice(stagePrefix.length)));
+  const pathAgrees = samePath(request.path, arn.path) || (request.path.startsWith(`${stagePrefix}/`) && samePath(request.path.slice(stagePrefix.length), arn.path));
   if (arn.method !== request.method || (request.stage !== '' && arn.stage !== request.stage) || !pathAgrees) {
     throw new RequestRejectedError('arn_mismatch', 'the method ARN does not name the method, stage and path of the request');
   }
@@ -86,7 +91,8 @@ export interface AuthorizerAnswer {
 
 export function iamPolicy(answer: AuthorizerAnswer): APIGatewayAuthorizerResult {
   const context: Record<string, ContextValue> = {};
-  for (const [k, v] of Object.entries(answer.context)) {
+  for (const k of Object.keys(answer.context)) {
+    const v = answer.context[k];
     if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) context[k] = v;
   }
   return {

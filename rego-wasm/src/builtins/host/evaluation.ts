@@ -17,7 +17,7 @@ let cache = new Map<string, Entry>();
 
 /** Start a new evaluation: forget all remembered values. */
 export function beginEvaluation(): void {
-  cache = new Map();
+  if (cache.size > 0) cache = new Map();
 }
 
 export function evaluationCache<T extends string | number>(builtin: string, key: string, make: () => T): T {
