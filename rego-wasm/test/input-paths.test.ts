@@ -207,6 +207,29 @@ describe('pruneInput', () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
+  test("a name Object.prototype has is kept only when it is the input's own key", () => {
+    const paths = [['__proto__', 'x'], ['constructor'], ['toString', 'x'], ['hasOwnProperty'], ['a']];
+    const plain = pruneInput({ a: 1 }, paths) as Record<string, unknown>;
+    expect(Object.keys(plain)).toEqual(['a']);
+    expect(JSON.stringify(plain)).toBe('{"a":1}');
+    const own = JSON.parse('{"constructor": "c", "toString": {"x": 1, "y": 2}, "hasOwnProperty": false}') as unknown;
+    expect(JSON.stringify(pruneInput(own, paths))).toBe('{"constructor":"c","toString":{"x":1},"hasOwnProperty":false}');
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { constructor: 'c' });
+    expect(JSON.stringify(pruneInput(bare, paths))).toBe('{"constructor":"c"}');
+  });
+
+  test('falsy values are kept; an undefined value is left out, as JSON leaves it out', () => {
+    const input = { a: 0, b: '', c: false, d: null, e: undefined };
+    const out = pruneInput(input, [['a'], ['b'], ['c'], ['d'], ['e']]) as Record<string, unknown>;
+    expect(out).toStrictEqual({ a: 0, b: '', c: false, d: null });
+    expect(JSON.stringify(out)).toBe(JSON.stringify(input));
+  });
+
+  test('a subtree kept whole is the same object, not a copy', () => {
+    const b = { c: { d: 1 } };
+    expect((pruneInput({ a: { b, x: 1 } }, [['a', 'b']]) as { a: { b: unknown } }).a.b).toBe(b);
+  });
+
   test('inputSelector is pruneInput with the trie built once', () => {
     const select = inputSelector([['a', 'b']]);
     expect(select({ a: { b: 1, c: 2 } })).toEqual({ a: { b: 1 } });

@@ -495,18 +495,36 @@ type Select = (value: unknown) => unknown;
 
 const keepAll: Select = (value) => value;
 
-/** The trie as nested closures: one own-key lookup per kept key, nothing else walked. */
+/**
+ * The trie as nested closures: one property read per kept key (and an own-key
+ * check for names Object.prototype also has), nothing else walked. A subtree
+ * kept whole is taken by reference without a call.
+ */
 function compile(trie: PathTrie): Select {
   if (trie.whole) return keepAll;
-  const entries: [string, Select][] = [...trie.children].map(([k, child]) => [k, compile(child)]);
+  const keys: string[] = [];
+  // null: keep the value whole
+  const selects: (Select | null)[] = [];
+  for (const [k, child] of trie.children) {
+    keys.push(k);
+    selects.push(child.whole ? null : compile(child));
+  }
+  const n = keys.length;
+  // A key named `__proto__` stays an ordinary own property (known when the trie is compiled).
+  const protoAt = keys.indexOf('__proto__');
+  const inherited = keys.map((k) => k in Object.prototype);
   return (value) => {
     if (!isPlainObject(value)) return value;
     const out: Record<string, unknown> = {};
-    for (const [k, select] of entries) {
-      if (!Object.hasOwn(value, k)) continue;
-      const kept = select(value[k]);
-      // A key named `__proto__` stays an ordinary own property.
-      if (k === '__proto__') Object.defineProperty(out, k, { value: kept, enumerable: true, writable: true, configurable: true });
+    for (let i = 0; i < n; i++) {
+      const k = keys[i] as string;
+      const v = value[k];
+      // undefined: absent, or a value JSON leaves out anyway; a key Object.prototype
+      // also has (constructor, toString...) counts only as the object's own.
+      if (v === undefined || (inherited[i] === true && !Object.hasOwn(value, k))) continue;
+      const select = selects[i];
+      const kept = select === null ? v : (select as Select)(v);
+      if (i === protoAt) Object.defineProperty(out, k, { value: kept, enumerable: true, writable: true, configurable: true });
       else out[k] = kept;
     }
     return out;
