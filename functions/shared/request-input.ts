@@ -11,7 +11,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   APIGatewayRequestAuthorizerEventV2,
 } from 'aws-lambda';
-import { inputSelector, readInputPathsSection } from 'rego-wasm/load';
+import { inputJsonSelector, readInputPathsSection } from 'rego-wasm/load';
 import { pathSegments } from './request-path';
 import { RequestRejectedError } from './errors';
 import type { VerifiedToken } from './token-verifier';
@@ -214,21 +214,27 @@ export function withValidation(input: RequestInput, validation: TokenValidation)
   return out;
 }
 
-/** Hands a policy entrypoint the parts of its input document it can read. */
+/**
+ * Hands a policy entrypoint the parts of its input document it can read, as
+ * what the SDK's `evaluate` takes: the document, or the JSON bytes of its
+ * parts in an ArrayBuffer that the next call for that entrypoint reuses.
+ */
 export type InputByNeed = (entrypoint: string, input: unknown) => unknown;
 
 /**
  * Input by need: the paths each entrypoint can read, as the rego-wasm build
- * stored them in `policy.wasm`, select what the policy is given (the SDK
- * then serialises only that). A module without them (built by `opa`), an
- * entrypoint not listed, or a policy that reads the input whole (a dynamic
- * key, `walk(input)`, `input` passed to a function…) gets the whole document.
+ * stored them in `policy.wasm`, select what the policy is given, written
+ * straight to the JSON bytes the SDK copies into the module
+ * (`inputJsonSelector`: no pruned copy, no second serialisation). A module
+ * without them (built by `opa`), an entrypoint not listed, or a policy that
+ * reads the input whole (a dynamic key, `walk(input)`, `input` passed to a
+ * function…) gets the whole document.
  */
 export function inputByNeed(wasm: Uint8Array): InputByNeed {
   const paths = readInputPathsSection(wasm);
   if (paths === undefined) return (_entrypoint, input) => input;
   const selectors = new Map<string, (input: unknown) => unknown>();
-  for (const [entrypoint, read] of Object.entries(paths)) selectors.set(entrypoint, inputSelector(read));
+  for (const [entrypoint, read] of Object.entries(paths)) selectors.set(entrypoint, inputJsonSelector(read));
   return (entrypoint, input) => {
     const select = selectors.get(entrypoint);
     return select === undefined ? input : select(input);

@@ -37,6 +37,7 @@ export { planRego, planRegoQuery } from './frontend';
 export { planEntrypoints, planQuery } from './plan';
 export type { Policy as IrPolicy } from './ir/plan';
 export { inputPaths, inputSelector, pruneInput, type InputPaths } from './plan/input-paths';
+export { inputJsonSelector } from './plan/input-json';
 export { readInputPathsSection, INPUT_PATHS_SECTION } from './package/input-paths-section';
 
 // package

@@ -26,6 +26,7 @@ export type { LoadedPolicy, HostBuiltin, SdkBuiltin, JsonValue };
 // Input by need: the paths each entrypoint reads (from policy.wasm) and the pruning that keeps only them.
 export { readInputPathsSection } from './package/input-paths-section';
 export { inputSelector, pruneInput, type InputPaths } from './plan/input-paths';
+export { inputJsonSelector } from './plan/input-json';
 
 function guarded(fn: HostBuiltin | SdkBuiltin): SdkBuiltin {
   return (...args: JsonValue[]) => {

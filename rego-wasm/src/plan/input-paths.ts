@@ -463,16 +463,16 @@ export function inputPaths(policy: Policy): Record<string, string[][]> {
   return out;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Set) && !(v instanceof Map);
 }
 
-interface PathTrie {
+export interface PathTrie {
   whole: boolean;
   children: Map<string, PathTrie>;
 }
 
-function trieOf(paths: InputPaths): PathTrie {
+export function trieOf(paths: InputPaths): PathTrie {
   const root: PathTrie = { whole: false, children: new Map() };
   for (const path of paths) {
     let n = root;
