@@ -71,6 +71,13 @@ describe('inputJsonSelector', () => {
     );
   });
 
+  test('long text of multi-byte characters is written whole, whatever the buffer had room for', () => {
+    const body = { list: Array.from({ length: 40 }, (_, i) => ({ i, s: `é😀ü${'ж'.repeat(3000)}\u2028"` })), tail: 'ok' };
+    const input = { response: { body }, other: 'x' };
+    const out = inputJsonSelector([['response', 'body']])(input) as ArrayBuffer;
+    expect(decode(out).trimEnd()).toBe(JSON.stringify({ response: { body } }));
+  });
+
   test('a BigInt fails as JSON.stringify fails', () => {
     expect(() => inputJsonSelector([['n']])({ n: 1n })).toThrow(TypeError);
   });
@@ -100,8 +107,9 @@ describe('inputJsonSelector', () => {
     }
     const select = inputJsonSelector([['a']]);
     const big = { a: 'z'.repeat(MAX_KEPT_BYTES) };
-    const first = select(big);
+    const first = select(big) as ArrayBuffer;
     expect(select(big)).not.toBe(first);
+    expect(decode(first)).toBe(JSON.stringify(big));
     const small = select({ a: 1 });
     expect(select({ a: 2 })).toBe(small);
   });

@@ -18,7 +18,7 @@
  */
 import { isPlainObject, trieOf, type InputPaths, type PathTrie } from './input-paths';
 
-/** Buffers larger than this are not kept between evaluations. */
+/** Buffers larger than this are not kept between evaluations (such an input gets an exact one of its own). */
 export const MAX_KEPT_BYTES = 1 << 16;
 /** Size classes kept per selector (the oldest is dropped first). */
 export const MAX_KEPT_CLASSES = 4;
@@ -80,10 +80,22 @@ class JsonWriter {
     this.n = p;
   }
 
-  /** JSON text made by JSON.stringify (any characters). */
+  /**
+   * JSON text made by JSON.stringify (any characters), encoded into the room
+   * there is, growing the buffer as it fills rather than by three bytes per
+   * character up front (a response body may be megabytes).
+   */
   text(json: string): void {
-    this.ensure(json.length * 3);
-    this.n += encoder.encodeInto(json, this.buf.subarray(this.n)).written;
+    let rest = json;
+    this.ensure(rest.length);
+    for (;;) {
+      const { read, written } = encoder.encodeInto(rest, this.buf.subarray(this.n));
+      this.n += written;
+      if (read === rest.length) return;
+      // encodeInto stops before a character that does not fit, never inside a surrogate pair
+      rest = rest.slice(read);
+      this.ensure(rest.length + 4);
+    }
   }
 
   string(s: string): void {
@@ -229,7 +241,6 @@ export function inputJsonSelector(paths: InputPaths): (input: unknown) => unknow
   const writer = new JsonWriter();
   const kept = new Map<number, Uint8Array>();
   const bufferOf = (capacity: number): Uint8Array => {
-    if (capacity > MAX_KEPT_BYTES) return new Uint8Array(capacity);
     let buf = kept.get(capacity);
     if (buf === undefined) {
       if (kept.size >= MAX_KEPT_CLASSES) kept.delete(kept.keys().next().value as number);
@@ -243,7 +254,10 @@ export function inputJsonSelector(paths: InputPaths): (input: unknown) => unknow
     writer.reset();
     if (!root(writer, input)) return input;
     const len = writer.n;
-    const buf = bufferOf(capacityFor(len));
+    const capacity = capacityFor(len);
+    // too large to keep: a buffer of its own, exactly as long as the JSON
+    if (capacity > MAX_KEPT_BYTES) return writer.buf.slice(0, len).buffer;
+    const buf = bufferOf(capacity);
     buf.set(writer.buf.subarray(0, len));
     buf.fill(SPACE, len);
     return buf.buffer;
