@@ -23,7 +23,7 @@ import { importedMemoryMinPages } from './package/wasm-binary';
 import { SDK_BUILTINS } from './builtins/sdk';
 
 export type { LoadedPolicy, HostBuiltin, SdkBuiltin, JsonValue };
-// Input by need: the paths each entrypoint reads (from policy.wasm) and the pruning that keeps only them.
+// Input by need: the paths each entrypoint reads (from policy.wasm), the pruning that keeps only them and the writer of their JSON.
 export { readInputPathsSection } from './package/input-paths-section';
 export { inputSelector, pruneInput, type InputPaths } from './plan/input-paths';
 export { inputJsonSelector } from './plan/input-json';
