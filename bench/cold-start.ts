@@ -21,9 +21,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
+import * as esbuild from 'esbuild';
 import { build } from 'rego-wasm';
-import { bundleHandlers, handlerBundleOptions } from '../cdk/construct/handler-bundles';
+import { buildHandlerBundle, bundleHandlers } from '../cdk/construct/handler-bundles';
 import { requestToken } from '../local/okta/token-client';
 import { startStackProcess } from '../local/stack-process';
 
@@ -80,7 +80,7 @@ require('vm').compileFunction(src, ['exports', 'require', 'module', '__filename'
 process.stdout.write(JSON.stringify({ compile: performance.now() - t0 }));`,
     );
     const probe = join(dir, 'probe.js');
-    buildSync(handlerBundleOptions(join(__dirname, 'cold-start-probe.ts'), probe, join(ROOT, 'functions')));
+    buildHandlerBundle(esbuild, join(__dirname, 'cold-start-probe.ts'), probe, join(ROOT, 'functions'));
 
     const handler = fresh<{ load: number; first: number; effect: string }>(handlerScript, env);
     if (handler.some((c) => c.effect !== 'Allow')) throw new Error('the cold authorizer did not allow alice reading her own record');

@@ -79,6 +79,32 @@ function handlerBundlesIn(dir: string): HandlerBundles {
 }
 
 /**
+ * The file beside each handler's `index.js` that holds rego-wasm's host
+ * builtins (RE2 regexes, Go time layouts, X.509, JWT signing, …: half of
+ * the bytes), required only when a policy imports one of them. The Acme
+ * policies import none, so a cold start never parses it. rego-wasm's loader
+ * requires `./builtins/host` through a variable (`HOST_TABLE` in
+ * rego-wasm/src/load.ts), which esbuild leaves to run time, and from the
+ * bundle's `index.js` that path names this file.
+ */
+export const HOST_BUILTINS_FILE = 'builtins/host.js';
+
+/** The OPA SDK's `yaml` dependency beside each handler's `index.js`, required at the first `yaml.*` builtin call (lazy-sdk-yaml.ts). */
+export const SDK_YAML_FILE = 'builtins/yaml.js';
+
+/** The files a handler bundle has beside its `index.js`, each loaded only when a policy needs it. */
+export const HANDLER_SIDE_FILES: readonly string[] = [HOST_BUILTINS_FILE, SDK_YAML_FILE];
+
+/** rego-wasm's host builtin table, the entry of the HOST_BUILTINS_FILE bundle. */
+function hostBuiltinsEntry(functionsDir: string): string {
+  const root = path.dirname(require.resolve('rego-wasm/package.json', { paths: [functionsDir] }));
+  const candidates = [path.join(root, 'src', 'builtins', 'host', 'index.ts'), path.join(root, 'dist', 'builtins', 'host', 'index.js')];
+  const found = candidates.find((f) => fs.existsSync(f));
+  if (found === undefined) throw new Error(`rego-wasm's host builtins are not at ${candidates.join(' or ')}`);
+  return found;
+}
+
+/**
  * The esbuild options of a handler bundle (also used by `bench/cold-start.ts`
  * to bundle its probe exactly like the handlers). Node.js 22, CommonJS,
  * minified with tree shaking, no source map or legal comments (less to load
@@ -87,7 +113,9 @@ function handlerBundlesIn(dir: string): HandlerBundles {
  * (`mainFields`), so esbuild picks no browser or ESM build. The OPA SDK's
  * `yaml` dependency is loaded at the first `yaml.*` builtin call instead of
  * at start-up (`lazy-sdk-yaml.ts`; the alias applies to every `yaml` import
- * of the bundle, which only the SDK has).
+ * of the bundle, which only the SDK has), from SDK_YAML_FILE beside it.
+ * rego-wasm's host builtins are not in it either: they are HOST_BUILTINS_FILE
+ * beside it. `buildHandlerBundle` writes all three.
  */
 export function handlerBundleOptions(entry: string, outfile: string, functionsDir: string): import('esbuild').BuildOptions {
   // The project is CommonJS, so at run time (tsx, jest, node) the OPA SDK
@@ -96,7 +124,6 @@ export function handlerBundleOptions(entry: string, outfile: string, functionsDi
   // the entry the code runs with everywhere else.
   const opaSdkCjs = require.resolve('@open-policy-agent/opa-wasm', { paths: [path.dirname(require.resolve('rego-wasm/package.json', { paths: [functionsDir] }))] });
   const lazyYaml = ['lazy-sdk-yaml.ts', 'lazy-sdk-yaml.js'].map((f) => path.join(__dirname, f)).find((f) => fs.existsSync(f));
-  const sdkYaml = require.resolve('yaml', { paths: [path.dirname(opaSdkCjs)] });
   return {
     entryPoints: [entry],
     outfile,
@@ -111,16 +138,29 @@ export function handlerBundleOptions(entry: string, outfile: string, functionsDi
     keepNames: true,
     sourcemap: false,
     legalComments: 'none',
-    external: ['@aws-sdk/*'],
     alias: { '@open-policy-agent/opa-wasm': opaSdkCjs, ...(lazyYaml === undefined ? {} : { yaml: lazyYaml }) },
-    define: { __SDK_YAML_PATH__: JSON.stringify(sdkYaml) },
+    external: ['@aws-sdk/*'],
     logLevel: 'error',
   };
 }
 
+/** The OPA SDK's own `yaml` module (the one its `yaml.*` builtins call). */
+function sdkYamlEntry(functionsDir: string): string {
+  const regoWasm = path.dirname(require.resolve('rego-wasm/package.json', { paths: [functionsDir] }));
+  return require.resolve('yaml', { paths: [path.dirname(require.resolve('@open-policy-agent/opa-wasm', { paths: [regoWasm] }))] });
+}
+
+/** Writes a handler bundle: `outfile` and HANDLER_SIDE_FILES beside it. */
+export function buildHandlerBundle(esbuild: typeof import('esbuild'), entry: string, outfile: string, functionsDir: string): void {
+  const dir = path.dirname(outfile);
+  esbuild.buildSync(handlerBundleOptions(entry, outfile, functionsDir));
+  esbuild.buildSync(handlerBundleOptions(hostBuiltinsEntry(functionsDir), path.join(dir, HOST_BUILTINS_FILE), functionsDir));
+  esbuild.buildSync(handlerBundleOptions(sdkYamlEntry(functionsDir), path.join(dir, SDK_YAML_FILE), functionsDir));
+}
+
 /**
  * Bundle both handlers from `functionsDir` into `<outDir>/{authorizer,claims-proxy}/index.js`
- * with esbuild (a build-time tool: only the repository and `npm pack` call this),
+ * (each with HOST_BUILTINS_FILE beside it) with esbuild (a build-time tool: only the repository and `npm pack` call this),
  * with `handlerBundleOptions`.
  */
 export function bundleHandlers(functionsDir: string, outDir: string): HandlerBundles {
@@ -131,7 +171,7 @@ export function bundleHandlers(functionsDir: string, outDir: string): HandlerBun
   for (const name of Object.keys(HANDLERS) as (keyof HandlerBundles)[]) {
     const outfile = path.join(bundles[name], 'index.js');
     fs.rmSync(bundles[name], { recursive: true, force: true });
-    esbuild.buildSync(handlerBundleOptions(path.join(functionsDir, HANDLERS[name].source), outfile, functionsDir));
+    buildHandlerBundle(esbuild, path.join(functionsDir, HANDLERS[name].source), outfile, functionsDir);
   }
   return bundles;
 }

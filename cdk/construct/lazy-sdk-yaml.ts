@@ -2,11 +2,14 @@
  * Bundled in place of the OPA SDK's `yaml` dependency (handlerBundleOptions
  * in handler-bundles.ts): the SDK requires yaml when it loads, for its
  * `yaml.*` builtins, which few policies call, so every cold start paid for
- * evaluating it. This forwards the two functions the SDK uses to the same
- * yaml module (its path is set by the bundler), loaded at the first call:
- * same results, same errors.
+ * parsing and evaluating it. This forwards the two functions the SDK uses to
+ * the same yaml module, bundled as a file of its own beside the handler
+ * (SDK_YAML_FILE) and loaded at the first call: same results, same errors.
+ * The path is relative to the handler's `index.js`, the one file of a handler
+ * bundle with the SDK in it, and not a literal, so esbuild leaves the require
+ * to run time.
  */
-declare const __SDK_YAML_PATH__: string;
+const SDK_YAML = './builtins/yaml.js';
 
 interface Yaml {
   parse(source: string): unknown;
@@ -15,7 +18,7 @@ interface Yaml {
 
 let real: Yaml | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const yaml = (): Yaml => (real ??= require(__SDK_YAML_PATH__) as Yaml);
+const yaml = (): Yaml => (real ??= require(SDK_YAML) as Yaml);
 
 export function parse(source: string): unknown {
   return yaml().parse(source);

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { InvalidPropError, PolicyBuildError } from '../errors';
 import { build } from 'rego-wasm';
 import type { PolicyBundleLocation } from './props';
+import { HANDLER_SIDE_FILES } from './handler-bundles';
 
 const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
@@ -108,15 +109,18 @@ export const BUNDLED_WASM_NAME = 'policy.wasm';
 export const BUNDLED_DATA_NAME = 'data.json';
 
 /**
- * One Lambda code directory: the handler's `index.js` with `policy.wasm` (and
- * `data.json`) beside it, in a folder named by the hash of its contents (so
- * repeated synths reuse it and a changed policy is a new asset).
+ * One Lambda code directory: the handler's `index.js` (with the files a
+ * bundle has beside it, HANDLER_SIDE_FILES) and
+ * `policy.wasm` (and `data.json`) beside it, in a folder named by the hash of
+ * its contents (so repeated synths reuse it and a changed policy is a new asset).
  */
 export function stageFunctionCode(handlerDir: string, bundle: PolicyBundleLocation): string {
-  const files: Array<[string, Buffer]> = [
-    ['index.js', fs.readFileSync(path.join(handlerDir, 'index.js'))],
-    [BUNDLED_WASM_NAME, fs.readFileSync(bundle.wasmFile)],
-  ];
+  const files: Array<[string, Buffer]> = [['index.js', fs.readFileSync(path.join(handlerDir, 'index.js'))]];
+  for (const side of HANDLER_SIDE_FILES) {
+    const file = path.join(handlerDir, side);
+    if (fs.existsSync(file)) files.push([side, fs.readFileSync(file)]);
+  }
+  files.push([BUNDLED_WASM_NAME, fs.readFileSync(bundle.wasmFile)]);
   if (bundle.dataFile !== undefined) files.push([BUNDLED_DATA_NAME, fs.readFileSync(bundle.dataFile)]);
   const hash = crypto.createHash('sha256');
   for (const [name, bytes] of files) hash.update(`${name}\0${bytes.length}\0`).update(bytes);
@@ -125,7 +129,10 @@ export function stageFunctionCode(handlerDir: string, bundle: PolicyBundleLocati
     // Written beside, then renamed: a folder under this name is always complete.
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     const partial = fs.mkdtempSync(`${dir}.partial-`);
-    for (const [name, bytes] of files) fs.writeFileSync(path.join(partial, name), bytes);
+    for (const [name, bytes] of files) {
+      fs.mkdirSync(path.dirname(path.join(partial, name)), { recursive: true });
+      fs.writeFileSync(path.join(partial, name), bytes);
+    }
     try {
       fs.renameSync(partial, dir);
     } catch (err) {

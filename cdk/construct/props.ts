@@ -235,7 +235,10 @@ export interface OpaAuthorizedApiProps {
    */
   readonly logFormat?: LoggingFormat;
   /**
-   * Directories with prebuilt handler bundles (`index.js` exporting `handler`).
+   * Directories with prebuilt handler bundles (`index.js` exporting `handler`,
+   * and the files `bundleHandlers` writes beside it: `builtins/host.js` and
+   * `builtins/yaml.js`, loaded only by a policy that calls a host builtin or
+   * `yaml.*`; without them such a policy fails closed).
    * @default the handlers shipped in this package (in the project's repository: bundled from `functions/` at synth)
    */
   readonly handlerBundles?: HandlerBundles;

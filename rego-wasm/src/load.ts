@@ -41,11 +41,17 @@ function guarded(fn: HostBuiltin | SdkBuiltin): SdkBuiltin {
 /**
  * This package's host builtins, loaded on first need: their modules (RE2 via
  * re2js, Go time layouts, X.509, …) cost start-up time that a policy calling
- * none of them (most request policies) never pays.
+ * none of them (most request policies) never pays. The path is relative to
+ * this module: `builtins/host/index` in the package, and in the Lambda
+ * handler bundles the file `builtins/host.js` beside the bundle
+ * (cdk/construct/handler-bundles.ts). Not a literal, so a bundler leaves the
+ * require to run time: the table is parsed only when it is loaded.
  */
+const HOST_TABLE = './builtins/host';
+
 function hostTable(): Readonly<Record<string, SdkBuiltin>> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('./builtins/host') as typeof import('./builtins/host')).sdkHostBuiltins;
+  return (require(HOST_TABLE) as typeof import('./builtins/host')).sdkHostBuiltins;
 }
 
 /** The builtin table passed to the SDK as `customBuiltins`. */

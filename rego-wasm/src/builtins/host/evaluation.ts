@@ -13,20 +13,32 @@ interface Entry {
   at: number;
 }
 
-let cache = new Map<string, Entry>();
+/**
+ * The memory lives on `globalThis` under a registered symbol, not in this
+ * module: the Lambda bundles ship the host builtins as a file of their own,
+ * loaded at their first use (cdk/construct/handler-bundles.ts), so this module
+ * is in both files, and the boundary the loader marks must reach the copy the
+ * builtins read.
+ */
+interface Memory {
+  cache: Map<string, Entry>;
+}
+
+const MEMORY = Symbol.for('rego-wasm.evaluation-memory');
+const memory: Memory = ((globalThis as { [MEMORY]?: Memory })[MEMORY] ??= { cache: new Map() });
 
 /** Start a new evaluation: forget all remembered values. */
 export function beginEvaluation(): void {
-  if (cache.size > 0) cache = new Map();
+  if (memory.cache.size > 0) memory.cache = new Map();
 }
 
 export function evaluationCache<T extends string | number>(builtin: string, key: string, make: () => T): T {
   const k = `${builtin}\u0000${key}`;
   const now = Date.now();
-  const hit = cache.get(k);
+  const hit = memory.cache.get(k);
   if (hit && now - hit.at <= MAX_AGE_MS) return hit.value as T;
-  if (cache.size >= MAX_ENTRIES) cache = new Map();
+  if (memory.cache.size >= MAX_ENTRIES) memory.cache = new Map();
   const value = make();
-  cache.set(k, { value, at: now });
+  memory.cache.set(k, { value, at: now });
   return value;
 }
