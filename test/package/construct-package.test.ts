@@ -90,6 +90,8 @@ describe('the construct package in a consumer CDK app', () => {
     expect(files).toEqual(expect.arrayContaining([
       'package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts',
       'dist/handlers/authorizer/index.js', 'dist/handlers/claims-proxy/index.js',
+      'dist/handlers/authorizer/builtins/host.js', 'dist/handlers/authorizer/builtins/yaml.js',
+      'dist/handlers/claims-proxy/builtins/host.js', 'dist/handlers/claims-proxy/builtins/yaml.js',
     ]));
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => /^(scripts|test|construct)\//.test(f) || /(app|synth|context-config|repo-paths)\.js$/.test(f))).toEqual([]);
@@ -118,7 +120,9 @@ describe('the construct package in a consumer CDK app', () => {
     const withHandler = assets.filter((d) => existsSync(join(out, d, 'index.js')));
     expect(withHandler).toHaveLength(2);
     for (const dir of withHandler) {
-      expect(readdirSync(join(out, dir)).sort()).toEqual(['data.json', 'index.js', 'policy.wasm']);
+      expect(readdirSync(join(out, dir)).sort()).toEqual(['builtins', 'data.json', 'index.js', 'policy.wasm']);
+      // rego-wasm's host builtins and the OPA SDK's yaml, required only by a policy that calls one of them
+      expect(readdirSync(join(out, dir, 'builtins')).sort()).toEqual(['host.js', 'yaml.js']);
       expect(readFileSync(join(out, dir, 'policy.wasm')).equals(readFileSync(wasm))).toBe(true);
     }
 
