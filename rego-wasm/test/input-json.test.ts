@@ -78,6 +78,14 @@ describe('inputJsonSelector', () => {
     expect(decode(out).trimEnd()).toBe(JSON.stringify({ response: { body } }));
   });
 
+  test('a value JSON leaves out (a function, a symbol) leaves out its key, at a path as inside a subtree', () => {
+    const input = { f: () => 1, b: 1, s: Symbol('s'), t: { g: () => 2, c: 'x' } };
+    const ps = [['f'], ['b'], ['s'], ['t', 'g'], ['t', 'c']];
+    expect(written(ps, input)).toBe('{"b":1,"t":{"c":"x"}}');
+    expect(written(ps, input)).toBe(JSON.stringify(pruneInput(input, ps)));
+    expect(written([['f'], ['s']], input)).toBe('{}');
+  });
+
   test('a BigInt fails as JSON.stringify fails', () => {
     expect(() => inputJsonSelector([['n']])({ n: 1n })).toThrow(TypeError);
   });
